@@ -1,0 +1,1 @@
+"""shortbreaks core: app assembly, settings, db, accounts, jobs, web shell, CLI."""

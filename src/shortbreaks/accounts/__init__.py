@@ -1,0 +1,1 @@
+"""Accounts: users, organisations, memberships, sign-in, sessions, tokens."""

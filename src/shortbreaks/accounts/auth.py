@@ -1,0 +1,51 @@
+"""Who is calling: the session cookie for pages, the bearer token for the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.requests import Request
+
+from shortbreaks.accounts import services
+from shortbreaks.accounts.models import ApiToken
+from shortbreaks.permissions import Principal
+
+SESSION_COOKIE = "sb_session"
+SECURE_SESSION_COOKIE = "__Host-sb_session"
+
+
+def session_cookie_name(request: Request) -> str:
+    return SECURE_SESSION_COOKIE if request.app.state.settings.https else SESSION_COOKIE
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(request: Request, kind: str) -> Principal | None:
+    """Load the caller once per request into ``request.state.principal``."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    principal: Principal | None = None
+    state = request.app.state
+    now = state.clock.now()
+    if kind == "page":
+        cookie = request.cookies.get(session_cookie_name(request))
+        if cookie:
+            session = await services.find_session(cookie, now=now, idle=timedelta(minutes=state.settings.session_idle_minutes))
+            if session is not None:
+                principal = await services.load_principal(session.user, session_id=session.id)
+    elif kind == "api":
+        token = bearer_token(request)
+        if token:
+            row = await services.find_api_token(token)
+            if row is not None:
+                if row.last_used_at is None or now - row.last_used_at >= timedelta(minutes=5):
+                    await ApiToken.filter(id=row.id).update(last_used_at=now)
+                principal = await services.load_principal(row.user, token_id=row.id)
+    request.state.principal = principal
+    return principal

@@ -1,0 +1,135 @@
+"""Account models: users, organisations, memberships, web sessions, API tokens."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+from tortoise.models import Model
+
+from shortbreaks.accounts.enums import OrganisationKind, Role
+
+
+class TimestampedModel(Model):
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(TimestampedModel):
+    id = fields.UUIDField(primary_key=True)
+    # Stored lower-cased (a CHECK keeps it so), which makes the unique index case-insensitive.
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    display_name = fields.CharField(max_length=100)
+    is_active = fields.BooleanField(default=True)
+    is_site_admin = fields.BooleanField(default=False)
+    email_verified_at = fields.DatetimeField(null=True)
+    password_changed_at = fields.DatetimeField(null=True)
+
+    memberships: fields.ReverseRelation[Membership]
+
+    class Meta:
+        table = "core_user"
+        constraints = [CheckConstraint(check="email = lower(email)", name="core_user_email_lower")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Organisation(TimestampedModel):
+    id = fields.UUIDField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(OrganisationKind, max_length=20)
+    # 360Giving-style org identifier: GB-LAE-BIR, GB-CHC-1234567, GB-COH-01234567.
+    identifier = fields.CharField(max_length=60, unique=True)
+    region = fields.CharField(max_length=60, default="")
+
+    class Meta:
+        table = "core_organisation"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimestampedModel):
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="memberships", on_delete=fields.CASCADE)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="memberships", on_delete=fields.RESTRICT
+    )
+    role = fields.CharEnumField(Role, max_length=20)
+    # An administrator of the organisation may invite staff to it.
+    is_org_admin = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "core_membership"
+        constraints = [UniqueConstraint(fields=("user_id", "organisation_id", "role"), name="core_membership_unique")]
+
+
+class WebSession(Model):
+    """A signed-in browser. The cookie holds a random value, and only its SHA-256 is stored."""
+
+    id = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="web_sessions", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_websession"
+        indexes = [("user_id", "revoked_at")]
+
+
+class ApiToken(Model):
+    """A bearer token for the API. Shown once, and only its SHA-256 is stored."""
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="api_tokens", on_delete=fields.CASCADE)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)
+    name = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_apitoken"
+
+
+class LoginAttempt(Model):
+    """One sign-in attempt, for throttling. Holds a hash of the email, never the email."""
+
+    id = fields.BigIntField(primary_key=True)
+    email_hash = fields.CharField(max_length=64)
+    ip = fields.CharField(max_length=45)
+    succeeded = fields.BooleanField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "core_loginattempt"
+        indexes = [("email_hash", "created_at"), ("ip", "created_at")]
+
+
+class Invitation(Model):
+    """An administrator's invitation for a member of staff to join an organisation."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="invitations", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=20)
+    email = fields.CharField(max_length=254)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    invited_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_invitation"

@@ -1,0 +1,415 @@
+"""Sign-in, registration, the account page, API tokens, invitations and officers' family list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from shortbreaks.accounts import queries, services
+from shortbreaks.accounts.auth import session_cookie_name
+from shortbreaks.accounts.enums import Role
+from shortbreaks.accounts.errors import EmailTaken, InvalidToken, SignInFailed, SignInThrottled
+from shortbreaks.accounts.models import ApiToken, Organisation
+from shortbreaks.accounts.schemas import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    ChangePasswordForm,
+    FamilyOut,
+    InviteForm,
+    MembershipOut,
+    MeOut,
+    RegisterForm,
+    SignInForm,
+    TokenCreated,
+    TokenRequest,
+)
+from shortbreaks.errors import DomainError, FieldError, NotFound, PermissionDenied, ValidationFailed
+from shortbreaks.forms import read_form
+from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN, Principal
+from shortbreaks.routing import api, page
+from shortbreaks.web import ANON_COOKIE, error_summary, field_errors, redirect, render
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _form_page(
+    request: Request, template: str, errors: list[FieldError], values: dict[str, object], *, status_code: int, **context: object
+) -> Response:
+    return render(
+        request,
+        template,
+        {"errors": error_summary(errors), "field_errors": field_errors(errors), "values": values, **context},
+        status_code=status_code,
+    )
+
+
+# --- sign-in and sign-out -----------------------------------------------------------------
+
+
+async def sign_in_page(request: Request) -> Response:
+    if request.state.principal is not None:
+        return redirect(request, _safe_next(request.query_params.get("next")))
+    return render(request, "accounts/sign_in.html", {"values": {}, "next": request.query_params.get("next", "")})
+
+
+async def sign_in(request: Request) -> Response:
+    form, errors, values = await read_form(request, SignInForm)
+    next_url = _safe_next(str(values.get("next") or ""))
+    values.pop("password", None)
+    if form is None:
+        return _form_page(request, "accounts/sign_in.html", errors, values, status_code=422, next=next_url)
+    state = request.app.state
+    now = state.clock.now()
+    try:
+        user = await services.authenticate(form.email, form.password, ip=_client_ip(request), now=now)
+    except SignInThrottled as exc:
+        response = _form_page(request, "accounts/sign_in.html", [FieldError("email", exc.message)], values, status_code=429, next=next_url)
+        response.headers.update(exc.headers)
+        return response
+    except SignInFailed as exc:
+        return _form_page(request, "accounts/sign_in.html", [FieldError("email", exc.message)], values, status_code=401, next=next_url)
+    cookie, _session = await services.start_session(user, now=now, absolute=timedelta(hours=state.settings.session_absolute_hours))
+    response = redirect(request, next_url)
+    response.set_cookie(
+        session_cookie_name(request),
+        cookie,
+        max_age=state.settings.session_absolute_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.https,
+        path="/",
+    )
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    principal = _principal(request)
+    if principal.session_id:
+        await services.end_session(principal.session_id, actor=principal.user, now=request.app.state.clock.now())
+    response = redirect(request, "/", message="You have signed out")
+    response.delete_cookie(session_cookie_name(request), path="/")
+    return response
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+async def register_page(request: Request) -> Response:
+    return render(request, "accounts/register.html", {"values": {}, "authorities": await queries.list_local_authorities()})
+
+
+async def register(request: Request) -> Response:
+    form, errors, values = await read_form(request, RegisterForm)
+    values.pop("password", None)
+    authorities = await queries.list_local_authorities()
+    if form is not None:
+        state = request.app.state
+        try:
+            await services.register_family(
+                email=form.email,
+                password=form.password,
+                display_name=form.display_name,
+                local_authority_id=form.local_authority_id,
+                now=state.clock.now(),
+                secret_key=state.settings.secret_key.reveal(),
+                base_url=state.settings.base_url,
+            )
+        except EmailTaken as exc:
+            # Say so plainly: registration is not a sign-in, and the message is the one a person needs.
+            errors = [FieldError("email", exc.message)]
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(
+                request,
+                "/sign-in",
+                message="Your account has been created. We have sent you a link to confirm your email address. You can sign in now.",
+            )
+    return _form_page(request, "accounts/register.html", errors, values, status_code=422, authorities=authorities)
+
+
+async def verify_email(request: Request) -> Response:
+    state = request.app.state
+    try:
+        await services.verify_email(request.path_params["token"], now=state.clock.now(), secret_key=state.settings.secret_key.reveal())
+    except InvalidToken as exc:
+        return render(request, "errors/error.html", {"title": exc.message, "status": 400}, status_code=400)
+    return redirect(request, "/", message="Thank you: your email address is confirmed")
+
+
+# --- the account page ----------------------------------------------------------------------
+
+
+async def _account_context(request: Request) -> dict[str, object]:
+    principal = _principal(request)
+    tokens = await ApiToken.filter(user_id=principal.id, revoked_at=None).order_by("-created_at")
+    return {"tokens": tokens, "memberships": principal.memberships}
+
+
+async def account(request: Request) -> Response:
+    return render(request, "accounts/account.html", {**await _account_context(request), "values": {}})
+
+
+async def change_password(request: Request) -> Response:
+    form, errors, _values = await read_form(request, ChangePasswordForm)
+    principal = _principal(request)
+    state = request.app.state
+    if form is not None:
+        try:
+            await services.change_password(principal.user, current=form.current_password, new=form.new_password, now=state.clock.now())
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            response = redirect(request, "/sign-in", message="Your password has been changed. Sign in again with your new password.")
+            response.delete_cookie(session_cookie_name(request), path="/")
+            return response
+    return _form_page(request, "accounts/account.html", errors, {}, status_code=422, **await _account_context(request))
+
+
+async def create_token_page(request: Request) -> Response:
+    form, errors, values = await read_form(request, ApiTokenForm)
+    if form is None:
+        return _form_page(request, "accounts/account.html", errors, values, status_code=422, **await _account_context(request))
+    principal = _principal(request)
+    token, _row = await services.create_api_token(principal.user, name=form.name, now=request.app.state.clock.now())
+    return render(request, "accounts/token_created.html", {"token": token})
+
+
+async def revoke_token_page(request: Request) -> Response:
+    principal = _principal(request)
+    await services.revoke_api_token(request.path_params["token_id"], actor=principal.user, now=request.app.state.clock.now())
+    return redirect(request, "/account", message="The API token has been revoked")
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+async def _organisation_for_admin(request: Request) -> Organisation:
+    organisation = await Organisation.get_or_none(id=request.path_params["organisation_id"])
+    principal = _principal(request)
+    if organisation is None or not (principal.is_site_admin or principal.is_member(organisation.id)):
+        raise NotFound()
+    if not principal.administers(organisation.id):
+        raise PermissionDenied("Only an administrator of this organisation can invite people to it")
+    return organisation
+
+
+async def organisation_page(request: Request) -> Response:
+    organisation = await _organisation_for_admin(request)
+    members = await queries.list_members(organisation.id)
+    return render(
+        request, "accounts/organisation.html", {"organisation": organisation, "members": members, "roles": list(Role), "values": {}}
+    )
+
+
+async def invite(request: Request) -> Response:
+    organisation = await _organisation_for_admin(request)
+    form, errors, values = await read_form(request, InviteForm)
+    state = request.app.state
+    if form is not None:
+        try:
+            await services.invite_member(
+                organisation,
+                email=form.email,
+                role=form.role,
+                actor=_principal(request).user,
+                now=state.clock.now(),
+                base_url=state.settings.base_url,
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(
+                request,
+                str(request.url_for("accounts:organisation", organisation_id=organisation.id)),
+                message=f"Invitation sent to {form.email}",
+            )
+    members = await queries.list_members(organisation.id)
+    return _form_page(
+        request, "accounts/organisation.html", errors, values, status_code=422, organisation=organisation, members=members, roles=list(Role)
+    )
+
+
+async def invitation_page(request: Request) -> Response:
+    try:
+        invitation = await services.find_invitation(request.path_params["token"], now=request.app.state.clock.now())
+    except InvalidToken as exc:
+        return render(request, "errors/error.html", {"title": exc.message, "status": 400}, status_code=400)
+    return render(request, "accounts/invitation.html", {"invitation": invitation, "values": {}})
+
+
+async def accept_invitation(request: Request) -> Response:
+    token = request.path_params["token"]
+    state = request.app.state
+    try:
+        invitation = await services.find_invitation(token, now=state.clock.now())
+    except InvalidToken as exc:
+        return render(request, "errors/error.html", {"title": exc.message, "status": 400}, status_code=400)
+    form, errors, values = await read_form(request, AcceptInvitationForm)
+    values.pop("password", None)
+    if form is not None:
+        try:
+            await services.accept_invitation(token, display_name=form.display_name, password=form.password, now=state.clock.now())
+        except (ValidationFailed, InvalidToken) as exc:
+            errors = exc.errors or [FieldError("password", exc.message)]
+        else:
+            return redirect(request, "/sign-in", message=f"You have joined {invitation.organisation.name}. Sign in to continue.")
+    return _form_page(request, "accounts/invitation.html", errors, values, status_code=422, invitation=invitation)
+
+
+# --- administration and officers ----------------------------------------------------------
+
+
+async def admin(request: Request) -> Response:
+    organisations = await Organisation.all().order_by("kind", "name")
+    return render(request, "accounts/admin.html", {"organisations": organisations})
+
+
+async def authority_families_page(request: Request) -> Response:
+    principal = _principal(request)
+    memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
+    return render(request, "accounts/authority_families.html", {"memberships": memberships})
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+async def create_token(request: Request, *, body: TokenRequest) -> Response:
+    """Exchange an email and password for a bearer token (throttled like sign-in)."""
+    now = request.app.state.clock.now()
+    try:
+        user = await services.authenticate(body.email, body.password, ip=_client_ip(request), now=now)
+    except DomainError:
+        raise
+    token, row = await services.create_api_token(user, name=body.name, now=now)
+    return JSONResponse(TokenCreated(token=token, id=row.id, created_at=row.created_at).model_dump(mode="json"), status_code=201)
+
+
+async def revoke_current_token(request: Request) -> Response:
+    """Revoke the token this request was made with."""
+    principal = _principal(request)
+    if principal.token_id is None:
+        raise NotFound()
+    await services.revoke_api_token(principal.token_id, actor=principal.user, now=request.app.state.clock.now())
+    return Response(status_code=204)
+
+
+async def me(request: Request) -> Response:
+    """The signed-in user and their memberships."""
+    principal = _principal(request)
+    out = MeOut(
+        id=principal.id,
+        email=principal.user.email,
+        display_name=principal.user.display_name,
+        is_site_admin=principal.is_site_admin,
+        memberships=[
+            MembershipOut(organisation_id=m.organisation_id, organisation_name=m.organisation_name, role=m.role)
+            for m in principal.memberships
+        ],
+    )
+    return JSONResponse(out.model_dump(mode="json"))
+
+
+async def authority_families(request: Request) -> Response:
+    """Families registered in the officer's local authorities."""
+    principal = _principal(request)
+    memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
+    items = [
+        FamilyOut(
+            id=m.user.id,
+            display_name=m.user.display_name,
+            email=m.user.email,
+            local_authority_id=m.organisation_id,
+            registered_at=m.created_at,
+        )  # type: ignore[attr-defined]
+        for m in memberships
+    ]
+    return JSONResponse([i.model_dump(mode="json") for i in items])
+
+
+def _uuid_path(name: str) -> str:
+    return "{" + name + ":uuid}"
+
+
+routes = [
+    page("/sign-in", sign_in_page, name="accounts:sign_in", permission=PUBLIC),
+    page("/sign-in", sign_in, name="accounts:sign_in_submit", permission=PUBLIC, methods=["POST"]),
+    page("/sign-out", sign_out, name="accounts:sign_out", permission=SIGNED_IN, methods=["POST"]),
+    page("/register", register_page, name="accounts:register", permission=PUBLIC),
+    page("/register", register, name="accounts:register_submit", permission=PUBLIC, methods=["POST"]),
+    page("/verify-email/{token}", verify_email, name="accounts:verify_email", permission=PUBLIC),
+    page("/account", account, name="accounts:account", permission=SIGNED_IN),
+    page("/account/password", change_password, name="accounts:change_password", permission=SIGNED_IN, methods=["POST"]),
+    page("/account/tokens", create_token_page, name="accounts:create_token", permission=SIGNED_IN, methods=["POST"]),
+    page(
+        "/account/tokens/" + _uuid_path("token_id") + "/revoke",
+        revoke_token_page,
+        name="accounts:revoke_token",
+        permission=SIGNED_IN,
+        methods=["POST"],
+    ),
+    page("/organisations/" + _uuid_path("organisation_id"), organisation_page, name="accounts:organisation", permission=SIGNED_IN),
+    page(
+        "/organisations/" + _uuid_path("organisation_id") + "/invitations",
+        invite,
+        name="accounts:invite",
+        permission=SIGNED_IN,
+        methods=["POST"],
+    ),
+    page("/invitations/{token}", invitation_page, name="accounts:invitation", permission=PUBLIC),
+    page("/invitations/{token}", accept_invitation, name="accounts:accept_invitation", permission=PUBLIC, methods=["POST"]),
+    page("/admin", admin, name="accounts:admin", permission=SITE_ADMIN),
+    page("/authority/families", authority_families_page, name="accounts:authority_families", permission=LA_OFFICER),
+    api(
+        "/api/v1/auth/tokens",
+        create_token,
+        name="api:auth_tokens_create",
+        permission=PUBLIC,
+        methods=["POST"],
+        body=TokenRequest,
+        response=TokenCreated,
+        status_code=201,
+        errors=[401, 429],
+        summary="Create an API token",
+        tags=["auth"],
+    ),
+    api(
+        "/api/v1/auth/tokens/current",
+        revoke_current_token,
+        name="api:auth_tokens_revoke",
+        permission=SIGNED_IN,
+        methods=["DELETE"],
+        status_code=204,
+        summary="Revoke the current token",
+        tags=["auth"],
+    ),
+    api("/api/v1/me", me, name="api:me", permission=SIGNED_IN, response=MeOut, summary="The signed-in user", tags=["auth"]),
+    api(
+        "/api/v1/authority/families",
+        authority_families,
+        name="api:authority_families",
+        permission=LA_OFFICER,
+        response=list[FamilyOut],
+        summary="Families in your local authority",
+        tags=["authority"],
+    ),
+]
+
+__all__ = ["UUID", "routes"]

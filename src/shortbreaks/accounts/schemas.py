@@ -1,0 +1,85 @@
+"""Account input and output schemas (API bodies and page forms alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from shortbreaks.accounts.enums import Role
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FormModel(BaseModel):
+    """Forms may carry extra fields (buttons, ``next``); those are ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class TokenRequest(Strict):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+    name: str = Field(default="", max_length=100, description="A label to recognise the token by")
+
+
+class TokenCreated(BaseModel):
+    token: str = Field(description="Shown once: store it now")
+    id: UUID
+    created_at: datetime
+
+
+class SignInForm(FormModel):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RegisterForm(FormModel):
+    display_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+    local_authority_id: UUID
+
+
+class ChangePasswordForm(FormModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class InviteForm(FormModel):
+    email: EmailStr = Field(max_length=254)
+    role: Role
+
+
+class AcceptInvitationForm(FormModel):
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ApiTokenForm(FormModel):
+    name: str = Field(default="", max_length=100)
+
+
+class MembershipOut(BaseModel):
+    organisation_id: UUID
+    organisation_name: str
+    role: Role
+
+
+class MeOut(BaseModel):
+    id: UUID
+    email: str
+    display_name: str
+    is_site_admin: bool
+    memberships: list[MembershipOut]
+
+
+class FamilyOut(BaseModel):
+    id: UUID
+    display_name: str
+    email: str
+    local_authority_id: UUID
+    registered_at: datetime

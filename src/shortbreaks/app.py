@@ -1,0 +1,82 @@
+"""Build the app: ``create_app(settings)`` collects every package's routes and opens shared resources."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+from starlette.staticfiles import StaticFiles
+from tortoise.contrib.starlette import RegisterTortoise
+
+from shortbreaks import core_routes, jobs, navigation
+from shortbreaks.accounts import routes as account_routes
+from shortbreaks.clock import Clock, SystemClock
+from shortbreaks.db import tortoise_config
+from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
+from shortbreaks.middleware import RequestContextMiddleware
+from shortbreaks.routing import PublicMount
+from shortbreaks.settings import Settings
+from shortbreaks.web import EXCEPTION_HANDLERS, make_templates
+
+log = logging.getLogger("shortbreaks")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def collect_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [*core_routes.routes, *account_routes.routes]
+    for package in DOMAIN_PACKAGES:
+        module = optional_module(package, "routes")
+        if module is not None:
+            routes.extend(module.routes)
+    routes.append(PublicMount("/assets", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="assets"))
+    return routes
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool = True) -> Starlette:
+    """The ASGI app. ``clock`` lets tests move time; ``run_cron`` starts in-process cron without Redis."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            ctx = await jobs.build_context(settings, app.state.clock)
+            redis = None
+            if settings.redis_url:
+                redis = await jobs.open_redis(settings.redis_url)
+                queue: jobs.Queue = jobs.ArqQueue(redis)
+            else:
+                in_process = jobs.InProcessQueue(ctx, jobs.collect_functions(), jobs.collect_cron_jobs())
+                if run_cron:
+                    in_process.start_cron()
+                queue = in_process
+            jobs.set_queue(queue)
+            app.state.queue = queue
+            app.state.redis = redis
+            app.state.http = ctx["http"]
+            try:
+                yield {}
+            finally:
+                if isinstance(queue, jobs.InProcessQueue):
+                    await queue.close()
+                if redis is not None:
+                    await redis.aclose()
+                await jobs.close_context(ctx)
+                jobs.set_queue(None)
+
+    app = Starlette(
+        routes=collect_routes(),
+        middleware=[Middleware(RequestContextMiddleware, https=settings.https)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.templates = make_templates()
+    app.state.nav_items = navigation.all_items()
+    return app

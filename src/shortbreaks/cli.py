@@ -1,0 +1,184 @@
+"""The ``shortbreaks`` command: serve, worker, migrate, create-admin, demo-data, makemigrations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from shortbreaks.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"shortbreaks: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _run(coro_factory: Callable[[Settings], Coroutine[Any, Any, int | None]]) -> int:
+    settings = _settings()
+    return asyncio.run(coro_factory(settings)) or 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    if settings.is_production and args.reload:
+        print("shortbreaks: --reload is for development only", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "shortbreaks.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers if not args.reload else None,
+        reload=args.reload,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        access_log=not settings.is_production or args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from shortbreaks.jobs import create_worker
+
+    settings = _settings()
+    if not settings.redis_url:
+        print("shortbreaks: the worker needs REDIS_URL (without Redis, jobs run inside 'shortbreaks serve')", file=sys.stderr)
+        return 2
+    worker = create_worker(settings, burst=args.burst)
+    worker.run()
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from shortbreaks.db import close_db, migrate
+
+    try:
+        await migrate(settings, progress=True)
+    finally:
+        await close_db()
+    print("migrations applied")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    return _run(_migrate)
+
+
+def cmd_makemigrations(args: argparse.Namespace) -> int:
+    from tortoise.cli.cli import main as tortoise_main
+
+    sys.argv = ["tortoise", "-c", "shortbreaks.tortoise_conf.TORTOISE_ORM", "makemigrations", *args.apps]
+    if args.name:
+        sys.argv += ["--name", args.name]
+    tortoise_main()
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    password = os.environ.get("SHORTBREAKS_ADMIN_PASSWORD") or getpass.getpass("Password (10 characters or more): ")
+
+    async def create(settings: Settings) -> int:
+        from shortbreaks.accounts.services import ensure_user
+        from shortbreaks.clock import SystemClock
+        from shortbreaks.db import close_db, init_db
+        from shortbreaks.errors import DomainError
+
+        await init_db(settings)
+        try:
+            user = await ensure_user(
+                email=args.email, password=password, display_name=args.name, is_site_admin=True, now=SystemClock().now()
+            )
+            if not user.is_site_admin:
+                user.is_site_admin = True
+                await user.save(update_fields=["is_site_admin", "updated_at"])
+        except DomainError as exc:
+            print(f"shortbreaks: {exc.message}", file=sys.stderr)
+            return 2
+        finally:
+            await close_db()
+        print(f"site administrator {user.email} is ready")
+        return 0
+
+    return _run(create)
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    async def load(settings: Settings) -> int:
+        from shortbreaks.db import close_db, init_db
+        from shortbreaks.demo import load_demo_data, print_sign_ins
+
+        await init_db(settings)
+        try:
+            created = await load_demo_data(settings)
+        finally:
+            await close_db()
+        print("demo data loaded" if created else "demo data already present: nothing changed")
+        print_sign_ins()
+        return 0
+
+    return _run(load)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shortbreaks", description="Short breaks for disabled children: find, book, fund.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser(
+        "serve", help="serve the web app with uvicorn", description="Serve the web app. Without REDIS_URL, jobs run in this process."
+    )
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")), help="uvicorn worker processes")
+    serve.add_argument("--reload", action="store_true", help="reload on code changes (development)")
+    serve.add_argument("--access-log", action="store_true", help="log every request in production too")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker", help="run the arq worker (needs REDIS_URL)", description="Run background jobs and cron jobs from Redis."
+    )
+    worker.add_argument("--burst", action="store_true", help="run the jobs queued now, then exit")
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations", description="Apply every unapplied migration.")
+    migrate.set_defaults(func=cmd_migrate)
+
+    make = sub.add_parser(
+        "makemigrations", help="write migrations for model changes (developers)", description="Write new migration files for model changes."
+    )
+    make.add_argument("apps", nargs="*", help="app labels: core, providers, bookings, grants")
+    make.add_argument("--name", help="migration name")
+    make.set_defaults(func=cmd_makemigrations)
+
+    admin = sub.add_parser(
+        "create-admin",
+        help="create a site administrator",
+        description="Create (or promote) a site administrator. The password comes from SHORTBREAKS_ADMIN_PASSWORD or a prompt.",
+    )
+    admin.add_argument("email")
+    admin.add_argument("--name", default="Site administrator")
+    admin.set_defaults(func=cmd_create_admin)
+
+    demo = sub.add_parser(
+        "demo-data",
+        help="load the demo data set (twice changes nothing)",
+        description="Load a deterministic demo data set and print the demo sign-in details.",
+    )
+    demo.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    raise SystemExit(args.func(args))

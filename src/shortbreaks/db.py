@@ -1,0 +1,84 @@
+"""Database: one Tortoise configuration for the app, the worker, the CLI and the tests.
+
+Each domain package is a Tortoise app with its own ``migrations`` package; the core's
+models form the ``core`` app. Schema changes go only through checked-in migrations
+(Tortoise's built-in migration framework), which also create the CHECK constraints,
+partial unique indexes and triggers that ``generate_schemas`` would silently skip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+
+from shortbreaks.domains import CORE_MODEL_MODULES, DOMAIN_PACKAGES
+from shortbreaks.settings import Settings
+
+DEFAULT_POOL_MAX = 10
+
+
+def connection_url(database_url: str) -> str:
+    """Normalise a ``DATABASE_URL`` to what Tortoise expects, with sensible pool defaults."""
+    parts = urlsplit(database_url)
+    scheme = parts.scheme
+    query = dict(parse_qsl(parts.query))
+    if scheme in ("postgresql", "asyncpg", "postgres"):
+        scheme = "postgres"
+        query.setdefault("maxsize", str(DEFAULT_POOL_MAX))
+    elif scheme == "sqlite":
+        query.setdefault("journal_mode", "WAL")
+        query.setdefault("busy_timeout", "15000")
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def is_postgres(database_url: str) -> bool:
+    return urlsplit(database_url).scheme in ("postgres", "postgresql", "asyncpg")
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    apps: dict[str, Any] = {
+        "core": {
+            "models": list(CORE_MODEL_MODULES),
+            "migrations": "shortbreaks.migrations",
+            "default_connection": "default",
+        }
+    }
+    for package in DOMAIN_PACKAGES:
+        apps[package] = {
+            "models": [f"{package}.models"],
+            "migrations": f"{package}.migrations",
+            "default_connection": "default",
+        }
+    return {
+        "connections": {"default": connection_url(settings.database_url)},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    """Open connections (for the worker and CLI; the app uses ``RegisterTortoise``)."""
+    await Tortoise.init(config=tortoise_config(settings))
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings, *, progress: bool = False) -> None:
+    """Apply every unapplied migration of every app, in dependency order."""
+    from tortoise.migrations.api.migrate import migrate as migrate_api
+
+    def report(event: str, app_label: str, name: str) -> None:
+        if progress and event == "apply_done":
+            print(f"  applied {app_label}.{name}")
+
+    await migrate_api(config=tortoise_config(settings), progress=report)
+
+
+async def ping() -> None:
+    """Raise if the database does not answer."""
+    await connections.get("default").execute_query("SELECT 1")

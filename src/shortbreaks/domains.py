@@ -1,0 +1,31 @@
+"""The domain packages, in dependency order, and how the core finds their parts.
+
+The core imports domain packages only here and in its composition roots
+(``app.py``, ``db.py``, ``jobs.py``, ``cli.py``, ``demo.py``). Each package may provide:
+
+- ``models`` (required) and ``migrations/``;
+- ``routes.routes``: a list of routes made with :mod:`shortbreaks.routing`;
+- ``jobs.functions`` and ``jobs.cron_jobs``;
+- ``navigation.items``: :class:`shortbreaks.navigation.NavItem` entries for the header;
+- ``demo.load(ctx)``: adds the package's part of the demo data set.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+DOMAIN_PACKAGES: tuple[str, ...] = ("providers", "bookings", "grants")
+
+CORE_MODEL_MODULES: tuple[str, ...] = ("shortbreaks.accounts.models", "shortbreaks.models")
+
+
+def optional_module(package: str, name: str) -> ModuleType | None:
+    """Import ``package.name`` if the package has it; errors inside it still raise."""
+    qualified = f"{package}.{name}"
+    try:
+        return importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name == qualified:
+            return None
+        raise

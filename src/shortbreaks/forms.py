@@ -1,0 +1,43 @@
+"""Form handling for pages: the same pydantic schemas as the API, errors for the GOV.UK error summary."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from shortbreaks.errors import FieldError
+from shortbreaks.routing import validation_errors
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def form_values(request: Request) -> dict[str, Any]:
+    """The submitted form as a dict; repeated fields (checkboxes) become lists."""
+    form = getattr(request.state, "form", None) or await request.form()
+    values: dict[str, Any] = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        items = form.getlist(key)
+        values[key] = items if len(items) > 1 or key.endswith("[]") else items[0]
+    return {k.removesuffix("[]"): v for k, v in values.items()}
+
+
+async def read_form(
+    request: Request, schema: type[M], *, list_fields: tuple[str, ...] = ()
+) -> tuple[M | None, list[FieldError], dict[str, Any]]:
+    """Validate the submitted form against ``schema``: (model, [], values) or (None, errors, values)."""
+    values = await form_values(request)
+    for name in list_fields:
+        value = values.get(name)
+        if value is None:
+            values[name] = []
+        elif not isinstance(value, list):
+            values[name] = [value]
+    data = {k: (None if v == "" else v) for k, v in values.items()}
+    try:
+        return schema.model_validate(data), [], values
+    except ValidationError as exc:
+        return None, validation_errors(exc), values

@@ -1,0 +1,305 @@
+"""Background jobs: one ``enqueue()`` for all code, arq workers with Redis, in-process without.
+
+With ``REDIS_URL`` set, :func:`enqueue` puts the job on arq's queue and ``shortbreaks worker``
+runs it. Without Redis (the embedded default), jobs run as tasks in the app's own process
+and cron jobs run on an in-process timer. Call ``enqueue`` after the transaction that made
+the change has committed. Jobs take ids, never personal data (arq logs arguments).
+
+Each domain package lists its jobs in ``<package>.jobs.functions`` and ``cron_jobs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from arq import Retry, create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.cron import CronJob, cron
+from arq.worker import Function, Worker, func
+
+from shortbreaks import mail
+from shortbreaks.audit import request_id_var
+from shortbreaks.clock import Clock, SystemClock
+from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
+from shortbreaks.models import OutboxMessage, OutboxStatus
+from shortbreaks.settings import Settings
+
+log = logging.getLogger("shortbreaks.jobs")
+
+JobContext = dict[str, Any]
+JobFunction = Callable[..., Awaitable[Any]]
+
+JOB_TIMEOUT_S = 60
+MAX_TRIES = 8
+# arq keeps a finished job's result, and with it the job id's lock, this long.
+KEEP_RESULT_S = 3600
+
+
+def backoff(job_try: int, *, base: float = 5.0, cap: float = 600.0) -> float:
+    """Seconds to wait before try ``job_try + 1``: 5, 10, 20 … up to ten minutes."""
+    return min(cap, base * 2 ** max(0, job_try - 1))
+
+
+# --- core jobs -----------------------------------------------------------------------------
+
+
+async def deliver_email(ctx: JobContext, *, message_id: str) -> None:
+    """Send one outbox message; retried with backoff on temporary failures."""
+    try:
+        await mail.deliver(message_id, mailer=ctx["mailer"], now=ctx["clock"].now())
+    except mail.MailRetryableError as exc:
+        raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
+
+
+async def requeue_pending_email(ctx: JobContext) -> int:
+    """Re-enqueue outbox messages whose delivery job was lost (Redis restarted, a worker died)."""
+    now = ctx["clock"].now()
+    cutoff = now - timedelta(minutes=2)
+    ids = await OutboxMessage.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff).values_list("id", flat=True)
+    stale = await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - mail.CLAIM_TIMEOUT).values_list("id", flat=True)
+    for message_id in [*ids, *stale]:
+        await enqueue("deliver_email", message_id=str(message_id), _job_id=f"deliver-email:{message_id}:{int(now.timestamp()) // 300}")
+    return len(ids) + len(stale)
+
+
+CORE_FUNCTIONS: list[JobFunction] = [deliver_email, requeue_pending_email]
+CORE_CRON_JOBS: list[CronJob] = [cron(requeue_pending_email, minute=set(range(0, 60, 5)), run_at_startup=False)]
+
+
+def collect_functions() -> list[JobFunction | Function]:
+    functions: list[JobFunction | Function] = list(CORE_FUNCTIONS)
+    for package in DOMAIN_PACKAGES:
+        module = optional_module(package, "jobs")
+        if module is not None:
+            functions.extend(getattr(module, "functions", []))
+    return functions
+
+
+def collect_cron_jobs() -> list[CronJob]:
+    jobs: list[CronJob] = list(CORE_CRON_JOBS)
+    for package in DOMAIN_PACKAGES:
+        module = optional_module(package, "jobs")
+        if module is not None:
+            jobs.extend(getattr(module, "cron_jobs", []))
+    return jobs
+
+
+def _function_name(f: JobFunction | Function) -> str:
+    return f.name if isinstance(f, Function) else f.__name__
+
+
+def _coroutine(f: JobFunction | Function) -> JobFunction:
+    return f.coroutine if isinstance(f, Function) else f
+
+
+# --- shared context ------------------------------------------------------------------------
+
+
+async def build_context(settings: Settings, clock: Clock | None = None) -> JobContext:
+    """Clients shared by every job in a process: settings, clock, mailer, HTTP client."""
+    return {
+        "settings": settings,
+        "clock": clock or SystemClock(),
+        "mailer": mail.Mailer(settings.smtp_url, sender=settings.mail_from),
+        "http": httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False),
+    }
+
+
+async def close_context(ctx: JobContext) -> None:
+    http = ctx.get("http")
+    if isinstance(http, httpx.AsyncClient):
+        await http.aclose()
+
+
+# --- queues --------------------------------------------------------------------------------
+
+
+class Queue(Protocol):
+    async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool: ...
+
+
+class ArqQueue:
+    """Enqueue through arq on Redis."""
+
+    def __init__(self, pool: ArqRedis) -> None:
+        self.pool = pool
+
+    async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool:
+        job = await self.pool.enqueue_job(function, _job_id=job_id, _defer_by=defer_by, **kwargs)
+        return job is not None
+
+
+class InProcessQueue:
+    """Run jobs as tasks in this process, with arq's semantics: job ids dedupe, ``Retry`` defers."""
+
+    def __init__(self, ctx: JobContext, functions: Sequence[JobFunction | Function], cron_jobs: Sequence[CronJob] = ()) -> None:
+        self.ctx = ctx
+        self.functions = {_function_name(f): _coroutine(f) for f in functions}
+        self.cron_jobs = list(cron_jobs)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: dict[str, float] = {}
+        self._cron_task: asyncio.Task[None] | None = None
+
+    async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool:
+        if function not in self.functions:
+            raise LookupError(f"no job function named {function!r}")
+        monotonic = time.monotonic()
+        self._seen = {k: v for k, v in self._seen.items() if v > monotonic}
+        if job_id is not None:
+            if job_id in self._seen:
+                return False
+            self._seen[job_id] = monotonic + KEEP_RESULT_S
+        task = asyncio.create_task(self._run(function, job_id, defer_by, kwargs))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _run(self, function: str, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> None:
+        if defer_by:
+            await asyncio.sleep(defer_by)
+        for job_try in range(1, MAX_TRIES + 1):
+            ctx = dict(self.ctx, job_try=job_try, job_id=job_id or "", enqueue_time=datetime.now(UTC))
+            try:
+                await asyncio.wait_for(self.functions[function](ctx, **kwargs), timeout=JOB_TIMEOUT_S)
+                return
+            except Retry as retry:
+                delay = retry.defer_score / 1000 if retry.defer_score else 0
+                await asyncio.sleep(delay)
+            except Exception:
+                log.exception("in-process job %s failed", function)
+                return
+        log.error("in-process job %s gave up after %s tries", function, MAX_TRIES)
+
+    async def drain(self) -> None:
+        """Wait until no job is running or waiting (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def start_cron(self) -> None:
+        if self.cron_jobs and self._cron_task is None:
+            self._cron_task = asyncio.create_task(self._cron_loop())
+
+    async def _cron_loop(self) -> None:
+        now = datetime.now(UTC)
+        for job in self.cron_jobs:
+            job.calculate_next(now)
+        while True:
+            now = datetime.now(UTC)
+            for job in self.cron_jobs:
+                if job.next_run is not None and job.next_run <= now:
+                    await self.enqueue(job.name, job_id=f"cron:{job.name}:{int(job.next_run.timestamp())}", defer_by=None, kwargs={})
+                    job.calculate_next(now)
+            await asyncio.sleep(1.0)
+
+    async def close(self) -> None:
+        if self._cron_task is not None:
+            self._cron_task.cancel()
+            await asyncio.gather(self._cron_task, return_exceptions=True)
+            self._cron_task = None
+        await self.drain()
+
+
+_queue: Queue | None = None
+
+
+def set_queue(queue: Queue | None) -> None:
+    global _queue
+    _queue = queue
+
+
+def get_queue() -> Queue:
+    if _queue is None:
+        raise RuntimeError("no job queue: the app's lifespan or the worker start-up sets one")
+    return _queue
+
+
+async def enqueue(function: str, *, _job_id: str | None = None, _defer_by: float | timedelta | None = None, **kwargs: Any) -> bool:
+    """Enqueue ``function`` with keyword arguments; ``_job_id`` makes a second enqueue a no-op.
+
+    Returns whether the job was queued (``False``: one with that id exists already).
+    """
+    defer = _defer_by.total_seconds() if isinstance(_defer_by, timedelta) else _defer_by
+    return await get_queue().enqueue(function, job_id=_job_id, defer_by=defer, kwargs=kwargs)
+
+
+# --- arq worker ----------------------------------------------------------------------------
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+async def open_redis(url: str) -> ArqRedis:
+    return await create_pool(redis_settings(url))
+
+
+def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bool = False) -> dict[str, Any]:
+    """Keyword arguments for ``arq.Worker``: every package's jobs, start-up that opens the database."""
+    from shortbreaks import db
+
+    async def on_startup(ctx: JobContext) -> None:
+        await db.init_db(settings)
+        ctx.update(await build_context(settings, clock))
+        set_queue(ArqQueue(ctx["redis"]))
+
+    async def on_shutdown(ctx: JobContext) -> None:
+        await close_context(ctx)
+        await db.close_db()
+
+    async def on_job_start(ctx: JobContext) -> None:
+        request_id_var.set(f"job:{ctx.get('job_id', '')}")
+
+    if settings.redis_url is None:
+        raise RuntimeError("the worker needs REDIS_URL")
+    return {
+        "functions": [f if isinstance(f, Function) else func(f, name=f.__name__) for f in collect_functions()],
+        "cron_jobs": collect_cron_jobs(),
+        "redis_settings": redis_settings(settings.redis_url),
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "on_job_start": on_job_start,
+        "job_timeout": JOB_TIMEOUT_S,
+        "max_tries": MAX_TRIES,
+        "keep_result": KEEP_RESULT_S,
+        "timezone": UTC,
+        "burst": burst,
+        "handle_signals": not burst,
+    }
+
+
+def create_worker(settings: Settings, *, clock: Clock | None = None, burst: bool = False, **overrides: Any) -> Worker:
+    options = worker_settings(settings, clock=clock, burst=burst)
+    options.update(overrides)
+    return Worker(**options)
+
+
+class WorkerSettings:
+    """For ``arq shortbreaks.jobs.WorkerSettings``; ``shortbreaks worker`` is the usual way in."""
+
+    functions = collect_functions()
+    cron_jobs = collect_cron_jobs()
+    job_timeout = JOB_TIMEOUT_S
+    max_tries = MAX_TRIES
+
+    @staticmethod
+    async def on_startup(ctx: JobContext) -> None:
+        from shortbreaks import db
+        from shortbreaks.settings import load_settings
+
+        settings = load_settings()
+        await db.init_db(settings)
+        ctx.update(await build_context(settings))
+        set_queue(ArqQueue(ctx["redis"]))
+
+    @staticmethod
+    async def on_shutdown(ctx: JobContext) -> None:
+        from shortbreaks import db
+
+        await close_context(ctx)
+        await db.close_db()

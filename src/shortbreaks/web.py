@@ -1,0 +1,277 @@
+"""The web shell: templates, rendering, CSRF, flash messages, and the one error mapping.
+
+Errors: a ``DomainError`` becomes an RFC 9457 problem (API, feeds, webhooks) or a GOV.UK-style
+error page (pages). ``DoesNotExist`` is a 404. Anything else is logged and becomes a 500 that
+shows no internals.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+from tortoise.exceptions import DoesNotExist
+
+from shortbreaks import navigation
+from shortbreaks.clock import LONDON
+from shortbreaks.domains import DOMAIN_PACKAGES
+from shortbreaks.errors import BadRequest, DomainError, FieldError, NotAuthenticated, NotFound
+from shortbreaks.security import hmac_hex, new_token
+
+log = logging.getLogger("shortbreaks.web")
+
+SERVICE_NAME = "Short breaks"
+ANON_COOKIE = "sb_anon"
+FLASH_COOKIE = "sb_flash"
+PROBLEM_TYPE_BASE = "https://shortbreaks.invalid/problems/"
+CORE_DIR = Path(__file__).parent
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def format_pence(pence: int | None) -> str:
+    """``123450`` → ``£1,234.50``; whole pounds keep their pence (``£10.00``)."""
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(int(pence)), 100)
+    return f"{sign}£{pounds:,}.{rest:02d}"
+
+
+def format_london(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
+    if value is None:
+        return ""
+    text = value.astimezone(LONDON).strftime(fmt)
+    return text.replace("AM", "am").replace("PM", "pm").replace(":00am", "am").replace(":00pm", "pm")
+
+
+def format_date(value: date | datetime | None, fmt: str = "%-d %B %Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON)
+    return value.strftime(fmt)
+
+
+def make_templates() -> Jinja2Templates:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(CORE_DIR / "templates"))]
+    for package in DOMAIN_PACKAGES:
+        loaders.append(jinja2.PackageLoader(package, "templates"))
+    loaders.append(jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates")}))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pence"] = format_pence
+    env.filters["london"] = format_london
+    env.filters["date"] = format_date
+    env.filters["decimal"] = lambda v, places=1: f"{Decimal(v):.{places}f}"
+    env.globals["service_name"] = SERVICE_NAME
+    return Jinja2Templates(env=env)
+
+
+def _flash_key(request: Request) -> str:
+    return request.app.state.settings.secret_key.reveal()
+
+
+def flash(response: Response, request: Request, message: str) -> Response:
+    """Show ``message`` in a notification banner on the next page rendered."""
+    value = quote(message[:300], safe="")
+    signature = hmac_hex(_flash_key(request), "flash:" + value)[:32]
+    response.set_cookie(
+        FLASH_COOKIE, f"{value}.{signature}", max_age=120, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/"
+    )
+    return response
+
+
+def _read_flash(request: Request) -> str | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw or "." not in raw:
+        return None
+    value, _, signature = raw.rpartition(".")
+    if not hmac.compare_digest(signature, hmac_hex(_flash_key(request), "flash:" + value)[:32]):
+        return None
+    from urllib.parse import unquote
+
+    return unquote(value)
+
+
+def redirect(request: Request, url: str, *, message: str | None = None) -> RedirectResponse:
+    """A 303 redirect (after a POST), with an optional flash message."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(response, request, message)
+    return response
+
+
+# --- CSRF ------------------------------------------------------------------------------------
+
+
+def _csrf_subject(request: Request) -> str | None:
+    principal = getattr(request.state, "principal", None)
+    if principal is not None and principal.session_id:
+        return "s:" + principal.session_id
+    anon = getattr(request.state, "anon_id", None) or request.cookies.get(ANON_COOKIE)
+    return "a:" + anon if anon else None
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms must send back as ``csrf_token``: tied to the session, or to an anonymous cookie."""
+    subject = _csrf_subject(request)
+    if subject is None:
+        request.state.anon_id = new_token(24)
+        subject = "a:" + request.state.anon_id
+    return hmac_hex(request.app.state.settings.secret_key.reveal(), "csrf:" + subject)
+
+
+async def verify_csrf(request: Request) -> None:
+    form = await request.form()
+    sent = form.get("csrf_token")
+    subject = _csrf_subject(request)
+    expected = hmac_hex(request.app.state.settings.secret_key.reveal(), "csrf:" + subject) if subject else None
+    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
+        raise BadRequest(
+            "Your form could not be sent because it had expired. Go back, reload the page and try again.",
+            code="csrf_failed",
+        )
+    request.state.form = form
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+    """Render a page with the shell's context: principal, navigation, CSRF token, flash message."""
+    principal = getattr(request.state, "principal", None)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "principal": principal,
+        "nav_items": navigation.items_for(principal, request.app.state.nav_items),
+        "csrf_token": csrf_token(request),
+        "flash_message": _read_flash(request),
+        "current_path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    anon_id = getattr(request.state, "anon_id", None)
+    if anon_id and not request.cookies.get(ANON_COOKIE):
+        response.set_cookie(ANON_COOKIE, anon_id, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/")
+    if ctx["flash_message"]:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    response.headers["Cache-Control"] = "no-store" if principal is not None else "no-cache"
+    return response  # type: ignore[no-any-return]
+
+
+def error_summary(errors: list[FieldError]) -> list[dict[str, str]]:
+    """The GOV.UK error summary's ``errorList`` from field errors."""
+    return [{"text": e.message, "href": f"#{e.field.replace('.', '-')}"} for e in errors]
+
+
+def field_errors(errors: list[FieldError]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for e in errors:
+        found.setdefault(e.field, e.message)
+    return found
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def problem(
+    status: int,
+    *,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body["errors"] = [{"field": e.field, "message": e.message} for e in errors or []]
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def _wants_problem(request: Request) -> bool:
+    kind = getattr(request.state, "route_kind", None)
+    if kind is not None:
+        return kind != "page"
+    path = request.url.path
+    return path.startswith(("/api/", "/webhooks/", "/feeds/", "/openreferral/")) or path.endswith(".ics")
+
+
+def _error_page(request: Request, status: int, title: str, detail: str | None) -> Response:
+    template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/error.html" if status < 500 else "errors/500.html")
+    try:
+        return render(request, template, {"status": status, "title": title, "detail": detail}, status_code=status)
+    except Exception:  # the error page itself must not fail
+        log.exception("error page failed to render")
+        return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
+
+
+async def handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, NotAuthenticated) and not _wants_problem(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+    if _wants_problem(request):
+        headers = dict(exc.headers)
+        if isinstance(exc, NotAuthenticated):
+            headers["WWW-Authenticate"] = "Bearer"
+        detail = exc.message if exc.message != exc.title else None
+        return problem(
+            exc.status_code, code=exc.code, title=exc.title, detail=detail, errors=exc.errors, headers=headers, instance=request.url.path
+        )
+    response = _error_page(request, exc.status_code, exc.title, exc.message if exc.message != exc.title else None)
+    response.headers.update(exc.headers)
+    return response
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    titles = {404: "Page not found", 405: "Method not allowed", 400: "Bad request"}
+    title = titles.get(exc.status_code, str(exc.detail))
+    if _wants_problem(request):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code=code, title=title, headers=dict(exc.headers or {}))
+    response = _error_page(request, exc.status_code, title, None)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def handle_does_not_exist(request: Request, exc: Exception) -> Response:
+    return await handle_domain_error(request, NotFound())
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_problem(request):
+        return problem(500, code="internal_error", title="Something went wrong on our side")
+    return _error_page(request, 500, "Sorry, there is a problem with the service", None)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    DoesNotExist: handle_does_not_exist,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,122 @@
+"""Test fixtures: a migrated database (SQLite or PostgreSQL), the app with a frozen clock, clients.
+
+``DATABASE_URL`` picks the database (default: a SQLite file in a temporary folder); on
+PostgreSQL the schema is built once by the migrations and every test starts from empty
+tables. ``REDIS_URL`` makes the app enqueue through arq; tests that need Redis or
+PostgreSQL skip without them, except in CI (``CI=true``) where they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from shortbreaks.app import create_app
+from shortbreaks.clock import FrozenClock, utc
+from shortbreaks.db import close_db, is_postgres, migrate
+from shortbreaks.settings import Settings, load_settings
+
+IN_CI = os.environ.get("CI") == "true"
+TEST_NOW = utc(2026, 6, 10, 9, 30)
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when something the test needs is missing, except in CI, where that is a failure."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"CI must have this: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL")
+    if url and is_postgres(url):
+        yield url
+        return
+    folder = tmp_path_factory.mktemp("db")
+    yield f"sqlite://{folder / 'template.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run every migration once; returns the URL of the migrated database."""
+    var = tmp_path_factory.mktemp("var")
+    settings = load_settings({"DATABASE_URL": database_url, "SHORTBREAKS_VAR_DIR": str(var), "SHORTBREAKS_ENV": "test"})
+
+    async def run() -> None:
+        if is_postgres(database_url):
+            import asyncpg
+
+            conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            await conn.close()
+        try:
+            await migrate(settings)
+        finally:
+            await close_db()
+
+    asyncio.run(run())
+    return database_url
+
+
+@pytest.fixture
+def settings(migrated: str, tmp_path: Path) -> Settings:
+    env = {
+        "SHORTBREAKS_ENV": "test",
+        "SHORTBREAKS_VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "BASE_URL": "http://testserver",
+    }
+    if is_postgres(migrated):
+        env["DATABASE_URL"] = migrated
+    else:
+        copy = tmp_path / "test.sqlite3"
+        shutil.copyfile(urlsplit(migrated).path, copy)
+        env["DATABASE_URL"] = f"sqlite://{copy}"
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    return load_settings(env)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(TEST_NOW)
+
+
+async def _truncate_all() -> None:
+    from tortoise import Tortoise, connections
+
+    tables = sorted({model._meta.db_table for app in Tortoise.apps.values() for model in app.values()})
+    await connections.get("default").execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock=clock, run_cron=False)
+    async with application.router.lifespan_context(application):
+        if is_postgres(settings.database_url):
+            await _truncate_all()
+        if application.state.redis is not None:
+            await application.state.redis.flushdb()
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
