@@ -53,7 +53,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")} | env
     return subprocess.run(
         [sys.executable, "-m", "shortbreaks", *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
-    )  # our own CLI
+    )
 
 
 def test_the_cli_reports_a_bad_setting_in_one_line_without_a_traceback(tmp_path: Path) -> None:
