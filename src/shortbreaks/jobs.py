@@ -259,7 +259,7 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bo
     if settings.redis_url is None:
         raise RuntimeError("the worker needs REDIS_URL")
     return {
-        "functions": [f if isinstance(f, Function) else func(f, name=f.__name__) for f in collect_functions()],
+        "functions": [f if isinstance(f, Function) else func(f, name=f.__name__) for f in collect_functions()],  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol is narrower than our job signatures
         "cron_jobs": collect_cron_jobs(),
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
@@ -60,6 +62,8 @@ class Membership(TimestampedModel):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "core.Organisation", related_name="memberships", on_delete=fields.RESTRICT
     )
+    organisation_id: UUID
+    user_id: UUID
     role = fields.CharEnumField(Role, max_length=20)
     # An administrator of the organisation may invite staff to it.
     is_org_admin = fields.BooleanField(default=False)
@@ -121,6 +125,7 @@ class Invitation(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "core.Organisation", related_name="invitations", on_delete=fields.CASCADE
     )
+    organisation_id: UUID
     role = fields.CharEnumField(Role, max_length=20)
     email = fields.CharField(max_length=254)
     token_hash = fields.CharField(max_length=64, unique=True)

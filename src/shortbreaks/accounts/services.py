@@ -101,7 +101,7 @@ async def verify_email(token: str, *, now: datetime, secret_key: str) -> User:
     if payload is None:
         raise InvalidToken()
     async with in_transaction() as conn:
-        user = await User.get_or_none(id=payload["u"], email=payload["e"]).using_db(conn)
+        user = await User.filter(id=payload["u"], email=payload["e"]).using_db(conn).first()
         if user is None:
             raise InvalidToken()
         if user.email_verified_at is None:
@@ -129,7 +129,7 @@ async def _throttle(*, email_digest: str, ip: str, now: datetime) -> Throttle:
     for query, limit in checks:
         recent = await query.order_by("-created_at").limit(limit).values_list("created_at", flat=True)
         if len(recent) >= limit:
-            oldest_counted = min(recent)
+            oldest_counted: datetime = min(recent)  # type: ignore[type-var,assignment]  # values_list of a DatetimeField
             return Throttle(True, math.ceil((oldest_counted + THROTTLE_WINDOW - now).total_seconds()))
     return Throttle(False)
 
@@ -300,7 +300,7 @@ async def accept_invitation(token: str, *, display_name: str, password: str, now
         claimed = await Invitation.filter(id=invitation.id, accepted_at=None).using_db(conn).update(accepted_at=now)
         if not claimed:
             raise InvalidToken()
-        user = await User.get_or_none(email=invitation.email).using_db(conn)
+        user = await User.filter(email=invitation.email).using_db(conn).first()
         if user is None:
             check_password_strength(password)
             user = await User.create(
