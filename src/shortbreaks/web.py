@@ -125,6 +125,9 @@ def _csrf_subject(request: Request) -> str | None:
     principal = getattr(request.state, "principal", None)
     if principal is not None and principal.session_id:
         return "s:" + principal.session_id
+    pending = getattr(request.state, "pending_session", None)
+    if pending is not None:
+        return "s:" + pending.id
     anon = getattr(request.state, "anon_id", None) or request.cookies.get(ANON_COOKIE)
     return "a:" + anon if anon else None
 
