@@ -19,7 +19,7 @@ cd "$ROOT"
 PY="$ROOT/.venv/bin/python"
 COMPOSE="$ROOT/docker/compose.yaml"
 DOCKERFILE="$ROOT/docker/Dockerfile"
-export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}" PGOPTIONS="-c client_min_messages=warning"
 DB_NAME="${SMOKE_DATABASE:-smoke}"
 REDIS_URL_LOCAL="${SMOKE_REDIS_URL:-redis://127.0.0.1:6379/0}"
 TIMEOUT_S=60
@@ -102,7 +102,7 @@ run_service() {
   mapfile -d '' -t env < <(compose_service "$name" environment)
   [ "${#cmd[@]}" -gt 0 ] && [ "${#env[@]}" -gt 0 ] || fail "no command or environment for $name in compose.yaml"
   local logfile="$WORK/$name.log"
-  LOGS+=("$logfile")
+  [[ " ${LOGS[*]:-} " == *" $logfile "* ]] || LOGS+=("$logfile")
   log "$name: ${cmd[*]}"
   if [ "$mode" = background ]; then
     env -i PATH="$ROOT/.venv/bin:/usr/bin:/bin" HOME="$WORK" LANG=C.UTF-8 PYTHONUNBUFFERED=1 "${env[@]}" "${OVERRIDES[@]}" "${cmd[@]}" \

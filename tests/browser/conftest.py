@@ -87,7 +87,7 @@ class Service:
 
 def _run(args: list[str], env: dict[str, str], log: Path) -> None:
     with log.open("ab") as out:
-        result = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=START_TIMEOUT_S, check=False)  # noqa: S603  # our own command line
+        result = subprocess.run(args, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=START_TIMEOUT_S, check=False)
     if result.returncode != 0:
         pytest.fail(f"{' '.join(args)} exited with {result.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
 
@@ -199,7 +199,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         def start(name: str, args: list[str], **popen: Any) -> Service:
             log = folder / f"{name}.log"
             out = stack.enter_context(log.open("wb"))
-            service = Service(name, subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, **popen), log)  # noqa: S603
+            service = Service(name, subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, **popen), log)
             services.append(service)
             stack.callback(service.stop)  # ExitStack unwinds in reverse: stopped before the database goes
             return service
