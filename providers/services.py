@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -277,6 +277,10 @@ def _rule_input(rule: AvailabilityRule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in RuleIn.model_fields}
 
 
+def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
 async def _service_provider(service: Service) -> Provider:
     return await Provider.get(id=service.provider_id)
 
@@ -314,7 +318,7 @@ async def update_rule(rule: AvailabilityRule, changes: dict[str, Any], *, actor:
             record_type="availability_rule",
             record_id=rule.id,
             now=now,
-            before=before,
+            before=_audit_values(before),
             after=data.model_dump(mode="json"),
             using_db=conn,
         )
@@ -338,7 +342,7 @@ async def delete_rule(rule: AvailabilityRule, *, actor: Principal | None, now: d
             record_type="availability_rule",
             record_id=rule.id,
             now=now,
-            before=_rule_input(rule),
+            before=_audit_values(_rule_input(rule)),
             using_db=conn,
         )
 

@@ -61,10 +61,17 @@ async def make_rule(service: Service, **fields: Any) -> AvailabilityRule:
         "staff_count": 2,
         "valid_from": date(2026, 1, 1),
     }
+    now = fields.pop("now", TEST_NOW)
     values.update(fields)
-    return await services.create_rule(service, RuleIn.model_validate(values), actor=None, now=fields.pop("now", TEST_NOW))
+    return await services.create_rule(service, RuleIn.model_validate(values), actor=None, now=now)
 
 
 @pytest.fixture
 def now() -> Any:
     return TEST_NOW
+
+
+@pytest.fixture(autouse=True)
+async def _database(app: Any) -> Any:
+    """Every provider test runs inside the app's lifespan, so Tortoise is open on the test database."""
+    yield
