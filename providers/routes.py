@@ -474,7 +474,9 @@ async def _service_form_action(request: Request, action: Any, message: str) -> R
     try:
         await action(service, values)
     except DomainError as exc:
-        return _form_error_page(request, "providers/service_manage.html", exc, values, **await _service_context(request, service))
+        context = await _service_context(request, service)
+        context.pop("values")
+        return _form_error_page(request, "providers/service_manage.html", exc, values, **context)
     return redirect(request, str(request.url_for("providers:manage_service", service_id=service.id)), message=message)
 
 

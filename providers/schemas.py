@@ -117,7 +117,9 @@ class ServiceIn(Strict):
     max_age: int = Field(ge=0, le=25)
     needs: list[Need] = Field(default_factory=list, description="DfE primary need codes supported")
     staff_ratio: StaffRatio
-    group_size: int | None = Field(default=None, ge=1, le=200, description="Children per session; only for the 'group' ratio")
+    group_size: int | None = Field(
+        default=None, ge=1, le=200, validate_default=True, description="Children per session; only for the 'group' ratio"
+    )
     price_pence: int = Field(ge=0, le=10_000_000)
     funding_routes: list[FundingRoute] = Field(default_factory=list)
     booking_mode: BookingMode = BookingMode.INSTANT
