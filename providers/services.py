@@ -50,7 +50,6 @@ from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from shortbreaks.permissions import Principal
-from shortbreaks.routing import validation_errors
 
 log = logging.getLogger("providers.services")
 
@@ -61,6 +60,15 @@ def _user(actor: Principal | None) -> Any:
     return actor.user if actor is not None else None
 
 
+def _field_errors(exc: ValidationError) -> list[FieldError]:
+    """Pydantic errors as field errors (as :func:`shortbreaks.routing.validation_errors`, without the web layer)."""
+    errors = []
+    for error in exc.errors(include_url=False):
+        message = "This field is required" if error["type"] == "missing" else str(error["msg"])
+        errors.append(FieldError(".".join(str(part) for part in error["loc"]) or "body", message))
+    return errors
+
+
 def merge(model: type[BaseModel], current: dict[str, Any], changes: dict[str, Any]) -> Any:
     """Validate ``current`` with ``changes`` applied as a whole ``model`` (so cross-field rules hold on a partial update)."""
     unknown = sorted(set(changes) - set(model.model_fields) - {"from"})
@@ -69,7 +77,7 @@ def merge(model: type[BaseModel], current: dict[str, Any], changes: dict[str, An
     try:
         return model.model_validate({**current, **changes})
     except ValidationError as exc:
-        raise ValidationFailed(errors=validation_errors(exc)) from None
+        raise ValidationFailed(errors=_field_errors(exc)) from None
 
 
 def _check_manage(actor: Principal | None, provider: Provider) -> None:
