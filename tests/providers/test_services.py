@@ -205,3 +205,28 @@ async def test_get_session_for_booking_loads_service_and_provider():
     session = await Session.filter(service_id=service.id).first()
     loaded = await get_session_for_booking(session.id)
     assert (loaded.service.name, loaded.service.provider.name) == ("Saturday club", "Brum Breaks")
+
+
+@pytest.mark.postgres
+async def test_concurrent_take_places_never_overbook_on_postgresql(settings):
+    import asyncio
+
+    from tortoise.transactions import in_transaction
+
+    from shortbreaks.db import is_postgres
+    from tests.conftest import need
+
+    need(is_postgres(settings.database_url), "concurrency needs PostgreSQL with several connections")
+    service = await make_service(await make_provider(), staff_ratio="1:1")
+    await make_rule(service, staff_count=3)
+    session = await Session.filter(service_id=service.id).first()
+
+    async def book() -> bool:
+        async with in_transaction() as conn:
+            taken = await services.take_places(session.id, 1, using_db=conn)
+            await asyncio.sleep(0)
+            return taken
+
+    results = await asyncio.gather(*(book() for _ in range(25)))
+    await session.refresh_from_db()
+    assert (results.count(True), session.places_taken) == (3, 3)
