@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from providers.enums import WEEKDAYS, AccessibilityFeature, BookingMode, FundingRoute, Need, ServiceKind, SessionStatus, StaffRatio
 from providers.recurrence import parse_rrule
@@ -304,18 +304,29 @@ class SessionsQuery(Lenient):
         return value
 
 
+def _inline(enum: Any) -> WithJsonSchema:
+    """Enums inlined in query-parameter schemas (the OpenAPI generator does not carry ``$defs`` into parameters)."""
+    return WithJsonSchema({"type": "string", "enum": [member.value for member in enum]})
+
+
+NeedParam = Annotated[Need, _inline(Need)]
+FeatureParam = Annotated[AccessibilityFeature, _inline(AccessibilityFeature)]
+KindParam = Annotated[ServiceKind, _inline(ServiceKind)]
+FundingParam = Annotated[FundingRoute, _inline(FundingRoute)]
+
+
 class SearchQuery(Lenient):
     """The families' search: the API's query string and the search page's form."""
 
     postcode: str | None = Field(default=None, max_length=10)
     within_miles: float = Field(default=10, gt=0, le=MAX_MILES)
     age: int | None = Field(default=None, ge=0, le=25)
-    needs: list[Need] = Field(default_factory=list)
-    kind: ServiceKind | None = None
-    accessibility: list[AccessibilityFeature] = Field(default_factory=list)
+    needs: list[NeedParam] = Field(default_factory=list)
+    kind: KindParam | None = None
+    accessibility: list[FeatureParam] = Field(default_factory=list)
     max_price_pence: int | None = Field(default=None, ge=0)
     free_only: bool = False
-    funding: FundingRoute | None = None
+    funding: FundingParam | None = None
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
     weekdays: list[str] = Field(default_factory=list, description="e.g. sat,sun")
