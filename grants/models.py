@@ -100,7 +100,6 @@ class Award(TimestampedModel):
 
     class Meta:
         table = "grants_award"
-        ordering = ["reference"]
         indexes = [Index(fields=["fund_id", "region"]), Index(fields=["local_authority_id"]), Index(fields=["recipient_id"])]
         constraints = [
             UniqueConstraint(fields=("fund_id", "reference"), name="grants_award_reference_unique"),
@@ -123,7 +122,6 @@ class BudgetLine(TimestampedModel):
 
     class Meta:
         table = "grants_budgetline"
-        ordering = ["financial_year", "category"]
         constraints = [
             UniqueConstraint(fields=("award_id", "category", "financial_year"), name="grants_budgetline_unique"),
             CheckConstraint(check="amount_pence >= 0", name="grants_budgetline_amount"),
@@ -143,7 +141,6 @@ class Tranche(TimestampedModel):
 
     class Meta:
         table = "grants_tranche"
-        ordering = ["number"]
         indexes = [Index(fields=["paid_on"])]
         constraints = [
             UniqueConstraint(fields=("award_id", "number"), name="grants_tranche_number_unique"),
@@ -170,7 +167,6 @@ class SpendReturn(TimestampedModel):
 
     class Meta:
         table = "grants_spendreturn"
-        ordering = ["financial_year", "quarter"]
         indexes = [Index(fields=["award_id", "status"]), Index(fields=["status"])]
         constraints = [
             UniqueConstraint(fields=("award_id", "financial_year", "quarter"), name="grants_spendreturn_period_unique"),
@@ -198,7 +194,6 @@ class ExpenditureLine(Model):
 
     class Meta:
         table = "grants_expenditureline"
-        ordering = ["spent_on", "id"]
         indexes = [
             Index(fields=["spend_return_id"]),
             Index(fields=["category", "spent_on"]),

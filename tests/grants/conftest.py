@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,9 +14,30 @@ from grants.models import Award, Fund, Round
 from grants.services import BudgetLineInput
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation, User
-from shortbreaks.accounts.services import load_principal
+from shortbreaks.accounts.services import ensure_membership, load_principal
 from shortbreaks.permissions import Principal
-from tests.factories import NOW, make_organisation, make_user
+from shortbreaks.security import hash_password
+from tests.factories import NOW, PASSWORD, make_organisation
+
+_HASH: list[str] = []
+_users = itertools.count(1)
+
+
+async def make_user(*, role: Role, organisation: Organisation | None = None, name: str | None = None) -> User:
+    """Like ``tests.factories.make_user`` but hashing the password once per run (argon2 is slow on purpose)."""
+    if not _HASH:
+        _HASH.append(hash_password(PASSWORD))
+    n = next(_users)
+    user = await User.create(email=f"grants-user{n}@example.com", password_hash=_HASH[0], display_name=name or f"User {n}")
+    if organisation is None:
+        kind = {Role.FAMILY: OrganisationKind.LOCAL_AUTHORITY, Role.LA_OFFICER: OrganisationKind.LOCAL_AUTHORITY}.get(
+            role, OrganisationKind.CHARITY
+        )
+        if role is Role.FUNDER:
+            kind = OrganisationKind.FUNDER
+        organisation = await make_organisation(kind=kind)
+    await ensure_membership(user, organisation, role)
+    return user
 
 
 @dataclass
