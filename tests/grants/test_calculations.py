@@ -94,7 +94,9 @@ def test_forecast_months_count_the_current_month() -> None:
 
 
 def test_straight_line_plan_reaches_the_total_at_the_end() -> None:
-    plan = straight_line_plan(3_000_000_000, [date(2024, 4, 1), date(2025, 3, 1), date(2027, 3, 1)], starts_on=date(2024, 4, 1), ends_on=date(2027, 3, 31))
+    plan = straight_line_plan(
+        3_000_000_000, [date(2024, 4, 1), date(2025, 3, 1), date(2027, 3, 1)], starts_on=date(2024, 4, 1), ends_on=date(2027, 3, 31)
+    )
     assert plan == [83_333_333, 1_000_000_000, 3_000_000_000]
 
 
