@@ -7,6 +7,7 @@ validation before any service runs. Page forms take pounds (``£1,234.50``) and 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
@@ -322,3 +323,27 @@ class DecisionForm(FormModel):
     decision: Literal["approve", "reject", "query"]
     reason: str = Field(default="", max_length=2000)
     approve_over_budget: bool = False
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    """What the 360Giving export needs of one award (all organisational, no personal data)."""
+
+    grant_id: str
+    title: str
+    description: str
+    currency: str
+    amount_pence: int
+    awarded_on: date
+    planned_start: date
+    planned_end: date
+    recipient_name: str
+    recipient_identifier: str
+    funder_name: str
+    funder_identifier: str
+    local_authority_name: str
+    local_authority_identifier: str
+    region: str
+    programme_code: str
+    programme_title: str
+    modified_at: datetime
