@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
 from grants.enums import AwardStatus, BudgetCategory, CostKind, ReturnStatus
 
@@ -51,12 +51,16 @@ PoundsInPence = Annotated[int, BeforeValidator(pounds_to_pence), Field(gt=0, le=
 # --- report query and output ---------------------------------------------------------------------
 
 
+# Inline in the schema: the OpenAPI builder lists query parameters one by one, without $defs.
+CategoryParameter = Annotated[BudgetCategory, WithJsonSchema({"type": "string", "enum": [c.value for c in BudgetCategory]})]
+
+
 class ReportQuery(Strict):
     round_id: UUID | None = None
     region: str | None = Field(default=None, max_length=60)
     local_authority_id: UUID | None = None
     grantee_id: UUID | None = Field(default=None, description="The recipient organisation's id")
-    category: BudgetCategory | None = None
+    category: CategoryParameter | None = None
     financial_year: int | None = Field(default=None, ge=2000, le=2100, description="2025 is April 2025 to March 2026")
     quarter: int | None = Field(default=None, ge=1, le=4, description="1 is April to June")
 

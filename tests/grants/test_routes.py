@@ -398,3 +398,12 @@ async def test_fund_is_unchanged_after_refused_requests(client, world) -> None:
     await client.post(f"/api/v1/rounds/{world.round.id}/awards", json={"amount_pence": -1}, headers=await bearer(world.funder))
     after = await Fund.get(id=world.fund.id)
     assert (after.awarded_pence, after.allocated_pence) == (before.awarded_pence, before.allocated_pence)
+
+
+async def test_openapi_document_describes_the_grants_api(client) -> None:
+    from openapi_spec_validator import validate
+
+    document = (await client.get("/api/openapi.json")).json()
+    validate(document)
+    assert "/api/v1/funds/{fund_id}/report" in document["paths"]
+    assert "/api/v1/returns/{return_id}/approve" in document["paths"]
