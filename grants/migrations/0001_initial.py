@@ -174,7 +174,7 @@ class Migration(migrations.Migration):
             options={'table': 'grants_variation', 'app': 'grants', 'pk_attr': 'id', 'table_description': "A formal, funder-approved change to an award's amount, dates or budget, with what it was before."},
             bases=['Model'],
         ),
-            ops.AddConstraint(model_name='Fund', constraint=CheckConstraint(check='total_pence > 0', name='grants_fund_total_positive')),
+        ops.AddConstraint(model_name='Fund', constraint=CheckConstraint(check='total_pence > 0', name='grants_fund_total_positive')),
         ops.AddConstraint(model_name='Fund', constraint=CheckConstraint(check='starts_on < ends_on', name='grants_fund_dates')),
         ops.AddConstraint(model_name='Fund', constraint=CheckConstraint(check='allocated_pence >= 0 AND allocated_pence <= total_pence', name='grants_fund_allocated_within_total')),
         ops.AddConstraint(model_name='Fund', constraint=CheckConstraint(check='awarded_pence >= 0 AND awarded_pence <= total_pence', name='grants_fund_awarded_within_total')),

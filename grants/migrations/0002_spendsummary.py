@@ -27,5 +27,5 @@ class Migration(migrations.Migration):
             options={'table': 'grants_spendsummary', 'app': 'grants', 'indexes': [Index(fields=['financial_year', 'quarter']), Index(fields=['category', 'financial_year'])], 'pk_attr': 'id', 'table_description': 'Spend per return, category and month, kept by database triggers on grants_expenditureline.'},
             bases=['Model'],
         ),
-            ops.AddConstraint(model_name='SpendSummary', constraint=UniqueConstraint(fields=('spend_return_id', 'category', 'spent_month'), name='grants_spendsummary_unique')),
+        ops.AddConstraint(model_name='SpendSummary', constraint=UniqueConstraint(fields=('spend_return_id', 'category', 'spent_month'), name='grants_spendsummary_unique')),
     ]

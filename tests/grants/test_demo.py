@@ -50,3 +50,31 @@ async def test_demo_grants_load_once_and_add_up(app, settings) -> None:
     assert report.approved_pence == sum(a.approved_pence for a in report.awards) > 0
     assert report.paid_pence == sum(a.paid_pence for a in report.awards) > 0
     assert len(report.by_region) == 9
+
+
+async def test_demo_pages_render_for_each_role(app, settings, client) -> None:
+    from tests.factories import sign_in
+
+    await load_demo_data(settings)
+    fund = await Fund.get(name="Short breaks innovation fund")
+    award = await Award.get(fund_id=fund.id, reference="A001")
+    spend_return = await SpendReturn.filter(award_id=award.id).order_by("quarter").first()
+    for email, fund_status in (
+        ("funder@example.com", 200),
+        ("grantee@example.com", 200),
+        ("officer@example.com", 200),
+        ("family@example.com", 404),
+    ):
+        client.cookies.clear()
+        user = await User.get(email=email)
+        await sign_in(client, user, password="shortbreaks-demo")
+        page = await client.get(f"/grants/funds/{fund.id}")
+        assert page.status_code == fund_status
+        if fund_status == 200:
+            assert page.text.count("<svg") == 2
+            assert (await client.get(f"/grants/awards/{award.id}")).status_code == 200
+            assert (await client.get(f"/grants/returns/{spend_return.id}")).status_code == 200
+            filtered = await client.get(
+                f"/grants/funds/{fund.id}", params={"region": "West Midlands", "category": "staffing", "quarter": "2", "round_id": ""}
+            )
+            assert filtered.status_code == 200
