@@ -99,8 +99,9 @@ async def _truncate_all() -> None:
     await connections.get("default").execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
+    """The app with its lifespan entered, for every test: the database is open and empty."""
     application = create_app(settings, clock=clock, run_cron=False)
     async with application.router.lifespan_context(application):
         if is_postgres(settings.database_url):

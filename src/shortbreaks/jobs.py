@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
-from arq import Retry, create_pool
+from arq import Retry
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
@@ -236,7 +236,8 @@ def redis_settings(url: str) -> RedisSettings:
 
 
 async def open_redis(url: str) -> ArqRedis:
-    return await create_pool(redis_settings(url))
+    """A Redis client for enqueueing that connects lazily: the app starts even while Redis is down."""
+    return ArqRedis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
 def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bool = False) -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""``python -m shortbreaks`` is the ``shortbreaks`` command."""
+
+from shortbreaks.cli import main
+
+main()
