@@ -5,6 +5,8 @@ branch owns this module.)
   its service and provider loaded.
 - ``provider_ids_for_organisations(organisation_ids) -> list[UUID]``: the providers run by
   those organisations (for staff permissions).
+- ``get_service(service_id) -> Service | None``.
+- ``list_sessions_for_organisation(organisation_id, booking_mode=None) -> list[Session]``: for demo data.
 """
 
 from __future__ import annotations
@@ -29,3 +31,11 @@ async def provider_ids_for_organisations(organisation_ids: list[UUID]) -> list[U
 
 async def get_service(service_id: UUID) -> Service | None:
     return await Service.filter(id=service_id).select_related("provider").first()
+
+
+async def list_sessions_for_organisation(organisation_id: UUID, *, booking_mode: str | None = None) -> list[Session]:
+    """Sessions (service and provider loaded) of every service of the provider run by an organisation, by start."""
+    query = Session.filter(service__provider__organisation_id=organisation_id)
+    if booking_mode is not None:
+        query = query.filter(service__booking_mode=booking_mode)
+    return list(await query.select_related("service__provider").order_by("starts_at"))
