@@ -16,6 +16,7 @@ from bookings import services
 from bookings.enums import Attendance
 from bookings.models import Booking, Child
 from providers import queries as provider_queries
+from providers import services as provider_services
 from providers.enums import BookingMode
 from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON
@@ -56,9 +57,19 @@ async def load(ctx: DemoContext) -> None:
 
     if await Booking.filter(family_id=family.id).exists():
         return
-    sessions = await provider_queries.list_sessions_for_organisation(ctx.organisations["GB-CHC-1180001"].id)
-    instant = [s for s in sessions if s.service.booking_mode == BookingMode.INSTANT and s.status.value == "scheduled"]
-    approval = [s for s in sessions if s.service.booking_mode == BookingMode.APPROVAL and s.status.value == "scheduled"]
+    sessions = await provider_queries.list_sessions_in_authority(authority.id)
+    sunshine = ctx.organisations["GB-CHC-1180001"].id
+    club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]
+    if club and not any(s.starts_at < now for s in club):
+        # The directory materialises sessions from now on; past ones (for attended and no-show
+        # bookings) come from its own service, run as of three weeks ago.
+        await provider_services.materialise_service(club[0].service, now=now - timedelta(weeks=3))
+        sessions = await provider_queries.list_sessions_in_authority(authority.id)
+        club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]
+    instant = [s for s in club if s.service.booking_mode == BookingMode.INSTANT and s.status.value == "scheduled"]
+    approval = [
+        s for s in sessions if s.service.booking_mode == BookingMode.APPROVAL and s.status.value == "scheduled" and s.service.min_age <= 9
+    ]
     past = [s for s in instant if s.starts_at < now][-2:]
     future = [s for s in instant if s.starts_at > now + timedelta(days=2) and services.opens_at(s) <= now]
     staff = ctx.users["provider@example.com"]
@@ -69,8 +80,8 @@ async def load(ctx: DemoContext) -> None:
             await services.record_attendance(booking, actor=staff, attendance={shahs[0].id: mark}, now=session.ends_at)
         if future:
             await services.create_booking(family, session_id=future[0].id, child_ids=[c.id for c in shahs], now=now)
-        # A full session (the providers' demo fills one): Anika waits for a place.
-        full = [s for s in sessions if s.starts_at > now and s.places_left == 0 and services.opens_at(s) <= now][:1]
+        # A full session: Anika waits for a place (sessions the directory's demo leaves full).
+        full = [s for s in club if s.starts_at > now and s.places_left == 0 and services.opens_at(s) <= now][:1]
         for session in full:
             await services.join_waiting_list(family, session_id=session.id, child_ids=[shahs[1].id], now=now)
         # A request waiting for the provider's decision on an approval service.

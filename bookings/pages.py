@@ -118,8 +118,6 @@ async def cancel_booking_page(request: Request) -> Response:
 
 async def _book_context(request: Request) -> dict[str, Any]:
     session = await provider_queries.get_session_for_booking(_id(request, "session_id"))
-    if session is None:
-        raise NotFound("Session not found")
     children = await queries.list_children(_principal(request).id)
     return {"session": session, "children": children, "values": {}}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from tortoise.exceptions import DoesNotExist
+
 from bookings import permissions, queries, services
 from bookings.enums import ACTIVE_STATUSES
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child, WaitingListEntry
@@ -152,8 +154,11 @@ def home_authority(principal: Principal) -> UUID:
 
 
 async def staff_session(principal: Principal, session_id: UUID) -> Session:
-    session = await provider_queries.get_session_for_booking(session_id)
-    if session is None or not permissions.can_act_for_provider(principal, session.service.provider.organisation_id):  # type: ignore[attr-defined]
+    try:
+        session = await provider_queries.get_session_for_booking(session_id)
+    except DoesNotExist:
+        raise NotFound("Session not found") from None
+    if not permissions.can_act_for_provider(principal, session.service.provider.organisation_id):  # type: ignore[attr-defined]
         raise NotFound("Session not found")
     return session
 
