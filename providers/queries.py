@@ -2,7 +2,8 @@
 
 Record loads for management (``get_manageable_*``) apply the record-level permission and
 raise ``NotFound`` for anyone else's records. Public loads (``get_public_*``) see only
-published providers. For the bookings package: :func:`get_session_for_booking`.
+published providers. For the bookings package: :func:`get_session_for_booking` and
+:func:`list_sessions_in_authority` (demo data; added from the bookings branch).
 """
 
 from __future__ import annotations
@@ -140,3 +141,12 @@ def public_service_fields(service: Service) -> dict[str, Any]:
         "what_to_bring": service.what_to_bring,
         "closed_on_bank_holidays": service.closed_on_bank_holidays,
     }
+
+
+async def list_sessions_in_authority(local_authority_id: UUID) -> list[Session]:
+    """Every session of providers in a local authority's area, service and provider loaded, by start."""
+    return list(
+        await Session.filter(service__provider__local_authority_id=local_authority_id)
+        .select_related("service__provider")
+        .order_by("starts_at", "id")
+    )

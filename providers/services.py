@@ -20,6 +20,9 @@ For the bookings package (which must never write these tables itself):
   never takes ``places_taken`` below 0.
 - ``providers.queries.get_session_for_booking(session_id)`` loads a session with its
   service and provider.
+- ``await mark_session_cancelled(session_id, using_db=conn) -> bool``: the provider cancels a
+  scheduled session (bookings cancels its bookings in the same transaction). (Added from the
+  bookings branch.)
 
 The database backs both with ``CHECK (places_taken BETWEEN 0 AND capacity)``.
 """
@@ -541,4 +544,18 @@ async def release_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAs
     if count < 1:
         raise ValueError("count must be at least 1")
     changed = await Session.filter(id=session_id, places_taken__gte=count).using_db(using_db).update(places_taken=F("places_taken") - count)
+    return changed == 1
+
+
+async def mark_session_cancelled(session_id: UUID, *, using_db: BaseDBAsyncClient | None = None) -> bool:
+    """Mark a scheduled session cancelled (calendar subscribers see a new sequence); False if it was not scheduled.
+
+    Bookings calls this inside its own transaction when a provider cancels a whole session,
+    and cancels, credits and notifies the bookings there.
+    """
+    changed = (
+        await Session.filter(id=session_id, status=SessionStatus.SCHEDULED)
+        .using_db(using_db)
+        .update(status=SessionStatus.CANCELLED, sequence=F("sequence") + 1)
+    )
     return changed == 1
