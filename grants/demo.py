@@ -5,19 +5,21 @@ Deterministic (fixed amounts and dates, stamped with ``DEMO_EPOCH``) and idempot
 item is looked up by its natural key before it is made, and everything goes through the
 services, so the running totals and the audit log are the real thing.
 
-TODO(providers, bookings): link awards to demo services (``services.link_service``) and give
-those services attended bookings, so "respite delivered" has figures, once those packages land.
+Each award is linked to the demo services in its area; the bookings package's demo data gives
+some of them attended bookings, so "respite delivered" has figures.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from grants import services
 from grants.enums import BudgetCategory, CostKind, ReturnStatus
 from grants.models import Award, Fund, Round, SpendReturn, Tranche
 from grants.periods import financial_year_of, quarter_bounds
 from grants.services import BudgetLineInput
+from providers import queries as provider_queries
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.services import ensure_membership, ensure_organisation, ensure_user, load_principal
 from shortbreaks.demo import DEMO_EPOCH, DEMO_PASSWORD, DemoContext
@@ -170,6 +172,18 @@ async def load(ctx: DemoContext) -> None:
         actor = grantees["GB-LAE-BIR"] if recipient == "GB-LAE-BIR" else grantees["other"]
         if 2025 in years:
             await _returns(award, RETURN_PATTERNS[index % len(RETURN_PATTERNS)], actor, funder, now)
+        await _link_services(award, funder, now)
+
+
+async def _link_services(award: Award, funder: object, now: object) -> None:
+    """Link an award to the demo services in its area (the first five), so respite delivered has figures."""
+    sessions = await provider_queries.list_sessions_in_authority(award.local_authority_id)  # type: ignore[attr-defined]
+    service_ids: list[UUID] = []
+    for session in sessions:
+        if session.service_id not in service_ids:  # type: ignore[attr-defined]
+            service_ids.append(session.service_id)  # type: ignore[attr-defined]
+    for service_id in sorted(service_ids, key=str)[:5]:
+        await services.link_service(award, service_id=service_id, actor=funder, now=now)  # type: ignore[arg-type]
 
 
 async def _tranches(award: Award, years: list[int], funder: object, now: object) -> None:

@@ -8,16 +8,16 @@ over rows; Python only merges a handful of already-grouped rows. Every read filt
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 
+from bookings import queries as booking_queries
 from grants import calculations, permissions
 from grants.enums import PENDING_RETURN_STATUSES, BudgetCategory, CostKind, ReturnStatus
 from grants.models import Award, AwardService, BudgetLine, ExpenditureLine, Fund, SpendReturn, SpendSummary, Tranche
@@ -36,6 +36,7 @@ from grants.schemas import (
     RegionReport,
     ReportQuery,
 )
+from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
 
@@ -140,38 +141,40 @@ class Outcomes:
     available: bool = False
 
 
+def _london_midnight(day: date | None) -> datetime | None:
+    """The start of ``day`` in London, in UTC (the bookings package filters on session start times)."""
+    if day is None:
+        return None
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+
+
 async def respite_delivered(award_ids: Iterable[UUID], *, since: date | None = None, until: date | None = None) -> dict[UUID, Outcomes]:
     """Children and families reached, sessions and respite minutes per award, from attended bookings.
 
     Computed in SQL by the bookings package, never copied into grant tables. It expects::
 
         async def bookings.queries.attended_summary_for_services(
-            service_ids: list[UUID], since: date | None, until: date | None
+            service_ids: list[UUID], *, since: datetime | None, until: datetime | None
         ) -> dict[UUID, dict[str, int]]
 
     returning, for each service id that had attended bookings in ``[since, until]``,
     ``{"children": distinct children, "families": distinct families, "sessions": distinct
     sessions, "respite_minutes": total attended minutes}``.
 
-    Until bookings provides it, every award gets zeros with ``available=False``. An award's
+    An award's
     counts are the sums over its linked services (``grants_awardservice``); a child who
     attended two services of the same award is counted twice, so ask bookings for a
     per-award grouping when one service is funded by several awards.
     """
     ids = list(award_ids)
-    zeros = {award_id: Outcomes() for award_id in ids}
-    try:
-        module = importlib.import_module("bookings.queries")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("bookings.queries", "bookings"):
-            raise
-        return zeros
-    summary_for = getattr(module, "attended_summary_for_services", None)
-    if summary_for is None or not ids:
-        return zeros
+    if not ids:
+        return {}
+    summary_for = booking_queries.attended_summary_for_services
     links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
     service_ids = sorted({service_id for _award, service_id in links}, key=str)
-    by_service: dict[Any, dict[str, int]] = await summary_for(service_ids, since, until) if service_ids else {}
+    by_service: dict[Any, dict[str, int]] = (
+        await summary_for(service_ids, since=_london_midnight(since), until=_london_midnight(until)) if service_ids else {}
+    )
     totals: dict[UUID, dict[str, int]] = {award_id: {"children": 0, "families": 0, "sessions": 0, "respite_minutes": 0} for award_id in ids}
     for award_id, service_id in links:
         counts = by_service.get(service_id) or by_service.get(str(service_id)) or {}

@@ -8,6 +8,7 @@ import pytest
 
 from grants import queries, services
 from grants.enums import BudgetCategory
+from grants.models import Award
 from grants.schemas import ReportQuery
 from grants.services import BudgetLineInput
 from shortbreaks.accounts.enums import OrganisationKind, Role
@@ -15,6 +16,7 @@ from tests.factories import NOW, make_organisation
 from tests.grants.conftest import make_award, make_user, principal
 
 AS_OF = date(2026, 6, 10)
+AS_OF_DATETIME = NOW
 
 
 @pytest.fixture
@@ -171,16 +173,57 @@ async def test_an_officer_sees_the_awards_in_their_area(world, scene) -> None:
     assert [a.reference for a in report.awards] == ["A001"]
 
 
-async def test_outcomes_are_unavailable_until_bookings_lands_and_are_suppressed(world, scene) -> None:
+async def test_outcomes_count_attended_bookings_at_linked_services_and_suppress_small_numbers(world, scene) -> None:
+    from datetime import timedelta
+
+    from bookings import services as booking_services
+    from bookings.enums import Attendance
+    from grants import services as grant_services
+    from tests.bookings.conftest import grant, make_child, make_family, make_service, make_session
+
+    service = await make_service(authority=world.authority)
+    small = await make_service(authority=world.authority)
+    starts = AS_OF_DATETIME - timedelta(days=20)
+    session = await make_session(service, starts_at=starts, hours=3, capacity=10)
+    other = await make_session(small, starts_at=starts, hours=2, capacity=10)
+    bookings = []
+    for n in range(11):
+        family = await make_family(world.authority)
+        child = await make_child(family)
+        await grant(child, pence=100_000, year=2025)
+        target = session if n < 6 else other
+        bookings.append(
+            await booking_services.create_booking(family, session_id=target.id, child_ids=[child.id], now=starts - timedelta(days=5))
+        )
+    staff = world.provider
+    for booking in bookings:
+        place = (await booking_services._places(booking))[0]
+        await booking_services.record_attendance(
+            booking, actor=staff, attendance={place.child_id: Attendance.ATTENDED}, now=starts + timedelta(hours=1)
+        )
+    a001 = next(a for a in await Award.filter(fund_id=world.fund.id) if a.reference == "A001")
+    a002 = next(a for a in await Award.filter(fund_id=world.fund.id) if a.reference == "A002")
+    await grant_services.link_service(a001, service_id=service.id, actor=world.funder_p, now=NOW)
+    await grant_services.link_service(a002, service_id=small.id, actor=world.funder_p, now=NOW)
+
     report = await _report(world, world.funder_p)
-    assert report.outcomes.available is False
+    assert report.outcomes.available is True
     assert report.outcomes.threshold == 5
-    assert [(r.reference, r.children, r.families, r.respite_hours, r.cost_per_respite_hour_pence) for r in report.outcomes.rows] == [
-        ("A001", 0, 0, "0.0", None),
-        ("A002", 0, 0, "0.0", None),
-    ]
-    # TODO(bookings): an end-to-end test with attended bookings at linked services, once
-    # bookings.queries.attended_summary_for_services exists: counts, hours, cost per hour, "c".
+    rows = {r.reference: (r.children, r.families, r.respite_hours) for r in report.outcomes.rows}
+    # Six children for three hours each at A001's service, five for two hours at A002's.
+    assert rows["A001"] == (6, 6, "18.0")
+    assert rows["A002"] == (5, 5, "10.0")
+    # One attended child fewer at A002 and its counts are hidden, and so are A001's, which
+    # would otherwise give A002's away from the total (secondary suppression).
+    await booking_services.record_attendance(
+        bookings[-1],
+        actor=staff,
+        attendance={(await booking_services._places(bookings[-1]))[0].child_id: Attendance.NO_SHOW},
+        now=starts + timedelta(hours=1),
+    )
+    report = await _report(world, world.funder_p)
+    rows = {r.reference: (r.children, r.families, r.respite_hours) for r in report.outcomes.rows}
+    assert rows == {"A001": ("c", "c", "18.0"), "A002": ("c", "c", "8.0")}
 
 
 async def test_people_without_a_grants_role_see_no_fund(world, scene) -> None:
