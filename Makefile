@@ -60,7 +60,7 @@ typecheck: install ## mypy on the core
 	$(BIN)/mypy
 
 .PHONY: test
-test: install lint ## ruff, import layers and pytest (DATABASE_URL / REDIS_URL pick the backends)
+test: install lint typecheck ## ruff, import layers, mypy on the core and pytest (DATABASE_URL / REDIS_URL pick the backends)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: migrations

@@ -6,6 +6,7 @@ import itertools
 import re
 
 import httpx
+import pyotp
 
 from shortbreaks.accounts import services
 from shortbreaks.accounts.enums import OrganisationKind, Role
@@ -74,10 +75,41 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def _totp_code(client: httpx.AsyncClient, secret: str, last_step: int | None) -> str:
+    """A code valid at the app's (frozen) clock that has not been used yet: now, or the next step."""
+    now = client._transport.app.state.clock.now()  # type: ignore[attr-defined]  # the ASGI transport's app
+    step = int(now.timestamp()) // 30
+    if last_step is not None and last_step >= step:
+        step = last_step + 1
+    return str(pyotp.TOTP(secret).at(step * 30))
+
+
 async def sign_in(client: httpx.AsyncClient, user: User, password: str = PASSWORD) -> httpx.Response:
+    """Sign in through the real forms; staff enrol (or use) a TOTP second factor on the way."""
     page = await client.get("/sign-in")
     response = await client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": csrf_from(page.text)})
     assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    if location.startswith("/account/two-factor"):
+        form = await client.get(location)
+        fresh = await User.get(id=user.id)
+        assert fresh.totp_secret
+        done = await client.post(
+            "/account/two-factor",
+            data={"code": _totp_code(client, fresh.totp_secret, None), "csrf_token": csrf_from(form.text), "next": "/"},
+        )
+        assert done.status_code == 200, done.text
+        return response
+    if location.startswith("/sign-in/two-factor"):
+        form = await client.get(location)
+        fresh = await User.get(id=user.id)
+        assert fresh.totp_secret
+        done = await client.post(
+            "/sign-in/two-factor",
+            data={"code": _totp_code(client, fresh.totp_secret, fresh.totp_last_step), "csrf_token": csrf_from(form.text)},
+        )
+        assert done.status_code == 303, done.text
+        return done
     return response
 
 

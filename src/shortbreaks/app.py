@@ -19,6 +19,7 @@ from shortbreaks.accounts import routes as account_routes
 from shortbreaks.clock import Clock, SystemClock
 from shortbreaks.db import tortoise_config
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
+from shortbreaks.metrics import MetricsMiddleware
 from shortbreaks.middleware import RequestContextMiddleware
 from shortbreaks.routing import PublicMount
 from shortbreaks.settings import Settings
@@ -71,7 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
 
     app = Starlette(
         routes=collect_routes(),
-        middleware=[Middleware(RequestContextMiddleware, https=settings.https)],
+        middleware=[Middleware(RequestContextMiddleware, https=settings.https), Middleware(MetricsMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

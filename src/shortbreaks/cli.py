@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import logging.config
 import os
 import sys
 from collections.abc import Callable, Coroutine
@@ -27,6 +28,13 @@ def _run(coro_factory: Callable[[Settings], Coroutine[Any, Any, int | None]]) ->
     return asyncio.run(coro_factory(settings)) or 0
 
 
+def _logging_config(settings: Settings | None) -> dict[str, Any]:
+    from shortbreaks.logs import logging_config
+
+    fmt = os.environ.get("LOG_FORMAT") or ("json" if settings is not None and settings.is_production else "text")
+    return logging_config(json_format=fmt == "json", level=os.environ.get("LOG_LEVEL", "INFO").upper())
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -44,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=not settings.is_production or args.access_log,
         log_level="info",
+        log_config=_logging_config(settings),
     )
     return 0
 
@@ -156,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     make = sub.add_parser(
         "makemigrations", help="write migrations for model changes (developers)", description="Write new migration files for model changes."
     )
-    make.add_argument("apps", nargs="*", help="app labels: core, providers, bookings, grants")
+    make.add_argument("apps", nargs="*", help="app labels: core, providers, bookings, payments, feeds, grants")
     make.add_argument("--name", help="migration name")
     make.set_defaults(func=cmd_makemigrations)
 
@@ -179,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = build_parser().parse_args(argv)
+    try:
+        settings: Settings | None = load_settings()
+    except SettingsError:
+        settings = None  # the command itself reports it
+    logging.config.dictConfig(_logging_config(settings))
     raise SystemExit(args.func(args))

@@ -39,9 +39,9 @@ class FrozenClock:
 
 def utc(*args: int) -> datetime:
     """A UTC datetime: ``utc(2026, 3, 29, 9)``."""
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]  # positional year..second
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc,arg-type]  # positional year..second
 
 
 def london(*args: int) -> datetime:
     """A Europe/London wall-clock time as an aware UTC datetime."""
-    return datetime(*args, tzinfo=LONDON).astimezone(UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=LONDON).astimezone(UTC)  # type: ignore[misc,arg-type]  # positional year..second

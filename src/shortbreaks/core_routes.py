@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from shortbreaks import db
+from shortbreaks.metrics import metrics
 from shortbreaks.openapi import build_openapi
 from shortbreaks.permissions import PUBLIC
 from shortbreaks.routing import endpoint, page
@@ -82,6 +83,8 @@ routes = [
     endpoint("/healthz", healthz, name="healthz", permission=PUBLIC, response=Health, summary="Liveness", in_openapi=True, tags=["health"]),
     endpoint("/readyz", readyz, name="readyz", permission=PUBLIC, response=Health, summary="Readiness", in_openapi=True, tags=["health"]),
     endpoint("/api/openapi.json", openapi_document, name="openapi", permission=PUBLIC),
+    # Public at the route level; the endpoint answers 404 unless the caller is on loopback or has METRICS_TOKEN.
+    endpoint("/metrics", metrics, name="metrics", permission=PUBLIC),
     page("/", home, name="home", permission=PUBLIC),
     page("/accessibility", accessibility, name="accessibility", permission=PUBLIC),
     page("/privacy", privacy, name="privacy", permission=PUBLIC),

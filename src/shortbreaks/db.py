@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
 
-from shortbreaks.domains import CORE_MODEL_MODULES, DOMAIN_PACKAGES
+from shortbreaks.domains import APP_LABELS, CORE_MODEL_MODULES, DOMAIN_PACKAGES
 from shortbreaks.settings import Settings
 
 DEFAULT_POOL_MAX = 10
@@ -46,7 +46,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         }
     }
     for package in DOMAIN_PACKAGES:
-        apps[package] = {
+        apps[APP_LABELS[package]] = {
             "models": [f"{package}.models"],
             "migrations": f"{package}.migrations",
             "default_connection": "default",

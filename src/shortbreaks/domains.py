@@ -15,7 +15,17 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-DOMAIN_PACKAGES: tuple[str, ...] = ("providers", "bookings", "grants")
+DOMAIN_PACKAGES: tuple[str, ...] = ("providers", "bookings", "bookings.payments", "bookings.feeds", "grants")
+
+# Tortoise app label of each domain package: each has its own migrations chain, so
+# sub-packages (payments, feeds) can change their tables without renumbering bookings'.
+APP_LABELS: dict[str, str] = {
+    "providers": "providers",
+    "bookings": "bookings",
+    "bookings.payments": "payments",
+    "bookings.feeds": "feeds",
+    "grants": "grants",
+}
 
 CORE_MODEL_MODULES: tuple[str, ...] = ("shortbreaks.accounts.models", "shortbreaks.models")
 

@@ -11,6 +11,7 @@ Each domain package lists its jobs in ``<package>.jobs.functions`` and ``cron_jo
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,6 +28,7 @@ from shortbreaks import mail
 from shortbreaks.audit import request_id_var
 from shortbreaks.clock import Clock, SystemClock
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
+from shortbreaks.metrics import JOB_FAILURES, JOBS_RUN
 from shortbreaks.models import OutboxMessage, OutboxStatus
 from shortbreaks.settings import Settings
 
@@ -79,6 +81,30 @@ def collect_functions() -> list[JobFunction | Function]:
         if module is not None:
             functions.extend(getattr(module, "functions", []))
     return functions
+
+
+def instrumented(f: JobFunction | Function) -> Function:
+    """Wrap a job: restore the enqueuing request's id for logs and audit, count runs and failures."""
+    name = _function_name(f)
+    coroutine = _coroutine(f)
+
+    @functools.wraps(coroutine)
+    async def run(ctx: JobContext, *args: Any, _request_id: str = "", **kwargs: Any) -> Any:
+        token = request_id_var.set(_request_id or f"job:{ctx.get('job_id', '')}")
+        JOBS_RUN.labels(name).inc()
+        try:
+            return await coroutine(ctx, *args, **kwargs)
+        except Retry:
+            raise
+        except Exception:
+            JOB_FAILURES.labels(name).inc()
+            raise
+        finally:
+            request_id_var.reset(token)
+
+    if isinstance(f, Function):
+        return Function(name, run, f.timeout_s, f.keep_result_s, f.keep_result_forever, f.max_tries)  # type: ignore[arg-type]
+    return func(run, name=name)  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol is narrower than our signatures
 
 
 def collect_cron_jobs() -> list[CronJob]:
@@ -140,7 +166,7 @@ class InProcessQueue:
 
     def __init__(self, ctx: JobContext, functions: Sequence[JobFunction | Function], cron_jobs: Sequence[CronJob] = ()) -> None:
         self.ctx = ctx
-        self.functions = {_function_name(f): _coroutine(f) for f in functions}
+        self.functions = {_function_name(f): _coroutine(instrumented(f)) for f in functions}
         self.cron_jobs = list(cron_jobs)
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: dict[str, float] = {}
@@ -225,6 +251,9 @@ async def enqueue(function: str, *, _job_id: str | None = None, _defer_by: float
     Returns whether the job was queued (``False``: one with that id exists already).
     """
     defer = _defer_by.total_seconds() if isinstance(_defer_by, timedelta) else _defer_by
+    request_id = request_id_var.get()
+    if request_id:
+        kwargs["_request_id"] = request_id
     return await get_queue().enqueue(function, job_id=_job_id, defer_by=defer, kwargs=kwargs)
 
 
@@ -253,18 +282,14 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bo
         await close_context(ctx)
         await db.close_db()
 
-    async def on_job_start(ctx: JobContext) -> None:
-        request_id_var.set(f"job:{ctx.get('job_id', '')}")
-
     if settings.redis_url is None:
         raise RuntimeError("the worker needs REDIS_URL")
     return {
-        "functions": [f if isinstance(f, Function) else func(f, name=f.__name__) for f in collect_functions()],
+        "functions": [instrumented(f) for f in collect_functions()],
         "cron_jobs": collect_cron_jobs(),
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "on_job_start": on_job_start,
         "job_timeout": JOB_TIMEOUT_S,
         "max_tries": MAX_TRIES,
         "keep_result": KEEP_RESULT_S,
@@ -276,6 +301,8 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bo
 
 def create_worker(settings: Settings, *, clock: Clock | None = None, burst: bool = False, **overrides: Any) -> Worker:
     options = worker_settings(settings, clock=clock, burst=burst)
+    if "functions" in overrides:
+        overrides["functions"] = [instrumented(f) for f in overrides["functions"]]
     options.update(overrides)
     return Worker(**options)
 
@@ -283,7 +310,7 @@ def create_worker(settings: Settings, *, clock: Clock | None = None, burst: bool
 class WorkerSettings:
     """For ``arq shortbreaks.jobs.WorkerSettings``; ``shortbreaks worker`` is the usual way in."""
 
-    functions = collect_functions()
+    functions = [instrumented(f) for f in collect_functions()]
     cron_jobs = collect_cron_jobs()
     job_timeout = JOB_TIMEOUT_S
     max_tries = MAX_TRIES

@@ -77,7 +77,7 @@ async def queue_email(
     *, to: str, subject: str, body: str, dedupe_key: str, now: datetime, using_db: BaseDBAsyncClient | None = None
 ) -> OutboxMessage:
     """Write a message to the outbox (once per ``dedupe_key``); deliver it after commit with :func:`deliver_later`."""
-    existing = await OutboxMessage.get_or_none(dedupe_key=dedupe_key).using_db(using_db)
+    existing = await OutboxMessage.filter(dedupe_key=dedupe_key).using_db(using_db).first()
     if existing is not None:
         return existing
     return await OutboxMessage.create(dedupe_key=dedupe_key, to_email=to, subject=subject, body=body, created_at=now, using_db=using_db)

@@ -18,8 +18,8 @@ class AuditEvent(Model):
     action = fields.CharField(max_length=100)
     record_type = fields.CharField(max_length=60)
     record_id = fields.CharField(max_length=64)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: fields.Field[dict | None] = fields.JSONField(null=True)  # type: ignore[type-arg]
+    after: fields.Field[dict | None] = fields.JSONField(null=True)  # type: ignore[type-arg]
     request_id = fields.CharField(max_length=64, default="")
 
     class Meta:

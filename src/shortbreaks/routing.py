@@ -21,7 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Match, Mount, Route
+from starlette.types import Scope
 
 from shortbreaks.errors import (
     BadRequest,
@@ -74,6 +75,13 @@ class DeclaredRoute(Route):
         self.csrf = csrf
         self.original_endpoint = endpoint
         super().__init__(path, _guard(endpoint, permission=permission, kind=kind, spec=spec, csrf=csrf), name=name, methods=list(methods))
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            # The path template labels metrics and logs without the raw path's ids and tokens.
+            child_scope["route_path"] = self.path
+        return match, child_scope
 
 
 class PublicMount(Mount):

@@ -60,6 +60,7 @@ class Settings:
     var_dir: Path = Path("var")
     session_idle_minutes: int = 60
     session_absolute_hours: int = 12
+    staff_session_idle_minutes: int = 20
     max_body_bytes: int = 1_000_000
     mail_from: str = "shortbreaks <no-reply@shortbreaks.invalid>"
     hold_minutes: int = 30
@@ -167,6 +168,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 60),
         session_absolute_hours=_int(environ, "SESSION_ABSOLUTE_HOURS", 12),
+        staff_session_idle_minutes=_int(environ, "STAFF_SESSION_IDLE_MINUTES", 20),
         max_body_bytes=_int(environ, "MAX_BODY_BYTES", 1_000_000),
         mail_from=environ.get("MAIL_FROM", "").strip() or "shortbreaks <no-reply@shortbreaks.invalid>",
         hold_minutes=_int(environ, "PAYMENT_HOLD_MINUTES", 30),

@@ -8,6 +8,7 @@ shows no internals.
 from __future__ import annotations
 
 import hmac
+import importlib
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,7 +68,9 @@ def format_date(value: date | datetime | None, fmt: str = "%-d %B %Y") -> str:
 def make_templates() -> Jinja2Templates:
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(CORE_DIR / "templates"))]
     for package in DOMAIN_PACKAGES:
-        loaders.append(jinja2.PackageLoader(package, "templates"))
+        folder = Path(importlib.import_module(package).__file__ or "").parent / "templates"
+        if folder.is_dir():
+            loaders.append(jinja2.FileSystemLoader(str(folder)))
     loaders.append(jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates")}))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -125,6 +128,9 @@ def _csrf_subject(request: Request) -> str | None:
     principal = getattr(request.state, "principal", None)
     if principal is not None and principal.session_id:
         return "s:" + principal.session_id
+    pending = getattr(request.state, "pending_session", None)
+    if pending is not None:
+        return "s:" + pending.id
     anon = getattr(request.state, "anon_id", None) or request.cookies.get(ANON_COOKIE)
     return "a:" + anon if anon else None
 

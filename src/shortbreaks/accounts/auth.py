@@ -36,9 +36,17 @@ async def authenticate(request: Request, kind: str) -> Principal | None:
     if kind == "page":
         cookie = request.cookies.get(session_cookie_name(request))
         if cookie:
-            session = await services.find_session(cookie, now=now, idle=timedelta(minutes=state.settings.session_idle_minutes))
-            if session is not None:
+            session = await services.find_session(
+                cookie,
+                now=now,
+                idle=timedelta(minutes=state.settings.session_idle_minutes),
+                staff_idle=timedelta(minutes=state.settings.staff_session_idle_minutes),
+            )
+            if session is not None and session.stage == "full":
                 principal = await services.load_principal(session.user, session_id=session.id)
+            elif session is not None:
+                # Password accepted, second factor (or its enrolment) still due: not signed in yet.
+                request.state.pending_session = session
     elif kind == "api":
         token = bearer_token(request)
         if token:

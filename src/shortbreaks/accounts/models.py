@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
@@ -27,6 +29,11 @@ class User(TimestampedModel):
     is_site_admin = fields.BooleanField(default=False)
     email_verified_at = fields.DatetimeField(null=True)
     password_changed_at = fields.DatetimeField(null=True)
+    # TOTP second factor (RFC 6238). The secret is set at enrolment and active once confirmed.
+    totp_secret = fields.CharField(max_length=64, null=True)
+    totp_enabled_at = fields.DatetimeField(null=True)
+    # The last 30-second step accepted, so a code cannot be replayed.
+    totp_last_step = fields.BigIntField(null=True)
 
     memberships: fields.ReverseRelation[Membership]
 
@@ -60,6 +67,8 @@ class Membership(TimestampedModel):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "core.Organisation", related_name="memberships", on_delete=fields.RESTRICT
     )
+    organisation_id: UUID
+    user_id: UUID
     role = fields.CharEnumField(Role, max_length=20)
     # An administrator of the organisation may invite staff to it.
     is_org_admin = fields.BooleanField(default=False)
@@ -74,10 +83,14 @@ class WebSession(Model):
 
     id = fields.CharField(max_length=64, primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="web_sessions", on_delete=fields.CASCADE)
+    user_id: UUID
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    # full: signed in. second_factor: password accepted, TOTP code due. enrol: staff who must set up TOTP first.
+    stage = fields.CharField(max_length=14, default="full")
+    is_staff = fields.BooleanField(default=False)
 
     class Meta:
         table = "core_websession"
@@ -121,6 +134,7 @@ class Invitation(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "core.Organisation", related_name="invitations", on_delete=fields.CASCADE
     )
+    organisation_id: UUID
     role = fields.CharEnumField(Role, max_length=20)
     email = fields.CharField(max_length=254)
     token_hash = fields.CharField(max_length=64, unique=True)
@@ -133,3 +147,17 @@ class Invitation(Model):
 
     class Meta:
         table = "core_invitation"
+
+
+class RecoveryCode(Model):
+    """A one-time recovery code for the second factor, stored as a SHA-256 hash."""
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="recovery_codes", on_delete=fields.CASCADE)
+    code_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_recoverycode"
+        indexes = [("user_id", "used_at")]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from shortbreaks.accounts import queries, services
+from shortbreaks.accounts import queries, services, two_factor
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.errors import EmailTaken, InvalidToken, SignInFailed, SignInThrottled
-from shortbreaks.accounts.models import ApiToken, Organisation
+from shortbreaks.accounts.models import ApiToken, Organisation, User, WebSession
 from shortbreaks.accounts.schemas import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -26,8 +27,8 @@ from shortbreaks.accounts.schemas import (
     TokenCreated,
     TokenRequest,
 )
-from shortbreaks.errors import DomainError, FieldError, NotFound, PermissionDenied, ValidationFailed
-from shortbreaks.forms import read_form
+from shortbreaks.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from shortbreaks.forms import form_values, read_form
 from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN, Principal
 from shortbreaks.routing import api, page
 from shortbreaks.web import ANON_COOKIE, error_summary, field_errors, redirect, render
@@ -84,18 +85,120 @@ async def sign_in(request: Request) -> Response:
         return response
     except SignInFailed as exc:
         return _form_page(request, "accounts/sign_in.html", [FieldError("email", exc.message)], values, status_code=401, next=next_url)
-    cookie, _session = await services.start_session(user, now=now, absolute=timedelta(hours=state.settings.session_absolute_hours))
-    response = redirect(request, next_url)
+    staff = await two_factor.is_staff(user)
+    if user.totp_enabled_at is not None:
+        stage, target = "second_factor", "/sign-in/two-factor?next=" + quote(next_url, safe="")
+    elif staff:
+        stage, target = "enrol", "/account/two-factor?next=" + quote(next_url, safe="")
+    else:
+        stage, target = "full", next_url
+    cookie, _session = await services.start_session(
+        user, now=now, absolute=timedelta(hours=state.settings.session_absolute_hours), stage=stage, is_staff=staff
+    )
+    response = redirect(request, target)
+    _set_session_cookie(request, response, cookie)
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+def _set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    settings = request.app.state.settings
     response.set_cookie(
         session_cookie_name(request),
         cookie,
-        max_age=state.settings.session_absolute_hours * 3600,
+        max_age=settings.session_absolute_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=state.settings.https,
+        secure=settings.https,
         path="/",
     )
-    response.delete_cookie(ANON_COOKIE, path="/")
+
+
+# --- the second factor -------------------------------------------------------------------------
+
+
+def _pending(request: Request, stage: str) -> WebSession | None:
+    session = getattr(request.state, "pending_session", None)
+    return session if session is not None and session.stage == stage else None
+
+
+async def two_factor_page(request: Request) -> Response:
+    if _pending(request, "second_factor") is None:
+        return redirect(request, "/sign-in")
+    return render(request, "accounts/two_factor.html", {"next": _safe_next(request.query_params.get("next")), "values": {}})
+
+
+async def two_factor_submit(request: Request) -> Response:
+    session = _pending(request, "second_factor")
+    if session is None:
+        return redirect(request, "/sign-in")
+    values = await form_values(request)
+    next_url = _safe_next(str(values.get("next") or ""))
+    now = request.app.state.clock.now()
+    user = session.user
+    if await two_factor.verify_second_factor(user, str(values.get("code") or ""), ip=_client_ip(request), now=now):
+        cookie, _ = await services.upgrade_session(session, now=now)
+        response = redirect(request, next_url)
+        _set_session_cookie(request, response, cookie)
+        return response
+    if await two_factor.recent_failures(user, now=now) >= two_factor.MAX_FAILURES:
+        await services.end_session(session.id, actor=user, now=now)
+        response = redirect(request, "/sign-in", message="Too many wrong codes. Sign in again.")
+        response.delete_cookie(session_cookie_name(request), path="/")
+        return response
+    errors = [FieldError("code", "Enter the 6-digit code from your authenticator app, or a recovery code")]
+    return _form_page(request, "accounts/two_factor.html", errors, {}, status_code=401, next=next_url)
+
+
+def _enrolling_user(request: Request) -> tuple[User | None, WebSession | None]:
+    """The user setting up a second factor: a staff member mid sign-in, or anyone signed in."""
+    pending = _pending(request, "enrol")
+    if pending is not None:
+        return pending.user, pending
+    principal = request.state.principal
+    return (principal.user if principal is not None else None), None
+
+
+async def enrol_page(request: Request) -> Response:
+    user, pending = _enrolling_user(request)
+    if user is None:
+        return redirect(request, "/sign-in")
+    if user.totp_enabled_at is not None:
+        return redirect(request, "/account", message="Your account already has a second factor")
+    user = await two_factor.begin_enrolment(user)
+    return _enrol_form(request, user, [], pending is not None, status_code=200)
+
+
+def _enrol_form(request: Request, user: User, errors: list[FieldError], required: bool, *, status_code: int) -> Response:
+    uri = two_factor.provisioning_uri(user)
+    return _form_page(
+        request,
+        "accounts/two_factor_enrol.html",
+        errors,
+        {},
+        status_code=status_code,
+        qr_code=two_factor.qr_code_data_uri(uri),
+        secret=user.totp_secret,
+        required=required,
+        next=_safe_next(request.query_params.get("next")),
+    )
+
+
+async def enrol_submit(request: Request) -> Response:
+    user, pending = _enrolling_user(request)
+    if user is None:
+        return redirect(request, "/sign-in")
+    values = await form_values(request)
+    now = request.app.state.clock.now()
+    try:
+        codes = await two_factor.confirm_enrolment(user, str(values.get("code") or ""), now=now)
+    except ValidationFailed as exc:
+        return _enrol_form(request, user, exc.errors, pending is not None, status_code=422)
+    response = render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _safe_next(str(values.get("next") or ""))})
+    if pending is not None:
+        cookie, _ = await services.upgrade_session(pending, now=now)
+        _set_session_cookie(request, response, cookie)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -294,10 +397,14 @@ async def authority_families_page(request: Request) -> Response:
 async def create_token(request: Request, *, body: TokenRequest) -> Response:
     """Exchange an email and password for a bearer token (throttled like sign-in)."""
     now = request.app.state.clock.now()
-    try:
-        user = await services.authenticate(body.email, body.password, ip=_client_ip(request), now=now)
-    except DomainError:
-        raise
+    user = await services.authenticate(body.email, body.password, ip=_client_ip(request), now=now)
+    if user.totp_enabled_at is not None:
+        if not body.totp_code or not await two_factor.verify_second_factor(user, body.totp_code, ip=_client_ip(request), now=now):
+            raise SignInFailed(
+                "Enter a correct email address, password and security code", errors=[FieldError("totp_code", "Enter a valid security code")]
+            )
+    elif await two_factor.is_staff(user):
+        raise PermissionDenied("Staff accounts must set up a second factor (sign in on the web) before creating API tokens")
     token, row = await services.create_api_token(user, name=body.name, now=now)
     return JSONResponse(TokenCreated(token=token, id=row.id, created_at=row.created_at).model_dump(mode="json"), status_code=201)
 
@@ -351,6 +458,10 @@ def _uuid_path(name: str) -> str:
 routes = [
     page("/sign-in", sign_in_page, name="accounts:sign_in", permission=PUBLIC),
     page("/sign-in", sign_in, name="accounts:sign_in_submit", permission=PUBLIC, methods=["POST"]),
+    page("/sign-in/two-factor", two_factor_page, name="accounts:two_factor", permission=PUBLIC),
+    page("/sign-in/two-factor", two_factor_submit, name="accounts:two_factor_submit", permission=PUBLIC, methods=["POST"]),
+    page("/account/two-factor", enrol_page, name="accounts:two_factor_enrol", permission=PUBLIC),
+    page("/account/two-factor", enrol_submit, name="accounts:two_factor_enrol_submit", permission=PUBLIC, methods=["POST"]),
     page("/sign-out", sign_out, name="accounts:sign_out", permission=SIGNED_IN, methods=["POST"]),
     page("/register", register_page, name="accounts:register", permission=PUBLIC),
     page("/register", register, name="accounts:register_submit", permission=PUBLIC, methods=["POST"]),

@@ -24,6 +24,9 @@ class TokenRequest(Strict):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=256)
     name: str = Field(default="", max_length=100, description="A label to recognise the token by")
+    totp_code: str | None = Field(
+        default=None, max_length=20, description="Second-factor code (or recovery code): required once the account has one"
+    )
 
 
 class TokenCreated(BaseModel):

@@ -101,7 +101,7 @@ async def verify_email(token: str, *, now: datetime, secret_key: str) -> User:
     if payload is None:
         raise InvalidToken()
     async with in_transaction() as conn:
-        user = await User.get_or_none(id=payload["u"], email=payload["e"]).using_db(conn)
+        user = await User.filter(id=payload["u"], email=payload["e"]).using_db(conn).first()
         if user is None:
             raise InvalidToken()
         if user.email_verified_at is None:
@@ -129,7 +129,7 @@ async def _throttle(*, email_digest: str, ip: str, now: datetime) -> Throttle:
     for query, limit in checks:
         recent = await query.order_by("-created_at").limit(limit).values_list("created_at", flat=True)
         if len(recent) >= limit:
-            oldest_counted = min(recent)
+            oldest_counted: datetime = min(recent)  # type: ignore[type-var,assignment]  # values_list of a DatetimeField
             return Throttle(True, math.ceil((oldest_counted + THROTTLE_WINDOW - now).total_seconds()))
     return Throttle(False)
 
@@ -173,18 +173,49 @@ async def authenticate(email: str, password: str, *, ip: str, now: datetime) -> 
 # --- web sessions ------------------------------------------------------------------------
 
 
-async def start_session(user: User, *, now: datetime, absolute: timedelta) -> tuple[str, WebSession]:
-    """A new server-side session; returns the cookie value (shown once) and the row."""
+async def start_session(
+    user: User, *, now: datetime, absolute: timedelta, stage: str = "full", is_staff: bool = False
+) -> tuple[str, WebSession]:
+    """A new server-side session; returns the cookie value (shown once) and the row.
+
+    ``stage`` is ``full`` once signed in, ``second_factor`` while a TOTP code is due, and
+    ``enrol`` for staff who must set up a second factor before anything else.
+    """
     cookie = new_token(32)
-    session = await WebSession.create(id=token_hash(cookie), user=user, created_at=now, last_seen_at=now, expires_at=now + absolute)
+    session = await WebSession.create(
+        id=token_hash(cookie), user=user, created_at=now, last_seen_at=now, expires_at=now + absolute, stage=stage, is_staff=is_staff
+    )
     return cookie, session
 
 
-async def find_session(cookie: str, *, now: datetime, idle: timedelta) -> WebSession | None:
-    """The live session for this cookie, touching its last-seen time at most once a minute."""
+async def upgrade_session(session: WebSession, *, now: datetime) -> tuple[str, WebSession]:
+    """Finish sign-in after the second factor: a new session id at full strength, and the old one stops."""
+    async with in_transaction() as conn:
+        await WebSession.filter(id=session.id).using_db(conn).update(revoked_at=now)
+        cookie = new_token(32)
+        upgraded = await WebSession.create(
+            id=token_hash(cookie),
+            user_id=session.user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=session.expires_at,
+            stage="full",
+            is_staff=session.is_staff,
+            using_db=conn,
+        )
+    return cookie, upgraded
+
+
+async def find_session(cookie: str, *, now: datetime, idle: timedelta, staff_idle: timedelta | None = None) -> WebSession | None:
+    """The live session for this cookie, touching its last-seen time at most once a minute.
+
+    Staff sessions time out after ``staff_idle`` when it is shorter than ``idle``.
+    """
     session = await WebSession.get_or_none(id=token_hash(cookie)).select_related("user")
     if session is None or session.revoked_at is not None or not session.user.is_active:
         return None
+    if session.is_staff and staff_idle is not None:
+        idle = min(idle, staff_idle)
     if now >= session.expires_at or now - session.last_seen_at >= idle:
         return None
     if now - session.last_seen_at >= timedelta(minutes=1):
@@ -300,7 +331,7 @@ async def accept_invitation(token: str, *, display_name: str, password: str, now
         claimed = await Invitation.filter(id=invitation.id, accepted_at=None).using_db(conn).update(accepted_at=now)
         if not claimed:
             raise InvalidToken()
-        user = await User.get_or_none(email=invitation.email).using_db(conn)
+        user = await User.filter(email=invitation.email).using_db(conn).first()
         if user is None:
             check_password_strength(password)
             user = await User.create(

@@ -1,0 +1,1 @@
+"""feeds models (filled in by the feeds issue)."""

@@ -1,0 +1,1 @@
+"""payments models (filled in by the payments issue)."""
