@@ -6,6 +6,7 @@ job. Bodies name the service, the time and the reference; never needs or care de
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -15,6 +16,8 @@ from shortbreaks import mail
 from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON
 from shortbreaks.models import OutboxMessage
+
+log = logging.getLogger("bookings.notifications")
 
 
 def when(at: datetime) -> str:
@@ -91,4 +94,9 @@ async def deliver(messages: list[OutboxMessage | None]) -> None:
     """After commit: enqueue delivery of each message written by the transaction."""
     for message in messages:
         if message is not None:
-            await mail.deliver_later(message)
+            try:
+                await mail.deliver_later(message)
+            except RuntimeError:
+                # No job queue (the CLI's demo loader): the message stays pending in the outbox
+                # and the core's requeue_pending_email sweep delivers it.
+                log.info("no job queue: outbox message %s left for the sweep", message.id)

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -471,10 +471,10 @@ async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
 
 
 async def _get_session(session_id: UUID) -> Session:
-    session = await provider_queries.get_session_for_booking(session_id)
-    if session is None:
-        raise NotFound("Session not found")
-    return session
+    try:
+        return await provider_queries.get_session_for_booking(session_id)
+    except DoesNotExist:
+        raise NotFound("Session not found") from None
 
 
 async def _precheck_children(children: list[Child], session: Session, *, allow_age_override: bool) -> None:
@@ -692,7 +692,8 @@ async def _free_places(session: Session, count: int, *, now: datetime, conn: Bas
                         )
                     )
                     break
-    await provider_services.release_places(session.id, count - offered, using_db=conn)
+    if count > offered:
+        await provider_services.release_places(session.id, count - offered, using_db=conn)
     return messages
 
 
@@ -876,7 +877,8 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
                     entry, "cleared", service_name=session.service.name, starts_at=session.starts_at, now=now, conn=conn
                 )
             )
-        await provider_services.release_places(session.id, held, using_db=conn)
+        if held:
+            await provider_services.release_places(session.id, held, using_db=conn)
         await audit.record(
             "bookings.session.cancelled",
             actor=actor,

@@ -246,9 +246,7 @@ async def build_provider_feed(feed: FeedToken, *, now: datetime, base_url: str) 
 
 async def build_public_feed(service_id: UUID, *, now: datetime, base_url: str) -> CalendarFeed:
     """A published service's upcoming sessions, without personal data: two queries."""
-    service = await provider_queries.find_published_service(service_id)
-    if service is None:
-        raise NotFound("Service not found")
+    service = await provider_queries.get_public_service(service_id)
     window = feed_window(now)
     rows = await provider_queries.calendar_sessions(
         service_id=service_id, ends_after=window.day_start, changed_since=window.changed_since, published_only=True

@@ -75,7 +75,7 @@ async def make_service(
 ) -> Service:
     authority = authority or await make_organisation()
     organisation = organisation or await make_organisation(kind=OrganisationKind.CHARITY)
-    provider = await Provider.create(
+    provider = await Provider.get_or_none(organisation_id=organisation.id) or await Provider.create(
         organisation=organisation, local_authority=authority, name=f"Provider {next(_n)}", postcode="B1 1AA", latitude=52.48, longitude=-1.9
     )
     return await Service.create(

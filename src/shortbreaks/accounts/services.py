@@ -394,12 +394,16 @@ async def anonymise_user(user: User, *, now: datetime) -> None:
     its sessions and tokens revoked. The row stays, so records that point at it keep their shape.
     """
     async with in_transaction() as conn:
-        await User.filter(id=user.id).using_db(conn).update(
-            email=f"erased-{user.id}@invalid",
-            display_name="Erased user",
-            password_hash="!",
-            is_active=False,
-            email_verified_at=None,
+        await (
+            User.filter(id=user.id)
+            .using_db(conn)
+            .update(
+                email=f"erased-{user.id}@invalid",
+                display_name="Erased user",
+                password_hash="!",  # noqa: S106  # not a hash: no password can match it
+                is_active=False,
+                email_verified_at=None,
+            )
         )
         await WebSession.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=now)
         await ApiToken.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=now)
