@@ -286,7 +286,7 @@ async def remove_calendar_import(request: Request) -> Response:
 
 
 _FEED = "/calendar/feeds/{feed_id:uuid}"
-_PROVIDER = "/provider/calendar/{provider_id:uuid}"
+_PROVIDER = "/calendar/providers/{provider_id:uuid}"
 routes = [
     endpoint("/feeds/services/{service_id:uuid}.ics", public_feed, name="feeds:public_feed", permission=PUBLIC),
     endpoint("/feeds/f/{token}.ics", family_feed, name="feeds:family_feed", permission=PUBLIC),
@@ -297,7 +297,7 @@ routes = [
     page("/calendar/feeds", create_family_feed, name="feeds:create_family_feed", permission=FAMILY, methods=["POST"]),
     page(_FEED + "/reset", reset_feed, name="feeds:reset_feed", permission=SIGNED_IN, methods=["POST"]),
     page(_FEED + "/revoke", revoke_feed, name="feeds:revoke_feed", permission=SIGNED_IN, methods=["POST"]),
-    page("/provider/calendar", provider_calendars_page, name="feeds:provider_calendars", permission=PROVIDER_STAFF),
+    page("/calendar/providers", provider_calendars_page, name="feeds:provider_calendars", permission=PROVIDER_STAFF),
     page(_PROVIDER, provider_calendar_page, name="feeds:provider_calendar", permission=PROVIDER_STAFF),
     page(_PROVIDER + "/feed", create_provider_feed, name="feeds:create_provider_feed", permission=PROVIDER_STAFF, methods=["POST"]),
     page(_PROVIDER + "/import", set_calendar_import, name="feeds:set_import", permission=PROVIDER_STAFF, methods=["POST"]),

@@ -414,7 +414,7 @@ async def test_staff_get_a_provider_feed_from_their_page(client: httpx.AsyncClie
     session = await session_at(service, NOW + timedelta(days=3), NOW + timedelta(days=3, hours=3))
     await sign_in(client, staff)
 
-    index = await client.get("/provider/calendar")
+    index = await client.get("/calendar/providers")
     assert index.status_code == 303
     page_url = index.headers["location"]
     created = await client.post(page_url + "/feed", data={"csrf_token": await csrf(client, page_url)})

@@ -371,7 +371,7 @@ async def test_the_import_page_shows_the_error_and_the_last_good_import(
     await make_booking(family, sessions[0], [await make_child(family)])
     staff = await make_user(role=Role.PROVIDER_STAFF, organisation=await service.provider.organisation)  # type: ignore[attr-defined]
     await sign_in(client, staff)
-    page_url = f"/provider/calendar/{service.provider_id}"  # type: ignore[attr-defined]
+    page_url = f"/calendar/providers/{service.provider_id}"  # type: ignore[attr-defined]
 
     bad_url = await client.post(page_url + "/import", data={"url": "javascript:alert(1)", "csrf_token": await csrf(client, page_url)})
     assert bad_url.status_code == 422 and "Enter a web address" in bad_url.text
