@@ -27,7 +27,9 @@ from icalendar import Calendar, Event
 from bookings.enums import BookingStatus, FundingSource
 from bookings.feeds import queries as feed_queries
 from bookings.feeds import services as feed_services
+from bookings.feeds.enums import FeedKind
 from bookings.feeds.exporters import CalendarFeed, render_calendar
+from bookings.feeds.models import FeedToken
 from bookings.models import Booking, BookingChild, Child
 from providers.enums import ProviderStatus, ServiceKind, StaffRatio
 from providers.models import Provider, Service, Session
@@ -37,6 +39,7 @@ from shortbreaks.accounts.services import load_principal
 from shortbreaks.app import create_app
 from shortbreaks.clock import LONDON, FrozenClock
 from shortbreaks.db import close_db, migrate
+from shortbreaks.security import token_hash
 from shortbreaks.settings import load_settings
 
 NOW = datetime(2026, 6, 10, 9, 30, tzinfo=UTC)
@@ -117,7 +120,9 @@ async def build_data() -> tuple[User, Provider, Service]:
     await Session.bulk_create(sessions, batch_size=1000)
     family = await User.create(email="bench@example.com", password_hash="!", display_name="Bench family")
     await Membership.create(user=family, organisation=authority, role=Role.FAMILY)
-    child = await Child.create(family=family, local_authority=authority, first_name="Zoë", last_name="Bench", date_of_birth=date(2016, 1, 1))
+    child = await Child.create(
+        family=family, local_authority=authority, first_name="Zoë", last_name="Bench", date_of_birth=date(2016, 1, 1)
+    )
     saved = await Session.filter(service=service).order_by("starts_at").limit(200)
     for n, session in enumerate(saved):
         booking = await Booking.create(
@@ -154,11 +159,11 @@ async def main() -> None:
     await close_db()
     app = create_app(settings, clock=FrozenClock(NOW), run_cron=False)
     async with app.router.lifespan_context(app):
-        family, provider, service = await build_data()
+        family, provider, _service = await build_data()
         family_token, _ = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=NOW)
-        provider_feed = await feed_services.FeedToken.create(kind="provider", token_hash="x" * 64, provider_id=provider.id)
+        provider_feed = await FeedToken.create(kind=FeedKind.PROVIDER, token_hash="x" * 64, provider_id=provider.id)
         staff_token = "bench-provider-token-0123456789abcdef"
-        provider_feed.token_hash = feed_services.token_hash(staff_token)
+        provider_feed.token_hash = token_hash(staff_token)
         await provider_feed.save()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -174,7 +179,7 @@ async def main() -> None:
 
             big_feed = await feed_queries.build_provider_feed(provider_feed, now=NOW, base_url=settings.base_url)
             small_feed = await feed_queries.build_family_feed(
-                await feed_queries.find_feed_token(feed_services.FeedKind.FAMILY, family_token), now=NOW, base_url=settings.base_url
+                await feed_queries.find_feed_token(FeedKind.FAMILY, family_token), now=NOW, base_url=settings.base_url
             )
 
             async def ours_big() -> bytes:
