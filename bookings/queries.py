@@ -1,5 +1,9 @@
 """Named read queries for bookings. Family-facing lookups filter by the family, so someone else's
 record is simply not found (404). Aggregates are computed in SQL.
+
+For calendar feeds (added from the feeds branch): ``calendar_bookings`` (a family's bookings with
+their session, service and provider fields, one query), ``first_names_by_booking`` and
+``first_names_by_session`` (children's first names only, one query each; never care details).
 """
 
 from __future__ import annotations
@@ -8,9 +12,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
-from bookings.enums import ACTIVE_STATUSES, ACTIVE_WAITING_STATUSES, Attendance
+from bookings.enums import ACTIVE_STATUSES, ACTIVE_WAITING_STATUSES, Attendance, BookingStatus
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, CareProfile, Child, WaitingListEntry
 from shortbreaks.accounts.models import User
 from shortbreaks.errors import NotFound
@@ -227,3 +232,77 @@ async def export_family_data(family: User) -> dict[str, Any]:
             for w in waiting
         ],
     }
+
+
+CALENDAR_BOOKING_FIELDS = (
+    "id",
+    "reference",
+    "status",
+    "created_at",
+    "decided_at",
+    "cancelled_at",
+    "session_id",
+    "session__starts_at",
+    "session__ends_at",
+    "session__status",
+    "session__sequence",
+    "session__updated_at",
+    "service__name",
+    "service__what_to_bring",
+    "service__updated_at",
+    "service__provider__name",
+    "service__provider__address",
+    "service__provider__postcode",
+    "service__provider__contact_email",
+    "service__provider__contact_phone",
+    "service__provider__updated_at",
+)
+_LIVE_STATUSES = [*ACTIVE_STATUSES, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+
+
+async def calendar_bookings(
+    family_id: UUID, *, ends_after: datetime, changed_since: datetime, child_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """A family's bookings for its calendar feed, in one query: live bookings whose session ends
+    after ``ends_after``, and ended ones (cancelled, declined) changed since ``changed_since``.
+    With ``child_id``, only bookings that child is on.
+    """
+    query = Booking.filter(family_id=family_id, session__ends_at__gte=ends_after).filter(
+        Q(status__in=_LIVE_STATUSES) | Q(cancelled_at__gte=changed_since) | Q(decided_at__gte=changed_since)
+    )
+    if child_id is not None:
+        query = query.filter(id__in=Subquery(BookingChild.filter(child_id=child_id).values("booking_id")))
+    return list(await query.order_by("session__starts_at", "id").values(*CALENDAR_BOOKING_FIELDS))
+
+
+async def get_calendar_booking(family_id: UUID, booking_id: UUID) -> dict[str, Any]:
+    """One of the family's bookings with its calendar fields (404 for anyone else's)."""
+    rows = await Booking.filter(id=booking_id, family_id=family_id).values(*CALENDAR_BOOKING_FIELDS)
+    if not rows:
+        raise NotFound("Booking not found")
+    return dict(rows[0])
+
+
+async def first_names_by_booking(booking_ids: list[UUID]) -> dict[UUID, list[str]]:
+    """The first names of each booking's children (one query), in a stable order."""
+    found: dict[UUID, list[str]] = {}
+    if booking_ids:
+        rows = await BookingChild.filter(booking_id__in=booking_ids).order_by("created_at", "id").values("booking_id", "child__first_name")
+        for row in rows:
+            found.setdefault(UUID(str(row["booking_id"])), []).append(row["child__first_name"])
+    return found
+
+
+async def first_names_by_session(*, provider_id: UUID, ends_after: datetime) -> dict[UUID, list[str]]:
+    """First names of the children holding an active place on each of a provider's sessions ending
+    after ``ends_after`` (one query). First names only: never care details.
+    """
+    rows = (
+        await BookingChild.filter(active=True, ends_at__gte=ends_after, booking__service__provider_id=provider_id)
+        .order_by("starts_at", "child__first_name", "id")
+        .values("session_id", "child__first_name")
+    )
+    found: dict[UUID, list[str]] = {}
+    for row in rows:
+        found.setdefault(UUID(str(row["session_id"])), []).append(row["child__first_name"])
+    return found

@@ -839,7 +839,7 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
         raise InvalidTransition("This session has started", code="session_started")
     messages: list[OutboxMessage | None] = []
     async with in_transaction() as conn:
-        if not await provider_services.mark_session_cancelled(session.id, using_db=conn):
+        if not await provider_services.mark_session_cancelled(session.id, using_db=conn, now=now):
             raise InvalidTransition("This session is already cancelled", code="already_cancelled")
         held = 0
         bookings = await Booking.filter(session_id=session.id, status__in=list(ACTIVE_STATUSES)).using_db(conn)

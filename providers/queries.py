@@ -4,6 +4,10 @@ Record loads for management (``get_manageable_*``) apply the record-level permis
 raise ``NotFound`` for anyone else's records. Public loads (``get_public_*``) see only
 published providers. For the bookings package: :func:`get_session_for_booking` and
 :func:`list_sessions_in_authority` (demo data; added from the bookings branch).
+
+For calendar feeds and imports (read-only; added from the feeds branch): :func:`calendar_sessions`
+(sessions with their service's and provider's calendar fields, one query), :func:`get_provider`,
+:func:`list_providers_for_organisations` and :func:`list_future_sessions`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from tortoise.exceptions import DoesNotExist
 from tortoise.expressions import Q
 
 from providers import permissions
-from providers.enums import ProviderStatus
+from providers.enums import ProviderStatus, SessionStatus
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation
@@ -149,4 +153,67 @@ async def list_sessions_in_authority(local_authority_id: UUID) -> list[Session]:
         await Session.filter(service__provider__local_authority_id=local_authority_id)
         .select_related("service__provider")
         .order_by("starts_at", "id")
+    )
+
+
+CALENDAR_SESSION_FIELDS = (
+    "id",
+    "starts_at",
+    "ends_at",
+    "status",
+    "sequence",
+    "updated_at",
+    "capacity",
+    "places_taken",
+    "service_id",
+    "service__name",
+    "service__what_to_bring",
+    "service__updated_at",
+    "service__provider_id",
+    "service__provider__name",
+    "service__provider__address",
+    "service__provider__postcode",
+    "service__provider__contact_email",
+    "service__provider__contact_phone",
+    "service__provider__updated_at",
+)
+
+
+async def calendar_sessions(
+    *,
+    ends_after: datetime,
+    changed_since: datetime,
+    provider_id: UUID | None = None,
+    service_id: UUID | None = None,
+    published_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Sessions for a calendar feed, oldest first, in one query: scheduled sessions ending after
+    ``ends_after``, and cancelled ones changed since ``changed_since`` (so subscribers see them go).
+    """
+    query = Session.filter(ends_at__gte=ends_after).filter(Q(status=SessionStatus.SCHEDULED) | Q(updated_at__gte=changed_since))
+    if provider_id is not None:
+        query = query.filter(service__provider_id=provider_id)
+    if service_id is not None:
+        query = query.filter(service_id=service_id)
+    if published_only:
+        query = query.filter(service__provider__status=ProviderStatus.PUBLISHED)
+    return list(await query.order_by("starts_at", "id").values(*CALENDAR_SESSION_FIELDS))
+
+
+async def get_provider(provider_id: UUID) -> Provider | None:
+    return await Provider.get_or_none(id=provider_id)
+
+
+async def list_providers_for_organisations(organisation_ids: list[UUID]) -> list[Provider]:
+    if not organisation_ids:
+        return []
+    return list(await Provider.filter(organisation_id__in=organisation_ids).order_by("name", "id"))
+
+
+async def list_future_sessions(provider_id: UUID, *, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """A provider's scheduled sessions starting in [since, until): id, times, places taken, blocked."""
+    return list(
+        await Session.filter(service__provider_id=provider_id, status=SessionStatus.SCHEDULED, starts_at__gte=since, starts_at__lt=until)
+        .order_by("starts_at", "id")
+        .values("id", "starts_at", "ends_at", "places_taken", "blocked")
     )

@@ -20,9 +20,12 @@ For the bookings package (which must never write these tables itself):
   never takes ``places_taken`` below 0.
 - ``providers.queries.get_session_for_booking(session_id)`` loads a session with its
   service and provider.
-- ``await mark_session_cancelled(session_id, using_db=conn) -> bool``: the provider cancels a
+- ``await mark_session_cancelled(session_id, using_db=conn, now=now) -> bool``: the provider cancels a
   scheduled session (bookings cancels its bookings in the same transaction). (Added from the
-  bookings branch.)
+  bookings branch; ``now`` from the feeds branch, so feeds see when it changed.)
+- ``await set_sessions_blocked(session_ids, blocked=..., using_db=conn) -> list[UUID]``: block or
+  unblock sessions for new bookings (a provider's imported busy times); returns the sessions
+  whose flag changed. Existing bookings are untouched. (Added from the feeds branch.)
 
 The database backs both with ``CHECK (places_taken BETWEEN 0 AND capacity)``.
 """
@@ -547,15 +550,25 @@ async def release_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAs
     return changed == 1
 
 
-async def mark_session_cancelled(session_id: UUID, *, using_db: BaseDBAsyncClient | None = None) -> bool:
-    """Mark a scheduled session cancelled (calendar subscribers see a new sequence); False if it was not scheduled.
+async def mark_session_cancelled(session_id: UUID, *, using_db: BaseDBAsyncClient | None = None, now: datetime | None = None) -> bool:
+    """Mark a scheduled session cancelled (calendar subscribers see a new sequence and, given ``now``,
+    a new last-modified time); False if it was not scheduled.
 
     Bookings calls this inside its own transaction when a provider cancels a whole session,
     and cancels, credits and notifies the bookings there.
     """
-    changed = (
-        await Session.filter(id=session_id, status=SessionStatus.SCHEDULED)
-        .using_db(using_db)
-        .update(status=SessionStatus.CANCELLED, sequence=F("sequence") + 1)
-    )
+    changes: dict[str, Any] = {"status": SessionStatus.CANCELLED, "sequence": F("sequence") + 1}
+    if now is not None:
+        changes["updated_at"] = now
+    changed = await Session.filter(id=session_id, status=SessionStatus.SCHEDULED).using_db(using_db).update(**changes)
     return changed == 1
+
+
+async def set_sessions_blocked(session_ids: list[UUID], *, blocked: bool, using_db: BaseDBAsyncClient | None = None) -> list[UUID]:
+    """Block (or unblock) sessions for new bookings; returns the ids whose flag changed."""
+    if not session_ids:
+        return []
+    changing = list(await Session.filter(id__in=session_ids, blocked=not blocked).using_db(using_db).values_list("id", flat=True))
+    if changing:
+        await Session.filter(id__in=changing, blocked=not blocked).using_db(using_db).update(blocked=blocked)
+    return changing
