@@ -1104,6 +1104,9 @@ async def erase_family(family: User, *, now: datetime) -> None:
     waiting lists left, the account anonymised. Bookings, ledgers and the audit log stay (without
     personal data) for the figures. Refused while a booking is still requested or confirmed.
     """
+    # Feeds build on bookings, so they are imported here rather than at the top.
+    from bookings.feeds.services import revoke_family_feeds
+
     if await Booking.filter(family_id=family.id, status__in=list(ACTIVE_STATUSES)).exists():
         raise Conflict("Cancel your upcoming bookings before asking us to delete your account", code="active_bookings")
     async with in_transaction() as conn:
@@ -1119,6 +1122,7 @@ async def erase_family(family: User, *, now: datetime) -> None:
             .using_db(conn)
             .update(status=WaitingStatus.WITHDRAWN)
         )
+        await revoke_family_feeds(family.id, now=now, using_db=conn)
         await audit.record(
             "bookings.family.erased",
             actor=family,

@@ -429,3 +429,11 @@ def _token_from(html: str, kind: str = "f") -> str:
     marker = f"http://testserver/feeds/{kind}/"
     start = html.index(marker) + len(marker)
     return html[start : html.index(".ics", start)]
+
+
+async def test_erasing_a_family_turns_its_feeds_off(client: httpx.AsyncClient, authority: Organisation) -> None:
+    family = await make_family(authority)
+    token = await family_feed_token(family, child_id=None)
+    assert (await client.get(f"/feeds/f/{token}.ics")).status_code == 200
+    await booking_services.erase_family(family, now=NOW)
+    assert (await client.get(f"/feeds/f/{token}.ics")).status_code == 404
