@@ -169,6 +169,14 @@ async def update_provider(provider: Provider, changes: dict[str, Any], *, actor:
     async with in_transaction() as conn:
         before = provider_input(provider)
         await Provider.filter(id=provider.id).using_db(conn).update(**values, updated_at=now)
+        if (values["address"], values["postcode"]) != (provider.address, provider.postcode):
+            # The place changed: calendars must take the new LOCATION (RFC 5545 SEQUENCE rises).
+            service_ids = await Service.filter(provider_id=provider.id).using_db(conn).values_list("id", flat=True)
+            await (
+                Session.filter(service_id__in=list(service_ids), starts_at__gte=now)
+                .using_db(conn)
+                .update(sequence=F("sequence") + 1, updated_at=now)
+            )
         await audit.record(
             "providers.provider.updated",
             actor=_user(actor),
