@@ -170,11 +170,16 @@ async def run(
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         stats.wall_seconds = time.perf_counter() - t0
-        backends = set()
-        for _ in range(pool_size):
-            async with pool.acquire() as conn:
-                backends.add(await conn.fetchval("SELECT pg_backend_pid()"))
-        stats.backend_cpu_s = sum(cpu_seconds(pid) for pid in backends)
-    finally:
+        conns = [await pool.acquire() for _ in range(pool_size)]
+        try:
+            pids = [await c.fetchval("SELECT pg_backend_pid()") for c in conns]
+            stats.backend_cpu_s = sum(cpu_seconds(pid) for pid in pids)
+        finally:
+            for c in conns:
+                await pool.release(c)
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
         await pool.close()
     return stats

@@ -236,6 +236,34 @@ class Bench:
             await conn.close()
 
     @asynccontextmanager
+    async def profiled(self, name: str) -> AsyncIterator[None]:
+        """With --profile: py-spy samples each server process (collapsed stacks under bench/results/profiles/)."""
+        if not self.args.profile or self.stack is None:
+            yield
+            return
+        spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
+        if spy is None:
+            raise RuntimeError("--profile needs py-spy: make install (it is in the dev group)")
+        folder = RESULTS / "profiles"
+        folder.mkdir(parents=True, exist_ok=True)
+        procs = []
+        for i, pid in enumerate(self.stack.server_pids()):
+            out = folder / f"{name}-server{i + 1}.txt"
+            args = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"]
+            procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # noqa: ASYNC220  # returns at once
+        await asyncio.sleep(1.0)  # py-spy attaches
+        try:
+            yield
+        finally:
+            for p in procs:
+                p.send_signal(signal.SIGINT)
+            for p in procs:
+                try:
+                    await asyncio.to_thread(p.wait, 20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+    @asynccontextmanager
     async def measure(self) -> AsyncIterator[dict[str, Any]]:
         """CPU seconds of each process of ours (server, worker, PostgreSQL backends, this load process) and of the
         rest of the machine (other people's work on a shared machine), plus peak RSS sampled every 50 ms."""
@@ -336,7 +364,7 @@ class Bench:
                 return Request("POST", path, body, (("Authorization", f"Bearer {family.token}"),), tag=("wait", family))
             return None
 
-        async with self.measure() as cpu:
+        async with self.profiled(name), self.measure() as cpu:
             stats = await self.http(requests, concurrency=RUSH_CONCURRENCY, keep_body=True, on_result=follow_up)
         hwm = {k: status_kb(pid, "VmHWM") for k, pid in self.stack.pids().items()}  # type: ignore[union-attr]
         s = summarise(stats)
@@ -661,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"))
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     parser.add_argument("--pool", type=int, default=10, help="database pool maxsize per server process (default 10, the app's default)")
+    parser.add_argument("--profile", action="store_true", help="sample the server processes with py-spy during the rushes")
     parser.add_argument("--keep-database", action="store_true", help="leave the database for inspection (EXPLAIN, psql)")
     args = parser.parse_args(argv)
     try:
