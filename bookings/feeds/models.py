@@ -1,1 +1,96 @@
-"""feeds models (filled in by the feeds issue)."""
+"""Calendar feed models: private feed tokens, providers' calendar imports and the sessions they block.
+
+A ``FeedToken`` is one private feed URL. Only the SHA-256 of its token is stored; the token is
+shown once, when the feed is created or reset. Resetting replaces the hash (the old URL stops
+at once); revoking sets ``revoked_at``. A family feed covers all the family's children, or one
+child (``child``); a provider feed covers one provider's sessions.
+
+A ``CalendarImport`` is the URL of a provider's own calendar, fetched by a periodic job; each
+``ImportBlock`` records a session the import marked blocked, so it can be unblocked when the
+busy event goes away (and so blocks made by other means are never undone by an import).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+from tortoise.models import Model
+
+from bookings.feeds.enums import FeedKind
+
+
+class TimestampedModel(Model):
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class FeedToken(TimestampedModel):
+    """A private calendar feed URL: /feeds/f/TOKEN.ics (family) or /feeds/p/TOKEN.ics (provider)."""
+
+    id = fields.UUIDField(primary_key=True)
+    kind = fields.CharEnumField(FeedKind, max_length=10)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    family = fields.ForeignKeyField("core.User", related_name="feed_tokens", null=True, on_delete=fields.CASCADE)
+    child = fields.ForeignKeyField("bookings.Child", related_name="feed_tokens", null=True, on_delete=fields.CASCADE)
+    provider = fields.ForeignKeyField("providers.Provider", related_name="feed_tokens", null=True, on_delete=fields.CASCADE)
+    reset_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    family_id: UUID | None
+    child_id: UUID | None
+    provider_id: UUID | None
+
+    class Meta:
+        table = "feeds_feedtoken"
+        indexes = [("family_id", "revoked_at"), ("provider_id", "revoked_at")]
+        constraints = [
+            CheckConstraint(
+                check="(kind = 'family' AND family_id IS NOT NULL AND provider_id IS NULL)"
+                " OR (kind = 'provider' AND provider_id IS NOT NULL AND family_id IS NULL AND child_id IS NULL)",
+                name="feeds_feedtoken_one_owner",
+            )
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CalendarImport(TimestampedModel):
+    """A provider's own calendar (Google, Outlook, any iCalendar URL) whose busy times block sessions."""
+
+    id = fields.UUIDField(primary_key=True)
+    provider = fields.OneToOneField("providers.Provider", related_name="calendar_import", on_delete=fields.CASCADE)
+    url = fields.CharField(max_length=2000)
+    last_attempt_at = fields.DatetimeField(null=True)
+    last_success_at = fields.DatetimeField(null=True)
+    last_error_code = fields.CharField(max_length=40, default="")
+    last_error = fields.CharField(max_length=300, default="")
+    busy_count = fields.IntField(default=0)
+
+    provider_id: UUID
+
+    class Meta:
+        table = "feeds_calendarimport"
+
+
+class ImportBlock(Model):
+    """A session an import blocked for new bookings (has_bookings flags it to the provider)."""
+
+    id = fields.UUIDField(primary_key=True)
+    calendar_import = fields.ForeignKeyField("feeds.CalendarImport", related_name="blocks", on_delete=fields.CASCADE)
+    session = fields.ForeignKeyField("providers.Session", related_name="import_blocks", on_delete=fields.CASCADE)
+    has_bookings = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+
+    calendar_import_id: UUID
+    session_id: UUID
+
+    class Meta:
+        table = "feeds_importblock"
+        constraints = [UniqueConstraint(fields=("calendar_import_id", "session_id"), name="feeds_importblock_once")]

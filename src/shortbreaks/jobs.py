@@ -168,6 +168,9 @@ class InProcessQueue:
         self.ctx = ctx
         self.functions = {_function_name(f): _coroutine(instrumented(f)) for f in functions}
         self.cron_jobs = list(cron_jobs)
+        # arq names a cron job ``cron:<function>``; run it by that name here too.
+        for job in self.cron_jobs:
+            self.functions.setdefault(job.name, _coroutine(instrumented(func(job.coroutine, name=job.name))))
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: dict[str, float] = {}
         self._cron_task: asyncio.Task[None] | None = None

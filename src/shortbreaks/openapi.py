@@ -73,8 +73,9 @@ def _openapi_path(path: str) -> tuple[str, list[dict[str, Any]]]:
     return _PARAM.sub(lambda m: "{" + m.group(1) + "}", path), params
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(mode="validation")
+def _query_parameters(model: type[BaseModel], schemas: _Schemas) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(mode="validation", ref_template="#/components/schemas/{model}")
+    schemas.components.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
     params = []
     for name, prop in schema.get("properties", {}).items():
@@ -113,7 +114,7 @@ def build_openapi(routes: list[Any], *, title: str, version: str) -> dict[str, A
             if spec.description:
                 operation["description"] = spec.description
             if spec.query is not None:
-                operation["parameters"].extend(_query_parameters(spec.query))
+                operation["parameters"].extend(_query_parameters(spec.query, schemas))
             if not operation["parameters"]:
                 del operation["parameters"]
             if spec.body is not None:

@@ -23,7 +23,9 @@ async def _row_counts() -> dict[str, int]:
 async def test_demo_data_loads_once_and_a_second_run_changes_nothing(app: Starlette) -> None:
     assert await load_demo_data(app.state.settings, now=NOW) is True
     first = await _row_counts()
-    assert first["core_user"] == len(DEMO_USERS)
+    from shortbreaks.accounts.models import User
+
+    assert await User.filter(email__in=[u[0] for u in DEMO_USERS]).count() == len(DEMO_USERS)
     assert await load_demo_data(app.state.settings, now=NOW) is False
     assert await _row_counts() == first
 
@@ -48,3 +50,17 @@ async def test_audit_records_name_actor_action_record_and_request(client) -> Non
     assert response.status_code == 201
     event = await AuditEvent.get(action="core.api_token.created")
     assert (event.actor_id, event.record_type, event.request_id) == (user.id, "api_token", "req-abcdef12")
+
+
+async def test_the_database_keeps_emails_lower_case_and_memberships_unique() -> None:
+    from shortbreaks.accounts.enums import Role
+    from shortbreaks.accounts.models import Membership, User
+    from tests.factories import make_organisation, make_user
+
+    with pytest.raises(Exception, match="core_user_email_lower"):
+        await User.create(email="Mixed@Example.com", password_hash="x", display_name="X")
+    user = await make_user()
+    organisation = await make_organisation()
+    await Membership.create(user=user, organisation=organisation, role=Role.FAMILY)
+    with pytest.raises(Exception, match=r"core_membership_unique|UNIQUE constraint failed"):
+        await Membership.create(user=user, organisation=organisation, role=Role.FAMILY)

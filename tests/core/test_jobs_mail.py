@@ -157,3 +157,16 @@ async def test_without_smtp_messages_are_logged_and_kept(caplog: pytest.LogCaptu
     assert "http://testserver/verify-email/abc" in caplog.text
     assert "parent@example.com" not in caplog.text
     assert (await OutboxMessage.get(id=message.id)).body.endswith("/verify-email/abc")
+
+
+async def test_in_process_cron_jobs_run_under_arqs_cron_names(settings: Settings, clock: FrozenClock) -> None:
+    from arq.cron import cron
+
+    ctx = await jobs.build_context(settings, clock)
+    job = cron(record_run, minute=0)
+    queue = jobs.InProcessQueue(ctx, [], [job])
+    assert job.name == "cron:record_run"
+    assert await queue.enqueue(job.name, job_id=None, defer_by=None, kwargs={"label": "cron"})
+    await queue.drain()
+    await jobs.close_context(ctx)
+    assert runs == [("cron", 1)]

@@ -114,3 +114,27 @@ async def test_responses_carry_security_headers_and_a_request_id(client: httpx.A
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+
+
+def test_enum_query_parameters_are_described_by_shared_components() -> None:
+    from enum import StrEnum
+
+    from pydantic import BaseModel
+
+    from shortbreaks.openapi import build_openapi
+    from shortbreaks.permissions import PUBLIC
+    from shortbreaks.routing import api
+
+    class Colour(StrEnum):
+        RED = "red"
+        BLUE = "blue"
+
+    class Query(BaseModel):
+        colour: Colour | None = None
+
+    async def handler(request, *, query):  # pragma: no cover - never called
+        raise AssertionError
+
+    document = build_openapi([api("/api/v1/things", handler, name="things", permission=PUBLIC, query=Query)], title="t", version="1")
+    validate(document)
+    assert document["components"]["schemas"]["Colour"]["enum"] == ["red", "blue"]

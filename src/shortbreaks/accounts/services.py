@@ -389,6 +389,27 @@ async def ensure_user(*, email: str, password: str, display_name: str, now: date
     return user
 
 
+async def anonymise_user(user: User, *, now: datetime) -> None:
+    """Erase a user's personal data on request: the account is deactivated and anonymised,
+    its sessions and tokens revoked. The row stays, so records that point at it keep their shape.
+    """
+    async with in_transaction() as conn:
+        await (
+            User.filter(id=user.id)
+            .using_db(conn)
+            .update(
+                email=f"erased-{user.id}@invalid",
+                display_name="Erased user",
+                password_hash="!",  # noqa: S106  # not a hash: no password can match it
+                is_active=False,
+                email_verified_at=None,
+            )
+        )
+        await WebSession.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=now)
+        await ApiToken.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=now)
+        await audit.record("core.user.anonymised", actor=None, record_type="user", record_id=user.id, now=now, using_db=conn)
+
+
 async def ensure_membership(user: User, organisation: Organisation, role: Role, *, is_org_admin: bool = False) -> Membership:
     if organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
         raise ValidationFailed.field("role", f"A {organisation.kind.label.lower()} cannot have {role.label.lower()} members")

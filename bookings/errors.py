@@ -1,0 +1,70 @@
+"""Errors the bookings services raise on purpose (all :class:`shortbreaks.errors.DomainError`).
+
+- ``SessionFull`` (409 ``session_full``): no places left; the family may join the waiting list.
+- ``SessionNotBookable`` (409 ``session_past`` / ``session_cancelled`` / ``session_not_open``).
+- ``DuplicateBooking`` (409 ``duplicate_booking``): the child already holds a place on the session.
+- ``OverlappingBooking`` (409 ``overlapping_booking``): the child holds a place on an overlapping session.
+- ``AllocationInsufficient`` (409 ``allocation_insufficient``): the balance does not cover the booking.
+- ``InvalidTransition`` (409 ``invalid_status``, or ``already_cancelled``): the booking is not in a state
+  that allows the change.
+- ``OfferExpired`` (409 ``offer_expired``): the waiting-list offer is no longer open.
+- ``AlreadyWaiting`` (409 ``already_waiting``) and ``SessionHasPlaces`` (409 ``session_has_places``).
+- ``OutsideAgeRange`` (422 ``outside_age_range``).
+"""
+
+from __future__ import annotations
+
+from shortbreaks.errors import Conflict, ValidationFailed
+
+
+class SessionFull(Conflict):
+    code = "session_full"
+    title = "This session is full"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "There are not enough places left on this session. You can join the waiting list.")
+
+
+class SessionNotBookable(Conflict):
+    code = "session_not_bookable"
+    title = "This session cannot be booked"
+
+
+class DuplicateBooking(Conflict):
+    code = "duplicate_booking"
+    title = "Already booked"
+
+
+class OverlappingBooking(Conflict):
+    code = "overlapping_booking"
+    title = "Already booked at that time"
+
+
+class AllocationInsufficient(Conflict):
+    code = "allocation_insufficient"
+    title = "Not enough allocation left"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_status"
+    title = "The booking cannot be changed that way"
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"
+    title = "This offer has expired"
+
+
+class AlreadyWaiting(Conflict):
+    code = "already_waiting"
+    title = "Already on the waiting list"
+
+
+class SessionHasPlaces(Conflict):
+    code = "session_has_places"
+    title = "This session has places"
+
+
+class OutsideAgeRange(ValidationFailed):
+    code = "outside_age_range"
+    title = "Outside the service's age range"

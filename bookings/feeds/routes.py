@@ -1,0 +1,305 @@
+"""Calendar feed endpoints and pages.
+
+Feeds (``endpoint`` routes: no cookies, problem-JSON errors):
+
+- ``GET /feeds/services/{service_id}.ics``: a published service's upcoming sessions (public);
+- ``GET /feeds/f/{token}.ics``: a family's bookings (private token);
+- ``GET /feeds/p/{token}.ics``: a provider's sessions (private token, for staff).
+
+Each answers with a strong ``ETag`` (a digest of everything the feed is written from) and
+``Last-Modified`` (the latest change), 304 to ``If-None-Match`` / ``If-Modified-Since``, and
+HEAD. ``GET /bookings/{id}/calendar.ics`` downloads one booking for its family (404 for anyone
+else). Pages: the family's and the provider's "Subscribe to your calendar" pages, with reset and
+revoke forms, and the provider's calendar import settings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bookings import permissions
+from bookings.feeds import queries, services
+from bookings.feeds.enums import FeedKind, ImportErrorCode
+from bookings.feeds.exporters import CalendarFeed, fingerprint, render_calendar
+from bookings.feeds.models import FeedToken
+from bookings.queries import list_children
+from providers import queries as provider_queries
+from shortbreaks.errors import NotFound, ValidationFailed
+from shortbreaks.forms import read_form
+from shortbreaks.permissions import FAMILY, PROVIDER_STAFF, PUBLIC, SIGNED_IN, Principal
+from shortbreaks.routing import endpoint, page
+from shortbreaks.web import error_summary, field_errors, redirect, render
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+COPY_SCRIPT = (Path(__file__).parent / "static" / "copy.js").read_bytes()
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+def _base_url(request: Request) -> str:
+    base: str = request.app.state.settings.base_url
+    return base
+
+
+def _uuid(request: Request, name: str) -> UUID:
+    value = request.path_params[name]
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+# --- HTTP caching -----------------------------------------------------------------------------
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    # If-None-Match uses the weak comparison (RFC 9110 §13.1.2).
+    candidates = [part.strip() for part in header.split(",")]
+    return "*" in candidates or any(c.removeprefix("W/") == etag for c in candidates)
+
+
+def is_not_modified(request: Request, *, etag: str, last_modified: datetime) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when present; otherwise If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, etag)
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return int(last_modified.timestamp()) <= int(since.timestamp())
+    return False
+
+
+def calendar_response(request: Request, feed: CalendarFeed, *, private: bool, filename: str | None = None) -> Response:
+    """The feed with validators; 304 when the client's copy is current; headers only for HEAD."""
+    etag = f'"{fingerprint(feed)}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(feed.last_modified.timestamp(), usegmt=True),
+        "Cache-Control": "private, no-cache" if private else "public, max-age=300",
+    }
+    if private:
+        headers["X-Robots-Tag"] = "noindex, nofollow"
+        headers["Referrer-Policy"] = "no-referrer"
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if is_not_modified(request, etag=etag, last_modified=feed.last_modified):
+        return Response(status_code=304, headers=headers)
+    body = render_calendar(feed)
+    if request.method == "HEAD":
+        response = Response(b"", headers=headers, media_type=CALENDAR_TYPE)
+        response.headers["Content-Length"] = str(len(body))
+        return response
+    return Response(body, headers=headers, media_type=CALENDAR_TYPE)
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+async def public_feed(request: Request) -> Response:
+    feed = await queries.build_public_feed(_uuid(request, "service_id"), now=_now(request), base_url=_base_url(request))
+    return calendar_response(request, feed, private=False)
+
+
+async def family_feed(request: Request) -> Response:
+    token = await queries.find_feed_token(FeedKind.FAMILY, request.path_params["token"])
+    feed = await queries.build_family_feed(token, now=_now(request), base_url=_base_url(request))
+    return calendar_response(request, feed, private=True)
+
+
+async def provider_feed(request: Request) -> Response:
+    token = await queries.find_feed_token(FeedKind.PROVIDER, request.path_params["token"])
+    feed = await queries.build_provider_feed(token, now=_now(request), base_url=_base_url(request))
+    return calendar_response(request, feed, private=True)
+
+
+async def booking_calendar(request: Request) -> Response:
+    """One booking as a single-event .ics download, for the family that made it."""
+    principal = _principal(request)
+    if not permissions.is_family_of(principal, principal.id):
+        raise NotFound("Booking not found")
+    feed = await queries.build_booking_calendar(principal.id, _uuid(request, "booking_id"), base_url=_base_url(request))
+    return calendar_response(request, feed, private=True, filename="short-break.ics")
+
+
+async def copy_script(request: Request) -> Response:
+    return Response(COPY_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --- pages: subscribing -----------------------------------------------------------------------
+
+
+class FamilyFeedForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    child_id: UUID | None = None
+
+
+class ImportForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    url: str = Field(min_length=1, max_length=2000)
+
+
+def feed_urls(request: Request, kind: FeedKind, token: str) -> dict[str, str]:
+    name = "feeds:family_feed" if kind == FeedKind.FAMILY else "feeds:provider_feed"
+    url = _base_url(request) + request.app.url_path_for(name, token=token)
+    return {"feed_url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
+
+
+async def _family_context(request: Request) -> dict[str, Any]:
+    principal = _principal(request)
+    children = await list_children(principal.id)
+    feeds = {feed.child_id: feed for feed in await queries.list_family_feeds(principal.id)}
+    rows = [{"label": "All your children", "child_id": None, "feed": feeds.get(None)}]
+    rows += [{"label": child.first_name, "child_id": child.id, "feed": feeds.get(child.id)} for child in children]
+    return {"rows": rows}
+
+
+async def family_calendar_page(request: Request) -> Response:
+    return render(request, "feeds/family_calendar.html", await _family_context(request))
+
+
+async def create_family_feed(request: Request) -> Response:
+    form, errors, _values = await read_form(request, FamilyFeedForm)
+    if form is None:
+        context = {**await _family_context(request), "errors": error_summary(errors), "field_errors": field_errors(errors)}
+        return render(request, "feeds/family_calendar.html", context, status_code=422)
+    token, feed = await services.create_family_feed(_principal(request), child_id=form.child_id, now=_now(request))
+    return _show_token(request, feed, token)
+
+
+def _show_token(request: Request, feed: FeedToken, token: str) -> Response:
+    back = (
+        request.url_for("feeds:family_calendar").path
+        if feed.kind == FeedKind.FAMILY
+        else request.url_for("feeds:provider_calendar", provider_id=feed.provider_id).path
+    )
+    return render(request, "feeds/feed_created.html", {**feed_urls(request, feed.kind, token), "back": back, "kind": feed.kind})
+
+
+async def reset_feed(request: Request) -> Response:
+    principal = _principal(request)
+    feed_id = _uuid(request, "feed_id")
+    token = await services.reset_feed(principal, feed_id, now=_now(request))
+    feed = await FeedToken.get(id=feed_id)
+    return _show_token(request, feed, token)
+
+
+async def revoke_feed(request: Request) -> Response:
+    principal = _principal(request)
+    feed_id = _uuid(request, "feed_id")
+    feed = await FeedToken.get_or_none(id=feed_id)
+    await services.revoke_feed(principal, feed_id, now=_now(request))
+    assert feed is not None
+    target = (
+        request.url_for("feeds:family_calendar").path
+        if feed.kind == FeedKind.FAMILY
+        else request.url_for("feeds:provider_calendar", provider_id=feed.provider_id).path
+    )
+    return redirect(request, target, message="Your calendar address has been turned off. Calendars using it will stop updating.")
+
+
+# --- pages: providers -------------------------------------------------------------------------
+
+
+async def provider_calendars_page(request: Request) -> Response:
+    principal = _principal(request)
+    providers = await provider_queries.list_providers_for_organisations(permissions.staff_organisation_ids(principal))
+    if len(providers) == 1:
+        return redirect(request, request.url_for("feeds:provider_calendar", provider_id=providers[0].id).path)
+    return render(request, "feeds/provider_list.html", {"providers": providers})
+
+
+async def _provider_context(request: Request) -> dict[str, Any]:
+    principal = _principal(request)
+    provider_id = _uuid(request, "provider_id")
+    provider = await provider_queries.get_provider(provider_id)
+    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]
+        raise NotFound("Provider not found")
+    feeds = await queries.list_provider_feeds(provider_id)
+    calendar_import = await queries.find_calendar_import(provider_id)
+    flagged = await queries.flagged_sessions(calendar_import, now=_now(request)) if calendar_import else []
+    error = ImportErrorCode(calendar_import.last_error_code) if calendar_import and calendar_import.last_error_code else None
+    return {
+        "provider": provider,
+        "feed": feeds[0] if feeds else None,
+        "calendar_import": calendar_import,
+        "flagged": flagged,
+        "error": error,
+    }
+
+
+async def provider_calendar_page(request: Request) -> Response:
+    return render(request, "feeds/provider_calendar.html", await _provider_context(request))
+
+
+async def create_provider_feed(request: Request) -> Response:
+    token, feed = await services.create_provider_feed(_principal(request), provider_id=_uuid(request, "provider_id"), now=_now(request))
+    return _show_token(request, feed, token)
+
+
+async def set_calendar_import(request: Request) -> Response:
+    form, errors, values = await read_form(request, ImportForm)
+    if form is not None:
+        try:
+            await services.set_calendar_import(
+                _principal(request), provider_id=_uuid(request, "provider_id"), url=form.url, now=_now(request)
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(
+                request,
+                request.url_for("feeds:provider_calendar", provider_id=_uuid(request, "provider_id")).path,
+                message="We will import your calendar within 15 minutes",
+            )
+    context = await _provider_context(request)
+    context.update(errors=error_summary(errors), field_errors=field_errors(errors), values=values)
+    return render(request, "feeds/provider_calendar.html", context, status_code=422)
+
+
+async def remove_calendar_import(request: Request) -> Response:
+    provider_id = _uuid(request, "provider_id")
+    await services.remove_calendar_import(_principal(request), provider_id=provider_id, now=_now(request))
+    return redirect(
+        request,
+        request.url_for("feeds:provider_calendar", provider_id=provider_id).path,
+        message="We have stopped importing your calendar and unblocked its sessions",
+    )
+
+
+_FEED = "/calendar/feeds/{feed_id:uuid}"
+_PROVIDER = "/calendar/providers/{provider_id:uuid}"
+routes = [
+    endpoint("/feeds/services/{service_id:uuid}.ics", public_feed, name="feeds:public_feed", permission=PUBLIC),
+    endpoint("/feeds/f/{token}.ics", family_feed, name="feeds:family_feed", permission=PUBLIC),
+    endpoint("/feeds/p/{token}.ics", provider_feed, name="feeds:provider_feed", permission=PUBLIC),
+    endpoint("/calendar/copy.js", copy_script, name="feeds:copy_script", permission=PUBLIC),
+    page("/bookings/{booking_id:uuid}/calendar.ics", booking_calendar, name="feeds:booking_calendar", permission=SIGNED_IN),
+    page("/calendar", family_calendar_page, name="feeds:family_calendar", permission=FAMILY),
+    page("/calendar/feeds", create_family_feed, name="feeds:create_family_feed", permission=FAMILY, methods=["POST"]),
+    page(_FEED + "/reset", reset_feed, name="feeds:reset_feed", permission=SIGNED_IN, methods=["POST"]),
+    page(_FEED + "/revoke", revoke_feed, name="feeds:revoke_feed", permission=SIGNED_IN, methods=["POST"]),
+    page("/calendar/providers", provider_calendars_page, name="feeds:provider_calendars", permission=PROVIDER_STAFF),
+    page(_PROVIDER, provider_calendar_page, name="feeds:provider_calendar", permission=PROVIDER_STAFF),
+    page(_PROVIDER + "/feed", create_provider_feed, name="feeds:create_provider_feed", permission=PROVIDER_STAFF, methods=["POST"]),
+    page(_PROVIDER + "/import", set_calendar_import, name="feeds:set_import", permission=PROVIDER_STAFF, methods=["POST"]),
+    page(_PROVIDER + "/import/remove", remove_calendar_import, name="feeds:remove_import", permission=PROVIDER_STAFF, methods=["POST"]),
+]

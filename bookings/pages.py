@@ -1,0 +1,381 @@
+"""Bookings pages: families (book, bookings, waiting lists, allocations, children, data), providers
+(a session's bookings and register) and officers (a family's children, allocations and bookings).
+
+Every journey works without JavaScript: forms post back and redirect with a flash message; a
+refused change shows the GOV.UK error summary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bookings import permissions, presenters, queries, services
+from bookings.enums import ACTIVE_STATUSES, Attendance
+from bookings.models import Allocation
+from providers import queries as provider_queries
+from providers.enums import Need
+from shortbreaks.accounts.auth import session_cookie_name
+from shortbreaks.errors import DomainError, FieldError, NotFound
+from shortbreaks.forms import form_values, read_form
+from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, Principal
+from shortbreaks.routing import page
+from shortbreaks.web import error_summary, field_errors, redirect, render
+
+
+class BookForm(BaseModel):
+    child_ids: list[UUID]
+
+
+class ChildForm(BaseModel):
+    first_name: str
+    last_name: str = ""
+    date_of_birth: date
+    needs: list[Need] = []
+    communication: str = ""
+    medical: str = ""
+    dietary: str = ""
+    behaviour_support: str = ""
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+
+
+class ReasonForm(BaseModel):
+    reason: str
+
+
+class GrantForm(BaseModel):
+    year: int
+    hours: int = 0
+    pounds: int = 0
+    reason: str = ""
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _id(request: Request, name: str) -> UUID:
+    value = request.path_params[name]
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _errors(exc: DomainError, field: str) -> list[FieldError]:
+    return exc.errors or [FieldError(field, exc.message)]
+
+
+def _page(request: Request, template: str, context: dict[str, Any], errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    errors = errors or []
+    return render(
+        request,
+        template,
+        {"errors": error_summary(errors), "field_errors": field_errors(errors), **context},
+        status_code=422 if errors and status == 200 else status,
+    )
+
+
+# --- families -------------------------------------------------------------------------------
+
+
+async def my_bookings(request: Request) -> Response:
+    principal = _principal(request)
+    bookings = await presenters.bookings_out(await queries.list_family_bookings(principal.id))
+    children = {c.id: c for c in await queries.list_children(principal.id)}
+    waiting = await queries.family_waiting_list(principal.id)
+    return _page(
+        request,
+        "bookings/my_bookings.html",
+        {"bookings": bookings, "children": children, "waiting": waiting, "now": request.app.state.clock.now(), "active": ACTIVE_STATUSES},
+    )
+
+
+async def booking_detail(request: Request) -> Response:
+    principal = _principal(request)
+    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    out = (await presenters.bookings_out([booking]))[0]
+    children = {c.id: c for c in await queries.list_children(principal.id)}
+    return _page(request, "bookings/booking.html", {"booking": out, "children": children, "active": ACTIVE_STATUSES})
+
+
+async def cancel_booking_page(request: Request) -> Response:
+    principal = _principal(request)
+    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    try:
+        await services.cancel_booking(booking, actor=principal.user, now=request.app.state.clock.now())
+    except DomainError as exc:
+        return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=exc.message)
+    message = "Your booking has been cancelled"
+    if booking.late_cancellation:
+        message += ". It was less than the notice period before the session, so it counts as a late cancellation."
+    return redirect(request, str(request.url_for("bookings:mine")), message=message)
+
+
+async def _book_context(request: Request) -> dict[str, Any]:
+    session = await provider_queries.get_session_for_booking(_id(request, "session_id"))
+    children = await queries.list_children(_principal(request).id)
+    return {"session": session, "children": children, "values": {}}
+
+
+async def book_page(request: Request) -> Response:
+    return _page(request, "bookings/book.html", await _book_context(request))
+
+
+async def book(request: Request) -> Response:
+    context = await _book_context(request)
+    form, errors, values = await read_form(request, BookForm, list_fields=("child_ids",))
+    context["values"] = values
+    if form is not None and not form.child_ids:
+        errors = [FieldError("child_ids", "Choose which children to book")]
+    if form is not None and not errors:
+        principal = _principal(request)
+        action = (await form_values(request)).get("action")
+        try:
+            if action == "waiting_list":
+                await services.join_waiting_list(
+                    principal.user, session_id=context["session"].id, child_ids=form.child_ids, now=request.app.state.clock.now()
+                )
+                return redirect(request, str(request.url_for("bookings:mine")), message="You have joined the waiting list")
+            booking = await services.create_booking(
+                principal.user, session_id=context["session"].id, child_ids=form.child_ids, now=request.app.state.clock.now()
+            )
+        except DomainError as exc:
+            errors = _errors(exc, "child_ids")
+            context["full"] = exc.code == "session_full"
+        else:
+            return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=f"Booked: {booking.reference}")
+    return _page(request, "bookings/book.html", context, errors)
+
+
+async def accept_offer_page(request: Request) -> Response:
+    principal = _principal(request)
+    entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
+    try:
+        booking = await services.accept_offer(entry, family=principal.user, now=request.app.state.clock.now())
+    except DomainError as exc:
+        return redirect(request, str(request.url_for("bookings:mine")), message=exc.message)
+    return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=f"Booked: {booking.reference}")
+
+
+async def leave_waiting_list_page(request: Request) -> Response:
+    principal = _principal(request)
+    entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
+    try:
+        await services.leave_waiting_list(entry, family=principal.user, now=request.app.state.clock.now())
+    except DomainError as exc:
+        return redirect(request, str(request.url_for("bookings:mine")), message=exc.message)
+    return redirect(request, str(request.url_for("bookings:mine")), message="You have left the waiting list")
+
+
+async def allocations_page(request: Request) -> Response:
+    principal = _principal(request)
+    children = {c.id: c for c in await queries.list_children(principal.id)}
+    return _page(
+        request, "bookings/allocations.html", {"allocations": await queries.family_allocations(principal.id), "children": children}
+    )
+
+
+async def children_page(request: Request) -> Response:
+    children = await queries.list_children(_principal(request).id)
+    return _page(request, "bookings/children.html", {"children": children, "needs": list(Need), "values": {}})
+
+
+async def add_child(request: Request) -> Response:
+    principal = _principal(request)
+    form, errors, values = await read_form(request, ChildForm, list_fields=("needs",))
+    if form is not None:
+        care = form.model_dump(
+            include={"communication", "medical", "dietary", "behaviour_support", "emergency_contact_name", "emergency_contact_phone"}
+        )
+        try:
+            await services.create_child(
+                principal.user,
+                local_authority_id=presenters.home_authority(principal),
+                first_name=form.first_name,
+                last_name=form.last_name,
+                date_of_birth=form.date_of_birth,
+                needs=[n.value for n in form.needs],
+                care=care,
+                now=request.app.state.clock.now(),
+            )
+        except DomainError as exc:
+            errors = _errors(exc, "first_name")
+        else:
+            return redirect(request, str(request.url_for("bookings:children")), message=f"{form.first_name} has been added")
+    children = await queries.list_children(principal.id)
+    return _page(request, "bookings/children.html", {"children": children, "needs": list(Need), "values": values}, errors)
+
+
+async def my_data_page(request: Request) -> Response:
+    return _page(request, "bookings/my_data.html", {})
+
+
+async def download_data_page(request: Request) -> Response:
+    data = await queries.export_family_data(_principal(request).user)
+    return JSONResponse(
+        data, headers={"Content-Disposition": 'attachment; filename="my-short-breaks-data.json"', "Cache-Control": "no-store"}
+    )
+
+
+async def erase_page(request: Request) -> Response:
+    principal = _principal(request)
+    try:
+        await services.erase_family(principal.user, now=request.app.state.clock.now())
+    except DomainError as exc:
+        return _page(request, "bookings/my_data.html", {}, _errors(exc, "erase"))
+    response = redirect(request, "/", message="Your account and your children's details have been deleted")
+    response.delete_cookie(session_cookie_name(request), path="/")
+    return response
+
+
+# --- providers ------------------------------------------------------------------------------
+
+
+async def _register_context(request: Request) -> dict[str, Any]:
+    session = await presenters.staff_session(_principal(request), _id(request, "session_id"))
+    bookings = [await presenters.staff_booking_out(b) for b in await queries.list_session_bookings(session.id)]
+    return {"session": session, "bookings": bookings, "active": ACTIVE_STATUSES, "now": request.app.state.clock.now()}
+
+
+async def session_register(request: Request) -> Response:
+    return _page(request, "bookings/register.html", await _register_context(request))
+
+
+async def provider_booking_action(request: Request) -> Response:
+    principal = _principal(request)
+    booking = await presenters.staff_booking(principal, _id(request, "booking_id"))
+    values = await form_values(request)
+    action = values.get("action")
+    now = request.app.state.clock.now()
+    try:
+        if action == "confirm":
+            await services.confirm_booking(booking, actor=principal.user, override_age=values.get("override_age") == "yes", now=now)
+            message = f"{booking.reference} confirmed"
+        elif action == "decline":
+            await services.decline_booking(booking, actor=principal.user, reason=str(values.get("reason") or ""), now=now)
+            message = f"{booking.reference} declined"
+        else:
+            marks = {UUID(k.removeprefix("attendance-")): Attendance(v) for k, v in values.items() if k.startswith("attendance-") and v}
+            await services.record_attendance(booking, actor=principal.user, attendance=marks, now=now)
+            message = f"Attendance recorded for {booking.reference}"
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else "Choose attended or did not attend for each child"
+    target = request.url_for("bookings:register", session_id=booking.session_id)  # type: ignore[attr-defined]
+    return redirect(request, str(target), message=message)
+
+
+async def cancel_session_page(request: Request) -> Response:
+    principal = _principal(request)
+    context = await _register_context(request)
+    form, errors, _values = await read_form(request, ReasonForm)
+    if form is not None:
+        try:
+            count = await services.cancel_session(
+                context["session"].id, actor=principal.user, reason=form.reason, now=request.app.state.clock.now()
+            )
+        except DomainError as exc:
+            errors = _errors(exc, "reason")
+        else:
+            return redirect(
+                request,
+                str(request.url_for("bookings:register", session_id=context["session"].id)),
+                message=f"Session cancelled: {count} families told",
+            )
+    return _page(request, "bookings/register.html", context, errors)
+
+
+# --- officers -------------------------------------------------------------------------------
+
+
+async def _family_context(request: Request) -> dict[str, Any]:
+    principal = _principal(request)
+    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), _id(request, "family_id"))
+    children = await queries.list_children(family.id)
+    allocations = await Allocation.filter(child_id__in=[c.id for c in children]).order_by("-year")
+    bookings = await presenters.bookings_out(await queries.list_family_bookings(family.id))
+    return {"family": family, "children": {c.id: c for c in children}, "allocations": allocations, "bookings": bookings, "values": {}}
+
+
+async def officer_family_page(request: Request) -> Response:
+    return _page(request, "bookings/officer_family.html", await _family_context(request))
+
+
+async def officer_grant_page(request: Request) -> Response:
+    principal = _principal(request)
+    context = await _family_context(request)
+    child = context["children"].get(_id(request, "child_id"))
+    if child is None:
+        raise NotFound("Child not found")
+    form, errors, values = await read_form(request, GrantForm)
+    if form is not None:
+        try:
+            await services.grant_allocation(
+                child,
+                actor=principal.user,
+                year=form.year,
+                minutes=form.hours * 60,
+                pence=form.pounds * 100,
+                reason=form.reason,
+                now=request.app.state.clock.now(),
+            )
+        except DomainError as exc:
+            errors = _errors(exc, "year")
+        else:
+            target = request.url_for("bookings:officer_family", family_id=context["family"].id)
+            return redirect(request, str(target), message=f"Allocation granted to {child.first_name}")
+    context["values"] = values
+    return _page(request, "bookings/officer_family.html", context, errors)
+
+
+_U = "{%s:uuid}"
+page_routes = [
+    page("/bookings", my_bookings, name="bookings:mine", permission=FAMILY),
+    page("/bookings/" + _U % "booking_id", booking_detail, name="bookings:detail", permission=FAMILY),
+    page("/bookings/" + _U % "booking_id" + "/cancel", cancel_booking_page, name="bookings:cancel", permission=FAMILY, methods=["POST"]),
+    page("/sessions/" + _U % "session_id" + "/book", book_page, name="bookings:book", permission=FAMILY),
+    page("/sessions/" + _U % "session_id" + "/book", book, name="bookings:book_submit", permission=FAMILY, methods=["POST"]),
+    page(
+        "/waiting-list/" + _U % "entry_id" + "/accept", accept_offer_page, name="bookings:accept_offer", permission=FAMILY, methods=["POST"]
+    ),
+    page(
+        "/waiting-list/" + _U % "entry_id" + "/leave",
+        leave_waiting_list_page,
+        name="bookings:leave_waiting_list",
+        permission=FAMILY,
+        methods=["POST"],
+    ),
+    page("/allocations", allocations_page, name="bookings:allocations", permission=FAMILY),
+    page("/children", children_page, name="bookings:children", permission=FAMILY),
+    page("/children", add_child, name="bookings:add_child", permission=FAMILY, methods=["POST"]),
+    page("/my-data", my_data_page, name="bookings:my_data", permission=FAMILY),
+    page("/my-data/download", download_data_page, name="bookings:download_data", permission=FAMILY),
+    page("/my-data/erase", erase_page, name="bookings:erase", permission=FAMILY, methods=["POST"]),
+    page("/provider/sessions/" + _U % "session_id", session_register, name="bookings:register", permission=PROVIDER_STAFF),
+    page(
+        "/provider/sessions/" + _U % "session_id" + "/cancel",
+        cancel_session_page,
+        name="bookings:cancel_session",
+        permission=PROVIDER_STAFF,
+        methods=["POST"],
+    ),
+    page(
+        "/provider/bookings/" + _U % "booking_id",
+        provider_booking_action,
+        name="bookings:provider_action",
+        permission=PROVIDER_STAFF,
+        methods=["POST"],
+    ),
+    page("/authority/families/" + _U % "family_id", officer_family_page, name="bookings:officer_family", permission=LA_OFFICER),
+    page(
+        "/authority/families/" + _U % "family_id" + "/children/" + _U % "child_id" + "/allocations",
+        officer_grant_page,
+        name="bookings:officer_grant",
+        permission=LA_OFFICER,
+        methods=["POST"],
+    ),
+]

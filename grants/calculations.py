@@ -1,0 +1,147 @@
+"""Pure arithmetic for reports: disclosure control, the straight-line forecast, cost per respite hour.
+
+No database here, so each rule is tested with plain numbers. Money is integer pence and
+every division rounds half up in integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from grants.periods import months_between
+
+SUPPRESSED = "c"
+DEFAULT_THRESHOLD = 5
+
+Cell = int | str
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half up, for non-negative integers."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    if numerator < 0:
+        return -divide_half_up(-numerator, denominator)
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+# --- disclosure control ----------------------------------------------------------------------
+
+
+def suppress_counts(
+    rows: Sequence[Mapping[str, int]],
+    *,
+    keys: Sequence[str],
+    threshold: int = DEFAULT_THRESHOLD,
+    total: Mapping[str, int] | None = None,
+) -> tuple[list[dict[str, Cell]], dict[str, Cell]]:
+    """Hide small counts of people: the one rule for pages, the API, CSV and exports.
+
+    For each column in ``keys``: a count from 1 to ``threshold - 1`` becomes ``"c"``
+    (primary suppression; zero is shown). If exactly one cell of a column is hidden while its
+    total is shown, the smallest other cell is hidden too (secondary suppression), so the
+    hidden one cannot be worked out as total minus the rest; with no other cell, the total
+    is hidden. ``total`` defaults to the column sums. Other keys pass through unchanged.
+
+    Returns the rows and the total row with hidden cells replaced by ``"c"``.
+    """
+    out_rows: list[dict[str, Cell]] = [dict(row) for row in rows]
+    totals: dict[str, Cell] = {key: (total[key] if total is not None else sum(row[key] for row in rows)) for key in keys}
+    for key in keys:
+        values = [int(row[key]) for row in rows]
+        hidden = {i for i, value in enumerate(values) if 0 < value < threshold}
+        total_value = int(totals[key])
+        total_hidden = 0 < total_value < threshold
+        if len(hidden) == 1 and not total_hidden:
+            others = [i for i in range(len(values)) if i not in hidden]
+            if others:
+                hidden.add(min(others, key=lambda i: (values[i], i)))
+            else:
+                total_hidden = True
+        for i in hidden:
+            out_rows[i][key] = SUPPRESSED
+        if total_hidden:
+            totals[key] = SUPPRESSED
+    return out_rows, totals
+
+
+# --- forecast --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Spend to date carried forward at its average monthly rate to the end of the period."""
+
+    spent_pence: int
+    budget_pence: int
+    months_elapsed: int
+    months_remaining: int
+    monthly_rate_pence: int
+    projected_total_pence: int
+    # Positive: projected over-spend. Negative: projected under-spend.
+    projected_variance_pence: int
+
+    @property
+    def is_overspend(self) -> bool:
+        return self.projected_variance_pence > 0
+
+
+def straight_line_forecast(*, spent_pence: int, budget_pence: int, months_elapsed: int, months_remaining: int) -> Forecast:
+    """Project ``spent_pence`` over ``months_elapsed`` months on for ``months_remaining`` more."""
+    months_elapsed = max(0, months_elapsed)
+    months_remaining = max(0, months_remaining)
+    if months_elapsed == 0:
+        rate = 0
+        projected = spent_pence
+    else:
+        rate = divide_half_up(spent_pence, months_elapsed)
+        projected = spent_pence + divide_half_up(spent_pence * months_remaining, months_elapsed)
+    return Forecast(
+        spent_pence=spent_pence,
+        budget_pence=budget_pence,
+        months_elapsed=months_elapsed,
+        months_remaining=months_remaining,
+        monthly_rate_pence=rate,
+        projected_total_pence=projected,
+        projected_variance_pence=projected - budget_pence,
+    )
+
+
+def forecast_months(starts_on: date, ends_on: date, as_of: date) -> tuple[int, int]:
+    """(months elapsed, months remaining) of a period on ``as_of``; the month of ``as_of`` counts as elapsed."""
+    total = months_between(starts_on, ends_on)
+    if as_of < starts_on:
+        return 0, total
+    elapsed = min(total, months_between(starts_on, as_of))
+    return elapsed, total - elapsed
+
+
+def straight_line_plan(total_pence: int, months: Sequence[date], *, starts_on: date, ends_on: date) -> list[int]:
+    """Cumulative planned spend at the end of each of ``months`` if ``total_pence`` were spent evenly."""
+    total_months = months_between(starts_on, ends_on)
+    plan = []
+    for month in months:
+        elapsed = min(total_months, max(0, months_between(starts_on, month)))
+        plan.append(total_pence * elapsed // total_months)
+    return plan
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+
+def cost_per_respite_hour(approved_pence: int, respite_minutes: int) -> int | None:
+    """Approved spend ÷ hours of respite, in pence an hour (half up); ``None`` with no hours."""
+    if respite_minutes <= 0:
+        return None
+    return divide_half_up(approved_pence * 60, respite_minutes)
+
+
+def percent(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole`` to one decimal place, half up: ``"12.5"``."""
+    if whole <= 0:
+        return "0.0"
+    tenths = divide_half_up(part * 1000, whole)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}"

@@ -1,0 +1,229 @@
+"""Demo grants: the DfE's £30m short breaks innovation fund, its three rounds, 20 awards,
+tranches, budgets and a year of spend returns in every status.
+
+Deterministic (fixed amounts and dates, stamped with ``DEMO_EPOCH``) and idempotent: each
+item is looked up by its natural key before it is made, and everything goes through the
+services, so the running totals and the audit log are the real thing.
+
+Each award is linked to the demo services in its area; the bookings package's demo data gives
+some of them attended bookings, so "respite delivered" has figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from grants import services
+from grants.enums import BudgetCategory, CostKind, ReturnStatus
+from grants.models import Award, Fund, Round, SpendReturn, Tranche
+from grants.periods import financial_year_of, quarter_bounds
+from grants.services import BudgetLineInput
+from providers import queries as provider_queries
+from shortbreaks.accounts.enums import OrganisationKind, Role
+from shortbreaks.accounts.services import ensure_membership, ensure_organisation, ensure_user, load_principal
+from shortbreaks.demo import DEMO_EPOCH, DEMO_PASSWORD, DemoContext
+
+FUND_NAME = "Short breaks innovation fund"
+FUND_PREFIX = "360G-DFE-SBIF"
+FUND_START = date(2024, 4, 1)
+FUND_END = date(2027, 3, 31)
+
+ROUNDS = [
+    ("R1", "2024-25", 500_000_000, date(2024, 4, 1), date(2025, 3, 31)),
+    ("R2", "2025-26", 1_000_000_000, date(2025, 4, 1), date(2026, 3, 31)),
+    ("R3", "2026-27", 1_500_000_000, date(2026, 4, 1), date(2027, 3, 31)),
+]
+
+# (identifier, name, kind, region)
+EXTRA_ORGANISATIONS = [
+    ("GB-LAE-NET", "Newcastle City Council", OrganisationKind.LOCAL_AUTHORITY, "North East"),
+    ("GB-LAE-NGM", "Nottingham City Council", OrganisationKind.LOCAL_AUTHORITY, "East Midlands"),
+    ("GB-LAE-NWM", "London Borough of Newham", OrganisationKind.LOCAL_AUTHORITY, "London"),
+    ("GB-LAE-KEN", "Kent County Council", OrganisationKind.LOCAL_AUTHORITY, "South East"),
+    ("GB-LAE-NFK", "Norfolk County Council", OrganisationKind.LOCAL_AUTHORITY, "East of England"),
+    ("GB-CHC-1092847", "Tyneside Family Respite", OrganisationKind.CHARITY, "North East"),
+    ("GB-CHC-1143020", "Pennine Playtime", OrganisationKind.CHARITY, "Yorkshire and The Humber"),
+    ("GB-CHC-1074512", "Avon Adventure Breaks", OrganisationKind.CHARITY, "South West"),
+    ("GB-CHC-1158839", "East London Saturday Clubs", OrganisationKind.CHARITY, "London"),
+    ("GB-CHC-1120476", "Broads Holiday Play", OrganisationKind.CHARITY, "East of England"),
+    ("GB-COH-08123456", "Midlands Inclusive Activities Ltd", OrganisationKind.COMPANY, "East Midlands"),
+]
+
+# (reference, round code, recipient identifier, local authority identifier, amount in pence, title)
+AWARDS = [
+    ("A001", "R1", "GB-LAE-BIR", "GB-LAE-BIR", 98_000_000, "Birmingham overnight short breaks pilot"),
+    ("A002", "R1", "GB-CHC-1180001", "GB-LAE-BIR", 87_500_000, "Saturday club expansion"),
+    ("A003", "R1", "GB-LAE-MAN", "GB-LAE-MAN", 110_000_000, "Manchester holiday activities for disabled children"),
+    ("A004", "R1", "GB-CHC-1092847", "GB-LAE-NET", 95_250_000, "Tyneside family respite weekends"),
+    ("A005", "R1", "GB-LAE-LDS", "GB-LAE-LDS", 101_000_000, "Leeds after-school short breaks"),
+    ("A006", "R2", "GB-CHC-1143020", "GB-LAE-LDS", 120_000_000, "Pennine outdoor play for children with complex needs"),
+    ("A007", "R2", "GB-LAE-BST", "GB-LAE-BST", 135_000_000, "Bristol shared care network"),
+    ("A008", "R2", "GB-CHC-1074512", "GB-LAE-BST", 99_999_999, "Adventure breaks for teenagers"),
+    ("A009", "R2", "GB-LAE-NWM", "GB-LAE-NWM", 140_000_000, "Newham evening and weekend clubs"),
+    ("A010", "R2", "GB-CHC-1158839", "GB-LAE-NWM", 88_000_050, "East London Saturday clubs"),
+    ("A011", "R2", "GB-LAE-KEN", "GB-LAE-KEN", 150_000_000, "Kent short breaks in rural areas"),
+    ("A012", "R2", "GB-COH-08123456", "GB-LAE-NGM", 112_345_678, "Inclusive sports sessions"),
+    ("A013", "R2", "GB-LAE-NFK", "GB-LAE-NFK", 125_000_000, "Norfolk holiday play schemes"),
+    ("A014", "R3", "GB-CHC-1120476", "GB-LAE-NFK", 180_000_000, "Broads holiday play"),
+    ("A015", "R3", "GB-LAE-NGM", "GB-LAE-NGM", 210_000_000, "Nottingham overnight care in the home"),
+    ("A016", "R3", "GB-LAE-NET", "GB-LAE-NET", 195_000_000, "Newcastle day care in the home"),
+    ("A017", "R3", "GB-LAE-BIR", "GB-LAE-BIR", 230_000_000, "Birmingham short breaks for children with autism"),
+    ("A018", "R3", "GB-CHC-1180001", "GB-LAE-BIR", 160_000_000, "Sunshine summer schemes"),
+    ("A019", "R3", "GB-LAE-MAN", "GB-LAE-MAN", 205_500_000, "Manchester family link carers"),
+    ("A020", "R3", "GB-CHC-1143020", "GB-LAE-LDS", 170_000_000, "Pennine weekend breaks"),
+]
+
+# Share of each year's budget, in percent; management takes what rounding leaves.
+BUDGET_SHARES = [
+    (BudgetCategory.STAFFING, 50, CostKind.REVENUE),
+    (BudgetCategory.ACTIVITIES, 20, CostKind.REVENUE),
+    (BudgetCategory.TRANSPORT, 10, CostKind.REVENUE),
+    (BudgetCategory.EQUIPMENT, 5, CostKind.CAPITAL),
+    (BudgetCategory.TRAINING, 5, CostKind.REVENUE),
+    (BudgetCategory.EVALUATION, 3, CostKind.REVENUE),
+]
+
+# The 2025-26 returns: each award cycles through these for quarters 1 to 4, so every status appears.
+RETURN_PATTERNS = [
+    (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.SUBMITTED),
+    (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.QUERIED, ReturnStatus.DRAFT),
+    (ReturnStatus.APPROVED, ReturnStatus.REJECTED, ReturnStatus.RESUBMITTED, ReturnStatus.DRAFT),
+    (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.APPROVED),
+]
+
+DEMO_GRANTEE_EMAIL = "charity-grantee@example.com"
+
+
+def budget_for(amount_pence: int, years: list[int]) -> list[BudgetLineInput]:
+    """Split an award evenly across its years and by ``BUDGET_SHARES``; lines add up to the penny."""
+    lines = []
+    per_year = amount_pence // len(years)
+    for i, year in enumerate(years):
+        year_total = per_year if i < len(years) - 1 else amount_pence - per_year * (len(years) - 1)
+        used = 0
+        for category, share, kind in BUDGET_SHARES:
+            part = year_total * share // 100
+            lines.append(BudgetLineInput(category, year, part, kind))
+            used += part
+        lines.append(BudgetLineInput(BudgetCategory.MANAGEMENT, year, year_total - used, CostKind.REVENUE))
+    return lines
+
+
+async def load(ctx: DemoContext) -> None:
+    now = DEMO_EPOCH
+    funder_org = ctx.organisations["GB-GOR-D6"]
+    funder = await load_principal(ctx.users["funder@example.com"])
+    orgs = dict(ctx.organisations)
+    for identifier, name, kind, region in EXTRA_ORGANISATIONS:
+        orgs[identifier] = await ensure_organisation(identifier=identifier, name=name, kind=kind, region=region, now=now)
+
+    # Grantee users: grantee@example.com holds Birmingham's awards; one demo user holds the rest.
+    charity_grantee = await ensure_user(email=DEMO_GRANTEE_EMAIL, password=DEMO_PASSWORD, display_name="Chris Okoye", now=now)
+    ctx.users[DEMO_GRANTEE_EMAIL] = charity_grantee
+    for _ref, _round, recipient, _la, _amount, _title in AWARDS:
+        if recipient != "GB-LAE-BIR":
+            await ensure_membership(charity_grantee, orgs[recipient], Role.GRANTEE)
+    grantees = {
+        "GB-LAE-BIR": await load_principal(ctx.users["grantee@example.com"]),
+        "other": await load_principal(charity_grantee),
+    }
+
+    fund = await Fund.get_or_none(funder_id=funder_org.id, grant_id_prefix=FUND_PREFIX)
+    if fund is None:
+        fund = await services.create_fund(
+            name=FUND_NAME,
+            funder=funder_org,
+            total_pence=3_000_000_000,
+            starts_on=FUND_START,
+            ends_on=FUND_END,
+            grant_id_prefix=FUND_PREFIX,
+            actor=funder,
+            now=now,
+        )
+    rounds: dict[str, Round] = {}
+    for code, name, budget, start, end in ROUNDS:
+        existing = await Round.get_or_none(fund_id=fund.id, code=code)
+        rounds[code] = existing or await services.create_round(
+            fund, name=name, code=code, budget_pence=budget, starts_on=start, ends_on=end, actor=funder, now=now
+        )
+
+    for index, (reference, round_code, recipient, authority, amount, title) in enumerate(AWARDS):
+        round_ = rounds[round_code]
+        award = await Award.get_or_none(fund_id=fund.id, reference=reference)
+        years = list(range(financial_year_of(round_.starts_on), financial_year_of(FUND_END) + 1))
+        if award is None:
+            award = await services.create_award(
+                round_,
+                recipient=orgs[recipient],
+                local_authority=orgs[authority],
+                reference=reference,
+                title=title,
+                description=f"{title}: short breaks for disabled children and their families, funded by the {FUND_NAME}.",
+                amount_pence=amount,
+                awarded_on=date(round_.starts_on.year, 2, 15),
+                planned_start=round_.starts_on,
+                planned_end=FUND_END,
+                budget_lines=budget_for(amount, years),
+                actor=funder,
+                now=now,
+            )
+        await _tranches(award, years, funder, now)
+        actor = grantees["GB-LAE-BIR"] if recipient == "GB-LAE-BIR" else grantees["other"]
+        if 2025 in years:
+            await _returns(award, RETURN_PATTERNS[index % len(RETURN_PATTERNS)], actor, funder, now)
+        await _link_services(award, funder, now)
+
+
+async def _link_services(award: Award, funder: object, now: object) -> None:
+    """Link an award to the demo services in its area (the first five), so respite delivered has figures."""
+    sessions = await provider_queries.list_sessions_in_authority(award.local_authority_id)  # type: ignore[attr-defined]
+    service_ids: list[UUID] = []
+    for session in sessions:
+        if session.service_id not in service_ids:  # type: ignore[attr-defined]
+            service_ids.append(session.service_id)  # type: ignore[attr-defined]
+    for service_id in sorted(service_ids, key=str)[:5]:
+        await services.link_service(award, service_id=service_id, actor=funder, now=now)  # type: ignore[arg-type]
+
+
+async def _tranches(award: Award, years: list[int], funder: object, now: object) -> None:
+    per_year = award.amount_pence // len(years)
+    for number, year in enumerate(years, start=1):
+        amount = per_year if number < len(years) else award.amount_pence - per_year * (len(years) - 1)
+        tranche = await Tranche.get_or_none(award_id=award.id, number=number)
+        if tranche is None:
+            tranche = await services.schedule_tranche(award, amount_pence=amount, due_on=date(year, 4, 15), actor=funder, now=now)  # type: ignore[arg-type]
+        if tranche.paid_on is None and tranche.due_on < DEMO_EPOCH.date():
+            await services.pay_tranche(tranche, paid_on=date(year, 4, 20), actor=funder, now=now)  # type: ignore[arg-type]
+
+
+async def _returns(award: Award, pattern: tuple[ReturnStatus, ...], grantee: object, funder: object, now: object) -> None:
+    """Quarterly returns for 2025-26: about a fifth of each category's yearly budget a quarter."""
+    lines = await award.budget_lines.filter(financial_year=2025)
+    for quarter, target in enumerate(pattern, start=1):
+        if await SpendReturn.filter(award_id=award.id, financial_year=2025, quarter=quarter).exists():
+            continue
+        start, _end = quarter_bounds(2025, quarter)
+        spend_return = await services.create_return(award, financial_year=2025, quarter=quarter, actor=grantee, now=now)  # type: ignore[arg-type]
+        for i, line in enumerate(sorted(lines, key=lambda x: (-x.amount_pence, x.category.value))[:4]):
+            await services.add_expenditure_line(
+                spend_return,
+                spent_on=start.replace(day=5 + 7 * i),
+                amount_pence=line.amount_pence * 21 // 100 + i,
+                category=line.category,
+                description=f"{line.category.label} for quarter {quarter}",
+                evidence_reference=f"{award.reference}-Q{quarter}-{i + 1}",
+                actor=grantee,  # type: ignore[arg-type]
+                now=now,  # type: ignore[arg-type]
+            )
+        if target is ReturnStatus.DRAFT:
+            continue
+        await services.submit_return(spend_return, actor=grantee, now=now)  # type: ignore[arg-type]
+        if target is ReturnStatus.APPROVED:
+            await services.approve_return(spend_return, actor=funder, now=now, reason="Evidence checked")  # type: ignore[arg-type]
+        elif target is ReturnStatus.REJECTED:
+            await services.reject_return(spend_return, reason="Spend is outside the grant's purpose", actor=funder, now=now)  # type: ignore[arg-type]
+        elif target in (ReturnStatus.QUERIED, ReturnStatus.RESUBMITTED):
+            await services.query_return(spend_return, reason="Send the invoices for the transport lines", actor=funder, now=now)  # type: ignore[arg-type]
+            if target is ReturnStatus.RESUBMITTED:
+                await services.submit_return(spend_return, actor=grantee, now=now)  # type: ignore[arg-type]

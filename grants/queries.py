@@ -1,0 +1,600 @@
+"""Named grants reads: records a principal may see, the fund report, and respite delivered.
+
+Every aggregate is one SQL ``GROUP BY`` (``Sum`` with ``group_by``), never a Python loop
+over rows; Python only merges a handful of already-grouped rows. Every read filters by
+:func:`grants.permissions.award_scope`, so other people's records are simply not found (404).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from tortoise.expressions import Q
+from tortoise.functions import Sum
+
+from bookings import queries as booking_queries
+from grants import calculations, permissions
+from grants.enums import PENDING_RETURN_STATUSES, BudgetCategory, CostKind, ReturnStatus
+from grants.models import Award, AwardService, BudgetLine, ExpenditureLine, Fund, SpendReturn, SpendSummary, Tranche
+from grants.periods import financial_year_bounds, financial_year_label, financial_year_of, quarter_bounds
+from grants.schemas import (
+    AwardSummary,
+    BudgetLineReport,
+    BudgetTotals,
+    ForecastOut,
+    FundOut,
+    FundReport,
+    GrantRecord,
+    MonthReport,
+    OutcomeRow,
+    OutcomesReport,
+    RegionReport,
+    ReportQuery,
+)
+from shortbreaks.clock import LONDON
+from shortbreaks.errors import NotFound
+from shortbreaks.permissions import Principal
+
+AWARD = "spend_return__award__"
+
+
+# --- records a principal may see -------------------------------------------------------------------
+
+
+async def list_funds(principal: Principal) -> list[Fund]:
+    ids = await Fund.filter(permissions.fund_scope(principal)).distinct().order_by("id").values_list("id", flat=True)
+    return await Fund.filter(id__in=list(ids)).select_related("funder").order_by("name")
+
+
+async def get_fund(principal: Principal, fund_id: UUID) -> Fund:
+    fund = await Fund.filter(permissions.fund_scope(principal), id=fund_id).select_related("funder").first()
+    if fund is None:
+        raise NotFound()
+    return fund
+
+
+async def get_award(principal: Principal, award_id: UUID) -> Award:
+    award = (
+        await Award.filter(permissions.award_scope(principal), id=award_id)
+        .select_related("fund", "round", "recipient", "local_authority")
+        .first()
+    )
+    if award is None:
+        raise NotFound()
+    return award
+
+
+async def get_return(principal: Principal, return_id: UUID) -> SpendReturn:
+    spend_return = (
+        await SpendReturn.filter(permissions.award_scope(principal, prefix="award__"), id=return_id)
+        .select_related("award", "award__fund", "award__recipient")
+        .first()
+    )
+    if spend_return is None:
+        raise NotFound()
+    return spend_return
+
+
+async def get_tranche(principal: Principal, tranche_id: UUID) -> Tranche:
+    tranche = await Tranche.filter(permissions.award_scope(principal, prefix="award__"), id=tranche_id).first()
+    if tranche is None:
+        raise NotFound()
+    return tranche
+
+
+async def return_totals(return_ids: Iterable[UUID]) -> dict[UUID, int]:
+    """Each return's total of its lines, in one query."""
+    ids = list(return_ids)
+    if not ids:
+        return {}
+    rows = (
+        await ExpenditureLine.filter(spend_return_id__in=ids)
+        .annotate(total=Sum("amount_pence"))
+        .group_by("spend_return_id")
+        .values("spend_return_id", "total")
+    )
+    totals = {UUID(str(r["spend_return_id"])): int(r["total"] or 0) for r in rows}
+    return {i: totals.get(i, 0) for i in ids}
+
+
+async def list_returns(award_id: UUID) -> list[SpendReturn]:
+    return await SpendReturn.filter(award_id=award_id).order_by("financial_year", "quarter")
+
+
+async def list_lines(return_id: UUID) -> list[ExpenditureLine]:
+    return await ExpenditureLine.filter(spend_return_id=return_id).order_by("spent_on", "id")
+
+
+async def list_awaiting_decision(principal: Principal, fund_id: UUID) -> list[SpendReturn]:
+    return (
+        await SpendReturn.filter(
+            permissions.award_scope(principal, prefix="award__"),
+            award__fund_id=fund_id,
+            status__in=[ReturnStatus.SUBMITTED, ReturnStatus.RESUBMITTED],
+        )
+        .select_related("award", "award__recipient")
+        .order_by("submitted_at")
+    )
+
+
+def grant_id(award: Award, fund: Fund) -> str:
+    """The 360Giving grant identifier: the fund's prefix and the award reference."""
+    return f"{fund.grant_id_prefix}-{award.reference}"
+
+
+# --- respite delivered: the seam to the bookings package ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What attended bookings at an award's services add up to."""
+
+    children: int = 0
+    families: int = 0
+    sessions: int = 0
+    respite_minutes: int = 0
+    available: bool = False
+
+
+def _london_midnight(day: date | None) -> datetime | None:
+    """The start of ``day`` in London, in UTC (the bookings package filters on session start times)."""
+    if day is None:
+        return None
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+
+
+async def respite_delivered(award_ids: Iterable[UUID], *, since: date | None = None, until: date | None = None) -> dict[UUID, Outcomes]:
+    """Children and families reached, sessions and respite minutes per award, from attended bookings.
+
+    Computed in SQL by the bookings package, never copied into grant tables. It expects::
+
+        async def bookings.queries.attended_summary_for_services(
+            service_ids: list[UUID], *, since: datetime | None, until: datetime | None
+        ) -> dict[UUID, dict[str, int]]
+
+    returning, for each service id that had attended bookings in ``[since, until]``,
+    ``{"children": distinct children, "families": distinct families, "sessions": distinct
+    sessions, "respite_minutes": total attended minutes}``.
+
+    An award's
+    counts are the sums over its linked services (``grants_awardservice``); a child who
+    attended two services of the same award is counted twice, so ask bookings for a
+    per-award grouping when one service is funded by several awards.
+    """
+    ids = list(award_ids)
+    if not ids:
+        return {}
+    summary_for = booking_queries.attended_summary_for_services
+    links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
+    service_ids = sorted({service_id for _award, service_id in links}, key=str)
+    by_service: dict[Any, dict[str, int]] = (
+        await summary_for(service_ids, since=_london_midnight(since), until=_london_midnight(until)) if service_ids else {}
+    )
+    totals: dict[UUID, dict[str, int]] = {award_id: {"children": 0, "families": 0, "sessions": 0, "respite_minutes": 0} for award_id in ids}
+    for award_id, service_id in links:
+        counts = by_service.get(service_id) or by_service.get(str(service_id)) or {}
+        for key in totals[award_id]:
+            totals[award_id][key] += int(counts.get(key, 0))
+    return {award_id: Outcomes(**counts, available=True) for award_id, counts in totals.items()}
+
+
+def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Outcomes], *, threshold: int) -> OutcomesReport:
+    """Per-award outcomes with cost per respite hour, suppressed by :func:`grants.calculations.suppress_counts`.
+
+    ``awards`` is ``(award id, reference, approved pence)`` in display order.
+    """
+    raw = []
+    for award_id, reference, approved in awards:
+        o = outcomes.get(award_id, Outcomes())
+        raw.append(
+            {
+                "award_id": award_id,
+                "reference": reference,
+                "children": o.children,
+                "families": o.families,
+                "sessions": o.sessions,
+                "respite_minutes": o.respite_minutes,
+                "approved_pence": approved,
+            }
+        )
+    rows, total = calculations.suppress_counts(raw, keys=["children", "families"], threshold=threshold)
+    total_minutes = sum(int(r["respite_minutes"]) for r in raw)
+    total_approved = sum(int(r["approved_pence"]) for r in raw)
+
+    def row(values: dict[str, Any], *, minutes: int, approved: int) -> OutcomeRow:
+        return OutcomeRow(
+            award_id=values.get("award_id"),
+            reference=str(values.get("reference", "Total")),
+            children=values["children"],
+            families=values["families"],
+            sessions=int(values.get("sessions", 0)),
+            respite_hours=_hours(minutes),
+            approved_pence=approved,
+            cost_per_respite_hour_pence=calculations.cost_per_respite_hour(approved, minutes),
+        )
+
+    out_rows = [row(r, minutes=int(r["respite_minutes"]), approved=int(r["approved_pence"])) for r in rows]
+    total_row = row(
+        {"reference": "Total", "sessions": sum(int(r["sessions"]) for r in raw), **total}, minutes=total_minutes, approved=total_approved
+    )
+    available = all(o.available for o in outcomes.values()) if outcomes else False
+    return OutcomesReport(available=available, threshold=threshold, rows=out_rows, total=total_row)
+
+
+def _hours(minutes: int) -> str:
+    """Minutes as hours to one decimal place, half up: ``90`` → ``"1.5"``."""
+    tenths = calculations.divide_half_up(minutes, 6)
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+# --- the fund report -------------------------------------------------------------------------------
+
+
+def award_filter(fund: Fund, query: ReportQuery, principal: Principal, *, prefix: str = "") -> Q:
+    """The awards a report covers: this fund, what ``principal`` may see, and the award-level filters."""
+    conditions: dict[str, Any] = {f"{prefix}fund_id": fund.id}
+    if query.round_id is not None:
+        conditions[f"{prefix}round_id"] = query.round_id
+    if query.region is not None:
+        conditions[f"{prefix}region"] = query.region
+    if query.local_authority_id is not None:
+        conditions[f"{prefix}local_authority_id"] = query.local_authority_id
+    if query.grantee_id is not None:
+        conditions[f"{prefix}recipient_id"] = query.grantee_id
+    if permissions.sees_whole_fund(principal, fund.funder_id):  # type: ignore[attr-defined]
+        return Q(**conditions)  # no join to the fund just to find what the fund id already says
+    return Q(permissions.award_scope(principal, prefix=prefix), Q(**conditions))
+
+
+def line_filter(query: ReportQuery) -> dict[str, Any]:
+    """Expenditure-line filters: category, financial year and quarter of the date spent."""
+    conditions: dict[str, Any] = {}
+    if query.category is not None:
+        conditions["category"] = query.category
+    if query.financial_year is not None:
+        conditions["financial_year"] = query.financial_year
+    if query.quarter is not None:
+        conditions["quarter"] = query.quarter
+    return conditions
+
+
+def _date_range(query: ReportQuery) -> tuple[date, date] | None:
+    if query.financial_year is None:
+        return None
+    if query.quarter is not None:
+        return quarter_bounds(query.financial_year, query.quarter)
+    return financial_year_bounds(query.financial_year)
+
+
+def _paid_window(fund: Fund, query: ReportQuery) -> Q:
+    """Tranches paid in the financial year and quarter asked for (a quarter alone: that quarter of every year of the fund)."""
+    if query.financial_year is not None:
+        start, end = _date_range(query)  # type: ignore[misc]  # a year is set
+        return Q(paid_on__gte=start, paid_on__lte=end)
+    if query.quarter is not None:
+        years = range(financial_year_of(fund.starts_on), financial_year_of(fund.ends_on) + 1)
+        return Q(
+            *[Q(paid_on__gte=quarter_bounds(y, query.quarter)[0], paid_on__lte=quarter_bounds(y, query.quarter)[1]) for y in years],
+            join_type="OR",
+        )
+    return Q()
+
+
+async def _sum(queryset: Any, *, group_by: str, field: str = "amount_pence") -> int:
+    """One total. ``group_by`` names a column every row shares (the fund): without an explicit
+    GROUP BY, Tortoise groups an aggregate over a joined filter by every column of the model."""
+    rows = await queryset.annotate(total=Sum(field)).group_by(group_by).values("total")
+    return sum(int(r["total"] or 0) for r in rows)
+
+
+async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, as_of: date) -> FundReport:
+    """Everything the dashboard, the report API and the CSVs show about a fund, filtered.
+
+    About a dozen GROUP BY queries, independent of each other, run concurrently (each on its
+    own pooled connection on PostgreSQL); Python only merges their few grouped rows. Spend is
+    summed from ``grants_spendsummary`` (a few rows per return, kept equal to the lines by
+    triggers), so the report does not scan every expenditure line.
+    """
+    awards_q = award_filter(fund, query, principal)
+    lines_q = Q(award_filter(fund, query, principal, prefix=AWARD), Q(**line_filter(query)))
+    approved_lines_q = Q(lines_q, Q(spend_return__status=ReturnStatus.APPROVED))
+    budget_q = award_filter(fund, query, principal, prefix="award__")
+    budget_conditions: dict[str, Any] = {}
+    if query.category is not None:
+        budget_conditions["category"] = query.category
+    if query.financial_year is not None:
+        budget_conditions["financial_year"] = query.financial_year
+
+    async def nothing() -> None:
+        return None
+
+    # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
+    awarded_task = (
+        _sum(BudgetLine.filter(budget_q, **budget_conditions), group_by="award__fund_id")
+        if budget_conditions
+        else _sum(Award.filter(awards_q), group_by="fund_id")
+    )
+    # Paid: tranches are not split by category, so there is no paid figure for one category.
+    paid_task = (
+        _sum(Tranche.filter(budget_q, _paid_window(fund, query), paid_on__isnull=False), group_by="award__fund_id")
+        if query.category is None
+        else nothing()
+    )
+    results = await asyncio.gather(
+        awarded_task,
+        paid_task,
+        SpendSummary.filter(lines_q)
+        .annotate(total=Sum("amount_pence"))
+        .group_by("spend_return__status")
+        .values("spend_return__status", "total"),
+        BudgetLine.filter(budget_q, **budget_conditions)
+        .annotate(total=Sum("amount_pence"))
+        .group_by("category", "financial_year", "kind")
+        .values("category", "financial_year", "kind", "total"),
+        SpendSummary.filter(approved_lines_q)
+        .annotate(total=Sum("amount_pence"))
+        .group_by("category", "financial_year")
+        .values("category", "financial_year", "total"),
+        SpendSummary.filter(approved_lines_q)
+        .annotate(total=Sum("amount_pence"))
+        .group_by("spent_month")
+        .order_by("spent_month")
+        .values("spent_month", "total"),
+        Award.filter(awards_q).annotate(total=Sum("amount_pence")).group_by("region").values("region", "total"),
+        SpendSummary.filter(approved_lines_q)
+        .annotate(total=Sum("amount_pence"))
+        .group_by(f"{AWARD}id", f"{AWARD}region")
+        .values(f"{AWARD}id", f"{AWARD}region", "total"),
+        award_summaries(fund, awards_q),
+    )
+    awarded: int = results[0]
+    paid: int | None = results[1]
+    by_status, budget_rows, actual_rows, monthly_rows, region_awarded, approved_by_award_rows = results[2:8]
+    awards: list[AwardSummary] = results[8]
+
+    status_totals = {ReturnStatus(r["spend_return__status"]): int(r["total"] or 0) for r in by_status}
+    approved = status_totals.get(ReturnStatus.APPROVED, 0)
+    pending = sum(status_totals.get(s, 0) for s in PENDING_RETURN_STATUSES)
+
+    # Budget against actual, by category and financial year.
+    lines: dict[tuple[BudgetCategory, int], dict[str, Any]] = {}
+    for r in budget_rows:
+        key = (BudgetCategory(r["category"]), int(r["financial_year"]))
+        entry = lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})
+        entry["budget"] += int(r["total"] or 0)
+        entry["kinds"].add(CostKind(r["kind"]))
+    for r in actual_rows:
+        key = (BudgetCategory(r["category"]), int(r["financial_year"]))
+        lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})["approved"] += int(r["total"] or 0)
+    budget_lines = [
+        BudgetLineReport(
+            category=category,
+            financial_year=year,
+            financial_year_label=financial_year_label(year),
+            kind=next(iter(entry["kinds"])) if len(entry["kinds"]) == 1 else None,
+            budget_pence=entry["budget"],
+            approved_pence=entry["approved"],
+            variance_pence=entry["budget"] - entry["approved"],
+        )
+        for (category, year), entry in sorted(lines.items(), key=lambda item: (item[0][1], list(BudgetCategory).index(item[0][0])))
+    ]
+    budget_total = sum(line.budget_pence for line in budget_lines)
+    approved_in_lines = sum(line.approved_pence for line in budget_lines)
+
+    # Monthly burn against a straight-line plan, and the forecast to the fund's end.
+    plan_total = fund.total_pence if not query.is_filtered else awarded
+    months = [_as_date(r["spent_month"]) for r in monthly_rows]
+    plan = calculations.straight_line_plan(plan_total, months, starts_on=fund.starts_on, ends_on=fund.ends_on)
+    monthly = []
+    cumulative = 0
+    for month, r, planned in zip(months, monthly_rows, plan, strict=True):
+        cumulative += int(r["total"] or 0)
+        monthly.append(
+            MonthReport(month=month, approved_pence=int(r["total"] or 0), cumulative_pence=cumulative, plan_cumulative_pence=planned)
+        )
+    elapsed, remaining = calculations.forecast_months(fund.starts_on, fund.ends_on, as_of)
+    forecast = calculations.straight_line_forecast(
+        spent_pence=approved, budget_pence=plan_total, months_elapsed=elapsed, months_remaining=remaining
+    )
+
+    # Spend by region, and by award for cost per respite hour.
+    regions: dict[str, dict[str, int]] = {}
+    for r in region_awarded:
+        regions.setdefault(r["region"], {"awarded": 0, "approved": 0})["awarded"] = int(r["total"] or 0)
+    approved_by_award: dict[UUID, int] = {}
+    for r in approved_by_award_rows:
+        total = int(r["total"] or 0)
+        regions.setdefault(r[f"{AWARD}region"], {"awarded": 0, "approved": 0})["approved"] += total
+        approved_by_award[UUID(str(r[f"{AWARD}id"]))] = total
+    by_region = [RegionReport(region=name, awarded_pence=v["awarded"], approved_pence=v["approved"]) for name, v in sorted(regions.items())]
+
+    window = _date_range(query)
+    delivered = await respite_delivered([a.id for a in awards], since=window[0] if window else None, until=window[1] if window else None)
+    outcomes = outcomes_table(
+        [(a.id, a.reference, approved_by_award.get(a.id, 0)) for a in awards], delivered, threshold=fund.disclosure_threshold
+    )
+
+    return FundReport(
+        fund=fund_out(fund),
+        filters=query,
+        as_of=as_of,
+        awarded_pence=awarded,
+        paid_pence=paid,
+        approved_pence=approved,
+        pending_pence=pending,
+        remaining_pence=awarded - approved,
+        percent_of_fund_spent=calculations.percent(approved, fund.total_pence),
+        budget_lines=budget_lines,
+        budget_totals=BudgetTotals(
+            budget_pence=budget_total, approved_pence=approved_in_lines, variance_pence=budget_total - approved_in_lines
+        ),
+        monthly=monthly,
+        forecast=ForecastOut(
+            budget_pence=forecast.budget_pence,
+            spent_pence=forecast.spent_pence,
+            months_elapsed=forecast.months_elapsed,
+            months_remaining=forecast.months_remaining,
+            monthly_rate_pence=forecast.monthly_rate_pence,
+            projected_total_pence=forecast.projected_total_pence,
+            projected_variance_pence=forecast.projected_variance_pence,
+        ),
+        by_region=by_region,
+        awards=awards,
+        outcomes=outcomes,
+    )
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def fund_out(fund: Fund) -> FundOut:
+    return FundOut(
+        id=fund.id,
+        name=fund.name,
+        funder_name=fund.funder.name,
+        funder_identifier=fund.funder.identifier,
+        total_pence=fund.total_pence,
+        currency=fund.currency,
+        starts_on=fund.starts_on,
+        ends_on=fund.ends_on,
+        awarded_pence=fund.awarded_pence,
+    )
+
+
+async def award_summaries(fund: Fund, awards_q: Q) -> list[AwardSummary]:
+    rows = await (
+        Award.filter(awards_q)
+        .order_by("reference")
+        .values(
+            "id",
+            "reference",
+            "title",
+            "round__name",
+            "recipient_id",
+            "recipient__name",
+            "recipient__identifier",
+            "local_authority__name",
+            "region",
+            "amount_pence",
+            "paid_pence",
+            "approved_pence",
+            "status",
+        )
+    )
+    return [
+        AwardSummary(
+            id=r["id"],
+            grant_id=f"{fund.grant_id_prefix}-{r['reference']}",
+            reference=r["reference"],
+            title=r["title"],
+            round_name=r["round__name"],
+            recipient_id=r["recipient_id"],
+            recipient_name=r["recipient__name"],
+            recipient_identifier=r["recipient__identifier"],
+            local_authority_name=r["local_authority__name"],
+            region=r["region"],
+            amount_pence=r["amount_pence"],
+            paid_pence=r["paid_pence"],
+            approved_pence=r["approved_pence"],
+            status=r["status"],
+        )
+        for r in rows
+    ]
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+
+async def grant_records(fund: Fund) -> list[GrantRecord]:
+    """Every award of a fund as the 360Giving export needs it: organisations only, no personal data."""
+    rows = await (
+        Award.filter(fund_id=fund.id)
+        .order_by("reference")
+        .values(
+            "reference",
+            "title",
+            "description",
+            "amount_pence",
+            "awarded_on",
+            "planned_start",
+            "planned_end",
+            "region",
+            "updated_at",
+            "recipient__name",
+            "recipient__identifier",
+            "local_authority__name",
+            "local_authority__identifier",
+            "round__code",
+            "round__name",
+        )
+    )
+    return [
+        GrantRecord(
+            grant_id=f"{fund.grant_id_prefix}-{r['reference']}",
+            title=r["title"],
+            description=r["description"],
+            currency=fund.currency,
+            amount_pence=r["amount_pence"],
+            awarded_on=_as_date(r["awarded_on"]),
+            planned_start=_as_date(r["planned_start"]),
+            planned_end=_as_date(r["planned_end"]),
+            recipient_name=r["recipient__name"],
+            recipient_identifier=r["recipient__identifier"],
+            funder_name=fund.funder.name,
+            funder_identifier=fund.funder.identifier,
+            local_authority_name=r["local_authority__name"],
+            local_authority_identifier=r["local_authority__identifier"],
+            region=r["region"],
+            programme_code=r["round__code"],
+            programme_title=f"{fund.name}: {r['round__name']}",
+            modified_at=r["updated_at"],
+        )
+        for r in rows
+    ]
+
+
+async def tranche_rows(fund: Fund, query: ReportQuery, principal: Principal) -> list[dict[str, Any]]:
+    return await (
+        Tranche.filter(award_filter(fund, query, principal, prefix="award__"))
+        .order_by("award__reference", "number")
+        .values("award__reference", "number", "amount_pence", "due_on", "paid_on")
+    )
+
+
+async def approved_line_batches(
+    fund: Fund, query: ReportQuery, principal: Principal, *, batch_size: int = 5000
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Approved expenditure lines in id order, ``batch_size`` at a time (keyset paging, no OFFSET)."""
+    base = ExpenditureLine.filter(
+        award_filter(fund, query, principal, prefix=AWARD), Q(**line_filter(query)), spend_return__status=ReturnStatus.APPROVED
+    )
+    after = 0
+    while True:
+        batch = await (
+            base.filter(id__gt=after)
+            .order_by("id")
+            .limit(batch_size)
+            .values(
+                "id",
+                "spend_return__award__reference",
+                "financial_year",
+                "quarter",
+                "spent_on",
+                "category",
+                "amount_pence",
+                "description",
+                "evidence_reference",
+            )
+        )
+        if not batch:
+            return
+        yield batch
+        after = batch[-1]["id"]
+        if len(batch) < batch_size:
+            return

@@ -1,0 +1,779 @@
+"""Grants pages and API: thin endpoints that parse, look up what the caller may see, call one service, render.
+
+Whole pages and lists (the grants index, the funds list) are declared for funders, grantees
+and local-authority officers: 403 for anyone else. Records (a fund's report and exports, an
+award, a return) need only a signed-in user and are looked up within what the caller may
+see, so anyone else gets 404 and learns nothing about whether the record exists.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError as PydanticValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from grants import charts, exporters, permissions, queries, services
+from grants.enums import EDITABLE_RETURN_STATUSES, BudgetCategory
+from grants.models import Award, Round, Tranche, Variation
+from grants.periods import financial_year_label
+from grants.permissions import GRANTS_USER
+from grants.schemas import (
+    AwardIn,
+    AwardOut,
+    BudgetLineOut,
+    DecisionForm,
+    DecisionIn,
+    ExpenditureLineForm,
+    ExpenditureLineIn,
+    ExpenditureLineOut,
+    FundListItem,
+    FundReport,
+    PayTrancheIn,
+    ReasonIn,
+    ReportQuery,
+    ReturnForm,
+    ReturnIn,
+    SpendReturnOut,
+    TrancheIn,
+    TrancheOut,
+    VariationIn,
+)
+from grants.services import BudgetLineInput
+from shortbreaks.accounts.models import Organisation
+from shortbreaks.clock import LONDON
+from shortbreaks.errors import DomainError, FieldError, NotFound, ValidationFailed
+from shortbreaks.forms import read_form
+from shortbreaks.permissions import FUNDER, GRANTEE, PUBLIC, SIGNED_IN, Principal
+from shortbreaks.routing import api, endpoint, page, validation_errors
+from shortbreaks.web import error_summary, field_errors, redirect, render
+
+CSV = "text/csv; charset=utf-8"
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _now(request: Request) -> Any:
+    return request.app.state.clock.now()
+
+
+def _today(request: Request) -> date:
+    return _now(request).astimezone(LONDON).date()
+
+
+def _id(request: Request, name: str) -> UUID:
+    return request.path_params[name]  # type: ignore[no-any-return]  # the uuid convertor made it
+
+
+def _json(model: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
+
+
+def _budget_inputs(lines: list[Any] | None) -> list[BudgetLineInput] | None:
+    if lines is None:
+        return None
+    return [BudgetLineInput(line.category, line.financial_year, line.amount_pence, line.kind) for line in lines]
+
+
+async def _report(request: Request, query: ReportQuery) -> FundReport:
+    principal = _principal(request)
+    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    return await queries.fund_report(fund, query, principal, as_of=_today(request))
+
+
+async def _award_out(award: Award) -> AwardOut:
+    fund = award.fund
+    lines = await award.budget_lines.all().order_by("financial_year", "category")
+    tranches = await Tranche.filter(award_id=award.id).order_by("number")
+    return AwardOut(
+        id=award.id,
+        grant_id=queries.grant_id(award, fund),
+        reference=award.reference,
+        title=award.title,
+        description=award.description,
+        amount_pence=award.amount_pence,
+        paid_pence=award.paid_pence,
+        approved_pence=award.approved_pence,
+        awarded_on=award.awarded_on,
+        planned_start=award.planned_start,
+        planned_end=award.planned_end,
+        region=award.region,
+        status=award.status,
+        recipient_id=award.recipient_id,  # type: ignore[attr-defined]
+        local_authority_id=award.local_authority_id,  # type: ignore[attr-defined]
+        budget_lines=[
+            BudgetLineOut(category=x.category, financial_year=x.financial_year, kind=x.kind, amount_pence=x.amount_pence) for x in lines
+        ],
+        tranches=[TrancheOut(id=t.id, number=t.number, amount_pence=t.amount_pence, due_on=t.due_on, paid_on=t.paid_on) for t in tranches],
+    )
+
+
+async def _return_out(return_id: UUID) -> SpendReturnOut:
+    r = await services.get_return(return_id)
+    lines = await queries.list_lines(r.id)
+    return SpendReturnOut(
+        id=r.id,
+        award_id=r.award_id,  # type: ignore[attr-defined]
+        financial_year=r.financial_year,
+        quarter=r.quarter,
+        status=r.status,
+        total_pence=sum(line.amount_pence for line in lines),
+        submitted_at=r.submitted_at,
+        decided_at=r.decided_at,
+        decision_reason=r.decision_reason,
+        over_budget_approved=r.over_budget_approved,
+        lines=[
+            ExpenditureLineOut(
+                id=x.id,
+                spent_on=x.spent_on,
+                amount_pence=x.amount_pence,
+                category=x.category,
+                description=x.description,
+                evidence_reference=x.evidence_reference,
+            )
+            for x in lines
+        ],
+    )
+
+
+# --- API: funds, reports, exports ----------------------------------------------------------------
+
+
+async def list_funds_api(request: Request) -> Response:
+    """Funds the caller funds, or holds or oversees an award in."""
+    funds = await queries.list_funds(_principal(request))
+    items = [
+        FundListItem(
+            id=f.id,
+            name=f.name,
+            total_pence=f.total_pence,
+            awarded_pence=f.awarded_pence,
+            currency=f.currency,
+            starts_on=f.starts_on,
+            ends_on=f.ends_on,
+        )
+        for f in funds
+    ]
+    return JSONResponse([i.model_dump(mode="json") for i in items])
+
+
+async def fund_report_api(request: Request, *, query: ReportQuery) -> Response:
+    """Awarded, paid, approved, pending and remaining; budget against actual; burn, forecast and outcomes."""
+    return _json(await _report(request, query))
+
+
+async def awards_csv(request: Request, *, query: ReportQuery) -> Response:
+    report = await _report(request, query)
+    return Response(exporters.awards_csv(report), media_type=CSV, headers={"Content-Disposition": 'attachment; filename="awards.csv"'})
+
+
+async def tranches_csv(request: Request, *, query: ReportQuery) -> Response:
+    principal = _principal(request)
+    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    rows = await queries.tranche_rows(fund, query, principal)
+    return Response(
+        exporters.tranches_csv(rows, grant_id_prefix=fund.grant_id_prefix),
+        media_type=CSV,
+        headers={"Content-Disposition": 'attachment; filename="tranches.csv"'},
+    )
+
+
+async def spend_csv(request: Request, *, query: ReportQuery) -> Response:
+    principal = _principal(request)
+    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    batches = queries.approved_line_batches(fund, query, principal)
+    return StreamingResponse(
+        exporters.spend_csv(batches, grant_id_prefix=fund.grant_id_prefix),
+        media_type=CSV,
+        headers={"Content-Disposition": 'attachment; filename="spend.csv"'},
+    )
+
+
+async def fund_360giving(request: Request) -> Response:
+    """The fund's awards as a 360Giving data package (open data: organisations only)."""
+    from grants.models import Fund
+
+    fund = await Fund.get_or_none(id=_id(request, "fund_id")).select_related("funder")
+    if fund is None:
+        raise NotFound()
+    records = await queries.grant_records(fund)
+    modified = max((r.modified_at for r in records), default=fund.updated_at)
+    package = exporters.package_360(records, title=f"{fund.name} ({fund.funder.name})", modified_at=modified)
+    return Response(
+        exporters.dumps_360(package),
+        media_type="application/json",
+        headers={"Access-Control-Allow-Origin": "*", "Content-Disposition": 'inline; filename="360giving.json"'},
+    )
+
+
+# --- API: awards, tranches, variations ---------------------------------------------------------------
+
+
+async def create_award_api(request: Request, *, body: AwardIn) -> Response:
+    """Award a grant from a round (funder)."""
+    principal = _principal(request)
+    round_ = await Round.filter(id=_id(request, "round_id"), fund__funder_id__in=permissions.funder_org_ids(principal)).first()
+    if round_ is None:
+        raise NotFound()
+    recipient = await Organisation.get_or_none(identifier=body.recipient_identifier)
+    authority = await Organisation.get_or_none(identifier=body.local_authority_identifier)
+    if recipient is None or authority is None:
+        raise ValidationFailed.field(
+            "recipient_identifier" if recipient is None else "local_authority_identifier", "No organisation has that identifier"
+        )
+    award = await services.create_award(
+        round_,
+        recipient=recipient,
+        local_authority=authority,
+        reference=body.reference,
+        title=body.title,
+        description=body.description,
+        amount_pence=body.amount_pence,
+        awarded_on=body.awarded_on,
+        planned_start=body.planned_start,
+        planned_end=body.planned_end,
+        budget_lines=_budget_inputs(body.budget_lines) or [],
+        actor=principal,
+        now=_now(request),
+    )
+    return _json(await _award_out(await queries.get_award(principal, award.id)), 201)
+
+
+async def award_api(request: Request) -> Response:
+    return _json(await _award_out(await queries.get_award(_principal(request), _id(request, "award_id"))))
+
+
+async def schedule_tranche_api(request: Request, *, body: TrancheIn) -> Response:
+    principal = _principal(request)
+    award = await queries.get_award(principal, _id(request, "award_id"))
+    t = await services.schedule_tranche(award, amount_pence=body.amount_pence, due_on=body.due_on, actor=principal, now=_now(request))
+    return _json(TrancheOut(id=t.id, number=t.number, amount_pence=t.amount_pence, due_on=t.due_on, paid_on=t.paid_on), 201)
+
+
+async def pay_tranche_api(request: Request, *, body: PayTrancheIn) -> Response:
+    principal = _principal(request)
+    tranche = await queries.get_tranche(principal, _id(request, "tranche_id"))
+    t = await services.pay_tranche(tranche, paid_on=body.paid_on, actor=principal, now=_now(request))
+    return _json(TrancheOut(id=t.id, number=t.number, amount_pence=t.amount_pence, due_on=t.due_on, paid_on=t.paid_on))
+
+
+async def vary_award_api(request: Request, *, body: VariationIn) -> Response:
+    """Vary an award's amount, dates or budget (funder); audited."""
+    principal = _principal(request)
+    award = await queries.get_award(principal, _id(request, "award_id"))
+    await services.vary_award(
+        award,
+        reason=body.reason,
+        amount_pence=body.amount_pence,
+        planned_start=body.planned_start,
+        planned_end=body.planned_end,
+        budget_lines=_budget_inputs(body.budget_lines),
+        actor=principal,
+        now=_now(request),
+    )
+    return _json(await _award_out(await queries.get_award(principal, award.id)), 201)
+
+
+# --- API: spend returns ----------------------------------------------------------------------------
+
+
+async def create_return_api(request: Request, *, body: ReturnIn) -> Response:
+    principal = _principal(request)
+    award = await queries.get_award(principal, _id(request, "award_id"))
+    r = await services.create_return(award, financial_year=body.financial_year, quarter=body.quarter, actor=principal, now=_now(request))
+    return _json(await _return_out(r.id), 201)
+
+
+async def return_api(request: Request) -> Response:
+    r = await queries.get_return(_principal(request), _id(request, "return_id"))
+    return _json(await _return_out(r.id))
+
+
+async def add_line_api(request: Request, *, body: ExpenditureLineIn) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    await services.add_expenditure_line(
+        r,
+        spent_on=body.spent_on,
+        amount_pence=body.amount_pence,
+        category=body.category,
+        description=body.description,
+        evidence_reference=body.evidence_reference,
+        actor=principal,
+        now=_now(request),
+    )
+    return _json(await _return_out(r.id), 201)
+
+
+async def submit_return_api(request: Request) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    await services.submit_return(r, actor=principal, now=_now(request))
+    return _json(await _return_out(r.id))
+
+
+async def approve_return_api(request: Request, *, body: DecisionIn) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    await services.approve_return(r, reason=body.reason, approve_over_budget=body.approve_over_budget, actor=principal, now=_now(request))
+    return _json(await _return_out(r.id))
+
+
+async def reject_return_api(request: Request, *, body: ReasonIn) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    await services.reject_return(r, reason=body.reason, actor=principal, now=_now(request))
+    return _json(await _return_out(r.id))
+
+
+async def query_return_api(request: Request, *, body: ReasonIn) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    await services.query_return(r, reason=body.reason, actor=principal, now=_now(request))
+    return _json(await _return_out(r.id))
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+
+async def index_page(request: Request) -> Response:
+    principal = _principal(request)
+    funds = await queries.list_funds(principal)
+    return render(request, "grants/index.html", {"funds": funds})
+
+
+def _page_query(request: Request) -> ReportQuery:
+    """The filter form's query: "All" sends an empty value, which means no filter."""
+    values = {k: v for k, v in request.query_params.items() if v != ""}
+    try:
+        return ReportQuery.model_validate(values)
+    except PydanticValidationError as exc:
+        raise ValidationFailed("The filters are not valid", errors=validation_errors(exc)) from None
+
+
+async def fund_page(request: Request) -> Response:
+    principal = _principal(request)
+    query = _page_query(request)
+    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    report = await queries.fund_report(fund, query, principal, as_of=_today(request))
+    rounds = await Round.filter(fund_id=fund.id).order_by("starts_on")
+    authorities = await Organisation.filter(grant_awards_in_area__fund_id=fund.id).distinct().order_by("name")
+    grantees = await Organisation.filter(grant_awards__fund_id=fund.id).distinct().order_by("name")
+    awaiting = await queries.list_awaiting_decision(principal, fund.id)
+    years = list(range(fund.starts_on.year if fund.starts_on.month >= 4 else fund.starts_on.year - 1, fund.ends_on.year + 1))
+    return render(
+        request,
+        "grants/fund.html",
+        {
+            "fund": fund,
+            "report": report,
+            "query": query,
+            "rounds": rounds,
+            "authorities": authorities,
+            "grantees": grantees,
+            "regions": sorted({a.region for a in report.awards}) if not query.region else [query.region],
+            "categories": list(BudgetCategory),
+            "years": [(y, financial_year_label(y)) for y in years],
+            "awaiting": awaiting,
+            "line_chart": charts.cumulative_chart(report.monthly),
+            "region_chart": charts.region_chart(report.by_region),
+            "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),  # type: ignore[attr-defined]
+            "csv_query": str(request.url.query),
+        },
+    )
+
+
+async def award_page(
+    request: Request, *, errors: list[FieldError] | None = None, values: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    principal = _principal(request)
+    award = await queries.get_award(principal, _id(request, "award_id"))
+    returns = await queries.list_returns(award.id)
+    totals = await queries.return_totals(r.id for r in returns)
+    variations = await Variation.filter(award_id=award.id).order_by("approved_at")
+    return render(
+        request,
+        "grants/award.html",
+        {
+            "award": award,
+            "out": await _award_out(award),
+            "returns": returns,
+            "totals": totals,
+            "variations": variations,
+            "year_label": financial_year_label,
+            "can_claim": permissions.can_edit_returns(principal, recipient_id=award.recipient_id),  # type: ignore[attr-defined]
+            "errors": error_summary(errors or []),
+            "field_errors": field_errors(errors or []),
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+async def award_view(request: Request) -> Response:
+    return await award_page(request)
+
+
+async def create_return_page(request: Request) -> Response:
+    principal = _principal(request)
+    award = await queries.get_award(principal, _id(request, "award_id"))
+    form, errors, values = await read_form(request, ReturnForm)
+    if form is not None:
+        try:
+            r = await services.create_return(
+                award, financial_year=form.financial_year, quarter=form.quarter, actor=principal, now=_now(request)
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(request, str(request.url_for("grants:return", return_id=r.id).path), message="Spend return started")
+    return await award_page(request, errors=errors, values=values, status_code=422)
+
+
+async def return_page(
+    request: Request, *, errors: list[FieldError] | None = None, values: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    out = await _return_out(r.id)
+    award = r.award
+    return render(
+        request,
+        "grants/return.html",
+        {
+            "spend_return": r,
+            "out": out,
+            "award": award,
+            "year_label": financial_year_label,
+            "categories": list(BudgetCategory),
+            "can_edit": permissions.can_edit_returns(principal, recipient_id=award.recipient_id) and r.status in EDITABLE_RETURN_STATUSES,  # type: ignore[attr-defined]
+            "can_decide": permissions.can_decide(principal, funder_id=award.fund.funder_id)  # type: ignore[attr-defined]
+            and not permissions.is_grantee_of(principal, award.recipient_id),  # type: ignore[attr-defined]
+            "errors": error_summary(errors or []),
+            "field_errors": field_errors(errors or []),
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+async def return_view(request: Request) -> Response:
+    return await return_page(request)
+
+
+def _problem(exc: DomainError, default_field: str) -> list[FieldError]:
+    return exc.errors or [FieldError(default_field, exc.message)]
+
+
+async def add_line_page(request: Request) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    form, errors, values = await read_form(request, ExpenditureLineForm)
+    if form is not None:
+        try:
+            await services.add_expenditure_line(
+                r,
+                spent_on=form.spent_on,
+                amount_pence=form.amount,
+                category=form.category,
+                description=form.description,
+                evidence_reference=form.evidence_reference,
+                actor=principal,
+                now=_now(request),
+            )
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors = [FieldError("amount" if e.field == "amount_pence" else e.field, e.message) for e in _problem(exc, "description")]
+        else:
+            return redirect(request, str(request.url_for("grants:return", return_id=r.id).path), message="Spend line added")
+    return await return_page(request, errors=errors, values=values, status_code=422)
+
+
+async def submit_return_page(request: Request) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    try:
+        await services.submit_return(r, actor=principal, now=_now(request))
+    except DomainError as exc:
+        if exc.status_code != 409:
+            raise
+        return await return_page(request, errors=_problem(exc, "submit"), status_code=409)
+    return redirect(request, str(request.url_for("grants:return", return_id=r.id).path), message="Spend return submitted")
+
+
+async def decide_return_page(request: Request) -> Response:
+    principal = _principal(request)
+    r = await queries.get_return(principal, _id(request, "return_id"))
+    form, errors, values = await read_form(request, DecisionForm)
+    if form is not None:
+        now = _now(request)
+        try:
+            if form.decision == "approve":
+                await services.approve_return(r, reason=form.reason, approve_over_budget=form.approve_over_budget, actor=principal, now=now)
+            elif form.decision == "reject":
+                await services.reject_return(r, reason=form.reason, actor=principal, now=now)
+            else:
+                await services.query_return(r, reason=form.reason, actor=principal, now=now)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors = _problem(exc, "decision")
+        else:
+            return redirect(
+                request, str(request.url_for("grants:return", return_id=r.id).path), message=f"Decision recorded: {form.decision}"
+            )
+    return await return_page(request, errors=errors, values=values, status_code=422)
+
+
+async def awards_csv_page(request: Request) -> Response:
+    return await awards_csv(request, query=_page_query(request))
+
+
+async def spend_csv_page(request: Request) -> Response:
+    return await spend_csv(request, query=_page_query(request))
+
+
+def _uuid(name: str) -> str:
+    return "{" + name + ":uuid}"
+
+
+FUND = "/api/v1/funds/" + _uuid("fund_id")
+RETURN = "/api/v1/returns/" + _uuid("return_id")
+AWARD = "/api/v1/awards/" + _uuid("award_id")
+TAGS = ["grants"]
+
+routes = [
+    # API
+    api(
+        "/api/v1/funds",
+        list_funds_api,
+        name="api:grants_funds",
+        permission=GRANTS_USER,
+        response=list[FundListItem],
+        summary="Funds you can see",
+        tags=TAGS,
+    ),
+    api(
+        FUND + "/report",
+        fund_report_api,
+        name="api:grants_fund_report",
+        permission=SIGNED_IN,
+        query=ReportQuery,
+        response=FundReport,
+        errors=[404, 422],
+        summary="The fund report, filtered",
+        tags=TAGS,
+    ),
+    api(
+        FUND + "/awards.csv",
+        awards_csv,
+        name="api:grants_awards_csv",
+        permission=SIGNED_IN,
+        query=ReportQuery,
+        content_type=CSV,
+        summary="Awards as CSV",
+        tags=TAGS,
+    ),
+    api(
+        FUND + "/tranches.csv",
+        tranches_csv,
+        name="api:grants_tranches_csv",
+        permission=SIGNED_IN,
+        query=ReportQuery,
+        content_type=CSV,
+        summary="Tranches as CSV",
+        tags=TAGS,
+    ),
+    api(
+        FUND + "/spend.csv",
+        spend_csv,
+        name="api:grants_spend_csv",
+        permission=SIGNED_IN,
+        query=ReportQuery,
+        content_type=CSV,
+        summary="Approved spend lines as CSV",
+        tags=TAGS,
+    ),
+    endpoint(
+        FUND + "/360giving.json",
+        fund_360giving,
+        name="api:grants_360giving",
+        permission=PUBLIC,
+        summary="360Giving data package",
+        tags=TAGS,
+        in_openapi=True,
+    ),
+    api(
+        "/api/v1/rounds/" + _uuid("round_id") + "/awards",
+        create_award_api,
+        name="api:grants_award_create",
+        permission=FUNDER,
+        methods=["POST"],
+        body=AwardIn,
+        response=AwardOut,
+        status_code=201,
+        errors=[404, 409, 422],
+        summary="Make an award",
+        tags=TAGS,
+    ),
+    api(AWARD, award_api, name="api:grants_award", permission=SIGNED_IN, response=AwardOut, errors=[404], summary="An award", tags=TAGS),
+    api(
+        AWARD + "/tranches",
+        schedule_tranche_api,
+        name="api:grants_tranche_create",
+        permission=FUNDER,
+        methods=["POST"],
+        body=TrancheIn,
+        response=TrancheOut,
+        status_code=201,
+        errors=[404, 409, 422],
+        summary="Plan a tranche",
+        tags=TAGS,
+    ),
+    api(
+        "/api/v1/tranches/" + _uuid("tranche_id") + "/pay",
+        pay_tranche_api,
+        name="api:grants_tranche_pay",
+        permission=FUNDER,
+        methods=["POST"],
+        body=PayTrancheIn,
+        response=TrancheOut,
+        errors=[404, 409],
+        summary="Record a tranche paid",
+        tags=TAGS,
+    ),
+    api(
+        AWARD + "/variations",
+        vary_award_api,
+        name="api:grants_variation_create",
+        permission=FUNDER,
+        methods=["POST"],
+        body=VariationIn,
+        response=AwardOut,
+        status_code=201,
+        errors=[404, 409, 422],
+        summary="Vary an award",
+        tags=TAGS,
+    ),
+    api(
+        AWARD + "/returns",
+        create_return_api,
+        name="api:grants_return_create",
+        permission=GRANTEE,
+        methods=["POST"],
+        body=ReturnIn,
+        response=SpendReturnOut,
+        status_code=201,
+        errors=[404, 422],
+        summary="Start a spend return",
+        tags=TAGS,
+    ),
+    api(
+        RETURN,
+        return_api,
+        name="api:grants_return",
+        permission=SIGNED_IN,
+        response=SpendReturnOut,
+        errors=[404],
+        summary="A spend return",
+        tags=TAGS,
+    ),
+    api(
+        RETURN + "/lines",
+        add_line_api,
+        name="api:grants_return_line_create",
+        permission=GRANTEE,
+        methods=["POST"],
+        body=ExpenditureLineIn,
+        response=SpendReturnOut,
+        status_code=201,
+        errors=[404, 409, 422],
+        summary="Add a spend line",
+        tags=TAGS,
+    ),
+    api(
+        RETURN + "/submit",
+        submit_return_api,
+        name="api:grants_return_submit",
+        permission=GRANTEE,
+        methods=["POST"],
+        response=SpendReturnOut,
+        errors=[404, 409],
+        summary="Submit a return",
+        tags=TAGS,
+    ),
+    api(
+        RETURN + "/approve",
+        approve_return_api,
+        name="api:grants_return_approve",
+        permission=FUNDER,
+        methods=["POST"],
+        body=DecisionIn,
+        response=SpendReturnOut,
+        errors=[403, 404, 409, 422],
+        summary="Approve a return",
+        tags=TAGS,
+    ),
+    api(
+        RETURN + "/reject",
+        reject_return_api,
+        name="api:grants_return_reject",
+        permission=FUNDER,
+        methods=["POST"],
+        body=ReasonIn,
+        response=SpendReturnOut,
+        errors=[403, 404, 409, 422],
+        summary="Reject a return",
+        tags=TAGS,
+    ),
+    api(
+        RETURN + "/query",
+        query_return_api,
+        name="api:grants_return_query",
+        permission=FUNDER,
+        methods=["POST"],
+        body=ReasonIn,
+        response=SpendReturnOut,
+        errors=[403, 404, 409, 422],
+        summary="Query a return",
+        tags=TAGS,
+    ),
+    # Pages
+    page("/grants", index_page, name="grants:index", permission=GRANTS_USER),
+    page("/grants/funds/" + _uuid("fund_id"), fund_page, name="grants:fund", permission=SIGNED_IN),
+    page("/grants/funds/" + _uuid("fund_id") + "/awards.csv", awards_csv_page, name="grants:awards_csv", permission=SIGNED_IN),
+    page("/grants/funds/" + _uuid("fund_id") + "/spend.csv", spend_csv_page, name="grants:spend_csv", permission=SIGNED_IN),
+    page("/grants/awards/" + _uuid("award_id"), award_view, name="grants:award", permission=SIGNED_IN),
+    page(
+        "/grants/awards/" + _uuid("award_id") + "/returns",
+        create_return_page,
+        name="grants:return_create",
+        permission=GRANTEE,
+        methods=["POST"],
+    ),
+    page("/grants/returns/" + _uuid("return_id"), return_view, name="grants:return", permission=SIGNED_IN),
+    page(
+        "/grants/returns/" + _uuid("return_id") + "/lines", add_line_page, name="grants:line_create", permission=GRANTEE, methods=["POST"]
+    ),
+    page(
+        "/grants/returns/" + _uuid("return_id") + "/submit",
+        submit_return_page,
+        name="grants:return_submit",
+        permission=GRANTEE,
+        methods=["POST"],
+    ),
+    page(
+        "/grants/returns/" + _uuid("return_id") + "/decision",
+        decide_return_page,
+        name="grants:return_decide",
+        permission=FUNDER,
+        methods=["POST"],
+    ),
+]

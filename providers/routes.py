@@ -1,0 +1,766 @@
+"""Provider directory endpoints: families' search and service pages, the search API,
+provider management (pages and API), and Open Referral UK. Thin: parse, check, call, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from providers import exporters, queries, services
+from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ProviderStatus, ServiceKind, StaffRatio
+from providers.models import AvailabilityRule, Closure, Provider, Service, Session
+from providers.permissions import MANAGERS, can_approve_provider
+from providers.postcodes import describe_distance
+from providers.schemas import (
+    ClosureIn,
+    ClosureOut,
+    ProviderIn,
+    ProviderOut,
+    ProviderPatch,
+    RuleIn,
+    RuleOut,
+    RulePatch,
+    SearchPage,
+    SearchQuery,
+    ServiceIn,
+    ServiceOut,
+    ServicePatch,
+    SessionOut,
+    SessionsQuery,
+)
+from providers.search import Results, search_services
+from shortbreaks.clock import LONDON
+from shortbreaks.errors import DomainError, FieldError, ValidationFailed
+from shortbreaks.forms import form_values, read_form
+from shortbreaks.permissions import LA_OFFICER, PUBLIC, Principal
+from shortbreaks.routing import api, endpoint, page, parse_query
+from shortbreaks.web import error_summary, field_errors, redirect, render
+
+CORS = {"Access-Control-Allow-Origin": "*"}
+ORUK_MAX_PER_PAGE = 100
+
+
+def _now(request: Request) -> Any:
+    return request.app.state.clock.now()
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _json(model: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json", by_alias=True), status_code=status_code)
+
+
+# --- output shapes --------------------------------------------------------------------------
+
+
+def provider_out(provider: Provider) -> ProviderOut:
+    return ProviderOut(
+        id=provider.id,
+        name=provider.name,
+        organisation_id=provider.organisation_id,  # type: ignore[attr-defined]
+        local_authority_id=provider.local_authority_id,  # type: ignore[attr-defined]
+        description=provider.description,
+        ofsted_urn=provider.ofsted_urn,
+        address=provider.address,
+        postcode=provider.postcode,
+        latitude=provider.latitude,
+        longitude=provider.longitude,
+        contact_email=provider.contact_email,
+        contact_phone=provider.contact_phone,
+        website=provider.website,
+        accessibility=provider.accessibility,
+        languages=provider.languages,
+        status=provider.status,
+    )
+
+
+def session_out(session: Session) -> SessionOut:
+    return SessionOut(
+        id=session.id,
+        starts_at=session.starts_at.astimezone(LONDON),
+        ends_at=session.ends_at.astimezone(LONDON),
+        capacity=session.capacity,
+        places_left=session.places_left,
+        status=session.status,
+    )
+
+
+def search_page_out(results: Results) -> SearchPage:
+    items = [
+        {
+            "id": h.service_id,
+            "name": h.name,
+            "kind": h.kind,
+            "provider": {"id": h.provider_id, "name": h.provider_name},
+            "distance_miles": h.distance_miles,
+            "next_session": None
+            if h.next_session is None
+            else {
+                "id": h.next_session.id,
+                "starts_at": h.next_session.starts_at.astimezone(LONDON),
+                "places_left": h.next_session.places_left,
+            },
+            "price_pence": h.price_pence,
+            "min_age": h.min_age,
+            "max_age": h.max_age,
+        }
+        for h in results.hits
+    ]
+    return SearchPage.model_validate({"items": items, "page": results.page, "page_size": results.page_size, "total": results.total})
+
+
+async def _service_out(service_id: object) -> ServiceOut:
+    return ServiceOut.model_validate(queries.public_service_fields(await queries.get_public_service(service_id)))
+
+
+# --- public API -----------------------------------------------------------------------------
+
+
+async def search_api(request: Request, query: SearchQuery) -> Response:
+    return _json(search_page_out(await search_services(query, now=_now(request))))
+
+
+async def service_api(request: Request) -> Response:
+    return _json(await _service_out(request.path_params["service_id"]))
+
+
+async def service_sessions_api(request: Request, query: SessionsQuery) -> Response:
+    service = await queries.get_public_service(request.path_params["service_id"])
+    sessions = await queries.list_sessions([service.id], now=_now(request), start=query.from_, end=query.to)
+    return JSONResponse([session_out(s).model_dump(mode="json") for s in sessions])
+
+
+# --- management API -------------------------------------------------------------------------
+
+
+def _default_organisation(principal: Principal, requested: Any) -> Any:
+    if requested is not None:
+        return requested
+    from shortbreaks.accounts.enums import Role
+
+    mine = principal.organisation_ids(Role.PROVIDER_STAFF)
+    if len(mine) != 1:
+        raise ValidationFailed.field("organisation_id", "Choose the organisation this profile is for")
+    return mine[0]
+
+
+async def providers_api(request: Request) -> Response:
+    providers = await queries.list_manageable_providers(_principal(request))
+    return JSONResponse([provider_out(p).model_dump(mode="json") for p in providers])
+
+
+async def provider_create_api(request: Request, body: ProviderIn) -> Response:
+    principal = _principal(request)
+    organisation_id = _default_organisation(principal, body.organisation_id)
+    provider = await services.create_provider(body, organisation_id=organisation_id, actor=principal, now=_now(request))
+    return _json(provider_out(provider), 201)
+
+
+async def provider_api(request: Request) -> Response:
+    return _json(provider_out(await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])))
+
+
+async def provider_update_api(request: Request, body: ProviderPatch) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await services.update_provider(provider, body.model_dump(exclude_unset=True), actor=_principal(request), now=_now(request))
+    return _json(provider_out(provider))
+
+
+async def _status_change(request: Request, publish: bool) -> Provider:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    change = services.publish_provider if publish else services.suspend_provider
+    return await change(provider, actor=_principal(request), now=_now(request))
+
+
+async def provider_publish_api(request: Request) -> Response:
+    return _json(provider_out(await _status_change(request, True)))
+
+
+async def provider_suspend_api(request: Request) -> Response:
+    return _json(provider_out(await _status_change(request, False)))
+
+
+async def service_create_api(request: Request, body: ServiceIn) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    service = await services.create_service(provider, body, actor=_principal(request), now=_now(request))
+    await service.fetch_related("provider")
+    return _json(ServiceOut.model_validate(queries.public_service_fields(service)), 201)
+
+
+async def service_update_api(request: Request, body: ServicePatch) -> Response:
+    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    service = await services.update_service(service, body.model_dump(exclude_unset=True), actor=_principal(request), now=_now(request))
+    await service.fetch_related("provider")
+    return _json(ServiceOut.model_validate(queries.public_service_fields(service)))
+
+
+def rule_out(rule: AvailabilityRule) -> RuleOut:
+    return RuleOut.model_validate({**{k: getattr(rule, k) for k in RuleIn.model_fields}, "id": rule.id, "service_id": rule.service_id})  # type: ignore[attr-defined]
+
+
+def closure_out(closure: Closure) -> ClosureOut:
+    return ClosureOut(
+        id=closure.id,
+        service_id=closure.service_id,  # type: ignore[attr-defined]
+        starts_on=closure.starts_on,
+        ends_on=closure.ends_on,
+        reason=closure.reason,
+    )
+
+
+async def rule_create_api(request: Request, body: RuleIn) -> Response:
+    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    return _json(rule_out(await services.create_rule(service, body, actor=_principal(request), now=_now(request))), 201)
+
+
+async def rule_update_api(request: Request, body: RulePatch) -> Response:
+    rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
+    rule = await services.update_rule(rule, body.model_dump(exclude_unset=True), actor=_principal(request), now=_now(request))
+    return _json(rule_out(rule))
+
+
+async def rule_delete_api(request: Request) -> Response:
+    rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
+    await services.delete_rule(rule, actor=_principal(request), now=_now(request))
+    return Response(status_code=204)
+
+
+async def closure_create_api(request: Request, body: ClosureIn) -> Response:
+    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    return _json(closure_out(await services.create_closure(service, body, actor=_principal(request), now=_now(request))), 201)
+
+
+async def closure_delete_api(request: Request) -> Response:
+    closure = await queries.get_manageable_closure(_principal(request), request.path_params["closure_id"])
+    await services.delete_closure(closure, actor=_principal(request), now=_now(request))
+    return Response(status_code=204)
+
+
+async def calendar_api(request: Request, query: SessionsQuery) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    service_list = await queries.list_services(provider)
+    names = {s.id: s.name for s in service_list}
+    sessions = await queries.list_sessions(list(names), now=_now(request), start=query.from_, end=query.to, include_past=True)
+    return JSONResponse(
+        [
+            {
+                **session_out(s).model_dump(mode="json"),
+                "service_id": str(s.service_id),
+                "service_name": names[s.service_id],  # type: ignore[attr-defined]
+                "places_taken": s.places_taken,
+                "blocked": s.blocked,
+            }
+            for s in sessions
+        ]
+    )
+
+
+# --- Open Referral UK -------------------------------------------------------------------------
+
+
+def _oruk_paging(request: Request) -> tuple[int, int]:
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+        per_page = min(ORUK_MAX_PER_PAGE, max(1, int(request.query_params.get("per_page", "50"))))
+    except ValueError:
+        raise ValidationFailed("page and per_page must be whole numbers", errors=[FieldError("page", "Must be a whole number")]) from None
+    return number, per_page
+
+
+async def oruk_info(request: Request) -> Response:
+    return JSONResponse(exporters.api_info(), headers=CORS)
+
+
+async def oruk_services(request: Request) -> Response:
+    number, per_page = _oruk_paging(request)
+    published = Service.filter(provider__status=ProviderStatus.PUBLISHED)
+    total = await published.count()
+    rows = await published.select_related("provider").order_by("name", "id").offset((number - 1) * per_page).limit(per_page)
+    contents = [exporters.service_summary(s, s.provider) for s in rows]
+    return JSONResponse(exporters.page(contents, total=total, page_number=number, per_page=per_page), headers=CORS)
+
+
+async def oruk_service(request: Request) -> Response:
+    service = await queries.get_public_service(request.path_params["service_id"])
+    rules = await AvailabilityRule.filter(service_id=service.id).order_by("created_at", "id")
+    return JSONResponse(exporters.service_full(service, service.provider, rules), headers=CORS)
+
+
+async def oruk_service_at_locations(request: Request) -> Response:
+    number, per_page = _oruk_paging(request)
+    params = {"page": number, "page_size": min(per_page, 50)}
+    if request.query_params.get("postcode"):
+        metres = float(request.query_params.get("proximity") or 16093)
+        params |= {"postcode": request.query_params["postcode"], "within_miles": min(100.0, metres / 1609.344)}
+    results = await search_services(SearchQuery.model_validate(params), now=_now(request))
+    by_id = {s.id: s for s in await Service.filter(id__in=[h.service_id for h in results.hits]).select_related("provider")}
+    contents = [exporters.service_at_location(by_id[h.service_id], by_id[h.service_id].provider) for h in results.hits]
+    return JSONResponse(exporters.page(contents, total=results.total, page_number=number, per_page=params["page_size"]), headers=CORS)
+
+
+# --- families' pages ------------------------------------------------------------------------------
+
+
+def _options(enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, getattr(member, "label", member.value)) for member in enum]
+
+
+def _vocabularies() -> dict[str, Any]:
+    return {
+        "kinds": _options(ServiceKind),
+        "needs": [(n.value, f"{n.label} ({n.value})") for n in Need],
+        "features": _options(AccessibilityFeature),
+        "funding_routes": _options(FundingRoute),
+        "ratios": _options(StaffRatio),
+        "weekday_names": [(d, d.capitalize()) for d in WEEKDAYS],
+    }
+
+
+def _page_url(request: Request, number: int) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"] + [("page", str(number))]
+    return "?" + urlencode(params)
+
+
+def _search_context(request: Request, results: Results) -> dict[str, Any]:
+    last = max(1, -(-results.total // results.page_size))
+    return {
+        "results": results,
+        "distances": {h.service_id: describe_distance(h.distance_miles) for h in results.hits if h.distance_miles is not None},
+        "prev_url": _page_url(request, results.page - 1) if results.page > 1 else None,
+        "next_url": _page_url(request, results.page + 1) if results.page < last else None,
+    }
+
+
+async def search_page(request: Request) -> Response:
+    values = {
+        k: (request.query_params.getlist(k) if k in ("needs", "accessibility", "weekdays") else v) for k, v in request.query_params.items()
+    }
+    context: dict[str, Any] = {"values": values, "results": None, "errors": [], "field_errors": {}, **_vocabularies()}
+    if request.query_params:
+        try:
+            results = await search_services(parse_query(request, SearchQuery), now=_now(request))  # type: ignore[arg-type]
+            context |= _search_context(request, results)
+        except ValidationFailed as exc:
+            context |= {"errors": error_summary(exc.errors), "field_errors": field_errors(exc.errors)}
+    return render(request, "providers/search.html", context, status_code=422 if context["errors"] else 200)
+
+
+async def service_page(request: Request) -> Response:
+    service = await queries.get_public_service(request.path_params["service_id"])
+    sessions = await queries.list_sessions([service.id], now=_now(request), start=None, end=None)
+    return render(request, "providers/service.html", {"service": service, "provider": service.provider, "sessions": sessions[:60]})
+
+
+# --- management pages ---------------------------------------------------------------------
+
+
+def _form_error_page(request: Request, template: str, exc: DomainError, values: dict[str, Any], **context: Any) -> Response:
+    errors = exc.errors or [FieldError("form", exc.message)]
+    context |= {"errors": error_summary(errors), "field_errors": field_errors(errors), "values": values, "problem": exc.message}
+    return render(request, template, {**_vocabularies(), **context}, status_code=exc.status_code)
+
+
+async def dashboard_page(request: Request) -> Response:
+    providers = await queries.list_manageable_providers(_principal(request))
+    return render(request, "providers/dashboard.html", {"providers": providers})
+
+
+async def provider_new_page(request: Request) -> Response:
+    authorities = await queries.list_local_authorities()
+    return render(
+        request, "providers/provider_form.html", {"values": {}, "authorities": authorities, "features": list(AccessibilityFeature)}
+    )
+
+
+async def provider_create_page(request: Request) -> Response:
+    form, errors, values = await read_form(request, ProviderIn, list_fields=("accessibility",))
+    authorities = await queries.list_local_authorities()
+    try:
+        if form is None:
+            raise ValidationFailed(errors=errors)
+        organisation_id = _default_organisation(_principal(request), form.organisation_id)
+        provider = await services.create_provider(form, organisation_id=organisation_id, actor=_principal(request), now=_now(request))
+    except DomainError as exc:
+        return _form_error_page(request, "providers/provider_form.html", exc, values, authorities=authorities)
+    return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Profile created")
+
+
+async def provider_manage_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    can_approve = can_approve_provider(_principal(request), local_authority_id=provider.local_authority_id)  # type: ignore[attr-defined]
+    context = {"provider": provider, "services": await queries.list_services(provider), "can_approve": can_approve}
+    return render(request, "providers/manage.html", context)
+
+
+async def provider_edit_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    values = services.provider_input(provider) | {"languages": ", ".join(provider.languages)}
+    context = {"provider": provider, "values": values, "authorities": await queries.list_local_authorities()}
+    return render(request, "providers/provider_form.html", {**context, "features": list(AccessibilityFeature)})
+
+
+async def provider_update_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    values = await form_values(request)
+    values["accessibility"] = values.get("accessibility") or []
+    try:
+        await services.update_provider(
+            provider, {k: v for k, v in values.items() if k in ProviderIn.model_fields}, actor=_principal(request), now=_now(request)
+        )
+    except DomainError as exc:
+        authorities = await queries.list_local_authorities()
+        return _form_error_page(request, "providers/provider_form.html", exc, values, provider=provider, authorities=authorities)
+    return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Profile saved")
+
+
+async def provider_publish_page(request: Request) -> Response:
+    provider = await _status_change(request, True)
+    return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Provider published")
+
+
+async def provider_suspend_page(request: Request) -> Response:
+    provider = await _status_change(request, False)
+    return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Provider suspended")
+
+
+async def service_new_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    return render(
+        request, "providers/service_form.html", {"provider": provider, "values": {"closed_on_bank_holidays": True}, **_vocabularies()}
+    )
+
+
+async def service_create_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    form, errors, values = await read_form(request, ServiceIn, list_fields=("needs", "funding_routes"))
+    try:
+        if form is None:
+            raise ValidationFailed(errors=errors)
+        service = await services.create_service(provider, form, actor=_principal(request), now=_now(request))
+    except DomainError as exc:
+        return _form_error_page(request, "providers/service_form.html", exc, values, provider=provider)
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=service.id)), message="Service added")
+
+
+async def _service_context(request: Request, service: Service) -> dict[str, Any]:
+    provider = await Provider.get(id=service.provider_id)  # type: ignore[attr-defined]
+    rules = await AvailabilityRule.filter(service_id=service.id).order_by("created_at", "id")
+    closures = await Closure.filter(service_id=service.id).order_by("starts_on")
+    return {
+        "provider": provider,
+        "service": service,
+        "rules": rules,
+        "closures": closures,
+        "values": services.service_input(service),
+        **_vocabularies(),
+    }
+
+
+async def service_manage_page(request: Request) -> Response:
+    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    return render(request, "providers/service_manage.html", await _service_context(request, service))
+
+
+async def _service_form_action(request: Request, action: Any, message: str) -> Response:
+    """Run ``action(service, values)`` from a form on the service page; errors re-render that page."""
+    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    values = await form_values(request)
+    try:
+        await action(service, values)
+    except DomainError as exc:
+        context = await _service_context(request, service)
+        context.pop("values")
+        return _form_error_page(request, "providers/service_manage.html", exc, values, **context)
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=service.id)), message=message)
+
+
+async def service_update_page(request: Request) -> Response:
+    async def action(service: Service, values: dict[str, Any]) -> None:
+        values.setdefault("closed_on_bank_holidays", False)
+        for name in ("needs", "funding_routes"):
+            values.setdefault(name, [])
+        changes = {k: (None if v == "" else v) for k, v in values.items() if k in ServiceIn.model_fields}
+        await services.update_service(service, changes, actor=_principal(request), now=_now(request))
+
+    return await _service_form_action(request, action, "Service saved")
+
+
+async def rule_create_page(request: Request) -> Response:
+    async def action(service: Service, values: dict[str, Any]) -> None:
+        data = services.merge(RuleIn, {}, {k: (None if v == "" else v) for k, v in values.items() if k in RuleIn.model_fields})
+        await services.create_rule(service, data, actor=_principal(request), now=_now(request))
+
+    return await _service_form_action(request, action, "Availability added and sessions created")
+
+
+async def closure_create_page(request: Request) -> Response:
+    async def action(service: Service, values: dict[str, Any]) -> None:
+        data = services.merge(ClosureIn, {}, {k: (None if v == "" else v) for k, v in values.items() if k in ClosureIn.model_fields})
+        await services.create_closure(service, data, actor=_principal(request), now=_now(request))
+
+    return await _service_form_action(request, action, "Closure added")
+
+
+async def rule_delete_page(request: Request) -> Response:
+    rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
+    await services.delete_rule(rule, actor=_principal(request), now=_now(request))
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=rule.service_id)), message="Availability removed")  # type: ignore[attr-defined]
+
+
+async def closure_delete_page(request: Request) -> Response:
+    closure = await queries.get_manageable_closure(_principal(request), request.path_params["closure_id"])
+    await services.delete_closure(closure, actor=_principal(request), now=_now(request))
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=closure.service_id)), message="Closure removed")  # type: ignore[attr-defined]
+
+
+async def calendar_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    service_list = await queries.list_services(provider)
+    sessions = await queries.list_sessions([s.id for s in service_list], now=_now(request), start=None, end=None)
+    names = {s.id: s.name for s in service_list}
+    return render(request, "providers/calendar.html", {"provider": provider, "sessions": sessions, "names": names})
+
+
+P = "/api/v1"
+routes = [
+    # families
+    page("/services", search_page, name="providers:search", permission=PUBLIC),
+    page("/services/{service_id}", service_page, name="providers:service", permission=PUBLIC),
+    api(
+        f"{P}/services",
+        search_api,
+        name="api:services",
+        permission=PUBLIC,
+        query=SearchQuery,
+        response=SearchPage,
+        summary="Search services",
+        tags=["services"],
+        errors=[422],
+    ),
+    api(
+        f"{P}/services/{{service_id}}",
+        service_api,
+        name="api:service",
+        permission=PUBLIC,
+        response=ServiceOut,
+        summary="A service",
+        tags=["services"],
+        errors=[404],
+    ),
+    api(
+        f"{P}/services/{{service_id}}/sessions",
+        service_sessions_api,
+        name="api:service_sessions",
+        permission=PUBLIC,
+        query=SessionsQuery,
+        response=list[SessionOut],
+        summary="Upcoming sessions of a service",
+        tags=["services"],
+        errors=[404, 422],
+    ),
+    # management API
+    api(
+        f"{P}/providers",
+        providers_api,
+        name="api:providers",
+        permission=MANAGERS,
+        response=list[ProviderOut],
+        summary="Providers you manage",
+        tags=["providers"],
+    ),
+    api(
+        f"{P}/providers",
+        provider_create_api,
+        name="api:provider_create",
+        permission=MANAGERS,
+        methods=["POST"],
+        body=ProviderIn,
+        response=ProviderOut,
+        status_code=201,
+        summary="Create your provider profile (draft)",
+        tags=["providers"],
+        errors=[403, 422],
+    ),
+    api(
+        f"{P}/providers/{{provider_id}}",
+        provider_api,
+        name="api:provider",
+        permission=MANAGERS,
+        response=ProviderOut,
+        summary="A provider you manage",
+        tags=["providers"],
+        errors=[404],
+    ),
+    api(
+        f"{P}/providers/{{provider_id}}",
+        provider_update_api,
+        name="api:provider_update",
+        permission=MANAGERS,
+        methods=["PATCH"],
+        body=ProviderPatch,
+        response=ProviderOut,
+        summary="Change a provider's profile",
+        tags=["providers"],
+        errors=[404, 422],
+    ),
+    api(
+        f"{P}/providers/{{provider_id}}/publish",
+        provider_publish_api,
+        name="api:provider_publish",
+        permission=LA_OFFICER,
+        methods=["POST"],
+        response=ProviderOut,
+        summary="Approve and publish a provider",
+        tags=["providers"],
+        errors=[404, 409],
+    ),
+    api(
+        f"{P}/providers/{{provider_id}}/suspend",
+        provider_suspend_api,
+        name="api:provider_suspend",
+        permission=LA_OFFICER,
+        methods=["POST"],
+        response=ProviderOut,
+        summary="Suspend a provider",
+        tags=["providers"],
+        errors=[404, 409],
+    ),
+    api(
+        f"{P}/providers/{{provider_id}}/services",
+        service_create_api,
+        name="api:service_create",
+        permission=MANAGERS,
+        methods=["POST"],
+        body=ServiceIn,
+        response=ServiceOut,
+        status_code=201,
+        summary="Add a service",
+        tags=["providers"],
+        errors=[404, 422],
+    ),
+    api(
+        f"{P}/providers/{{provider_id}}/sessions",
+        calendar_api,
+        name="api:provider_sessions",
+        permission=MANAGERS,
+        query=SessionsQuery,
+        summary="A provider's sessions with places taken",
+        tags=["providers"],
+        errors=[404],
+    ),
+    api(
+        f"{P}/services/{{service_id}}",
+        service_update_api,
+        name="api:service_update",
+        permission=MANAGERS,
+        methods=["PATCH"],
+        body=ServicePatch,
+        response=ServiceOut,
+        summary="Change a service",
+        tags=["providers"],
+        errors=[404, 409, 422],
+    ),
+    api(
+        f"{P}/services/{{service_id}}/rules",
+        rule_create_api,
+        name="api:rule_create",
+        permission=MANAGERS,
+        methods=["POST"],
+        body=RuleIn,
+        response=RuleOut,
+        status_code=201,
+        summary="Add an availability rule",
+        tags=["providers"],
+        errors=[404, 409, 422],
+    ),
+    api(
+        f"{P}/rules/{{rule_id}}",
+        rule_update_api,
+        name="api:rule_update",
+        permission=MANAGERS,
+        methods=["PATCH"],
+        body=RulePatch,
+        response=RuleOut,
+        summary="Change an availability rule",
+        tags=["providers"],
+        errors=[404, 409, 422],
+    ),
+    api(
+        f"{P}/rules/{{rule_id}}",
+        rule_delete_api,
+        name="api:rule_delete",
+        permission=MANAGERS,
+        methods=["DELETE"],
+        status_code=204,
+        summary="Remove an availability rule",
+        tags=["providers"],
+        errors=[404, 409],
+    ),
+    api(
+        f"{P}/services/{{service_id}}/closures",
+        closure_create_api,
+        name="api:closure_create",
+        permission=MANAGERS,
+        methods=["POST"],
+        body=ClosureIn,
+        response=ClosureOut,
+        status_code=201,
+        summary="Close a service for some dates",
+        tags=["providers"],
+        errors=[404, 409, 422],
+    ),
+    api(
+        f"{P}/closures/{{closure_id}}",
+        closure_delete_api,
+        name="api:closure_delete",
+        permission=MANAGERS,
+        methods=["DELETE"],
+        status_code=204,
+        summary="Remove a closure",
+        tags=["providers"],
+        errors=[404, 409],
+    ),
+    # management pages
+    page("/provider", dashboard_page, name="providers:dashboard", permission=MANAGERS),
+    page("/provider/new", provider_new_page, name="providers:new", permission=MANAGERS),
+    page("/provider/new", provider_create_page, name="providers:create", permission=MANAGERS, methods=["POST"]),
+    page("/provider/services/{service_id}", service_manage_page, name="providers:manage_service", permission=MANAGERS),
+    page("/provider/services/{service_id}", service_update_page, name="providers:update_service", permission=MANAGERS, methods=["POST"]),
+    page("/provider/services/{service_id}/rules", rule_create_page, name="providers:create_rule", permission=MANAGERS, methods=["POST"]),
+    page(
+        "/provider/services/{service_id}/closures",
+        closure_create_page,
+        name="providers:create_closure",
+        permission=MANAGERS,
+        methods=["POST"],
+    ),
+    page("/provider/rules/{rule_id}/delete", rule_delete_page, name="providers:delete_rule", permission=MANAGERS, methods=["POST"]),
+    page(
+        "/provider/closures/{closure_id}/delete",
+        closure_delete_page,
+        name="providers:delete_closure",
+        permission=MANAGERS,
+        methods=["POST"],
+    ),
+    page("/provider/{provider_id}", provider_manage_page, name="providers:manage", permission=MANAGERS),
+    page("/provider/{provider_id}/edit", provider_edit_page, name="providers:edit", permission=MANAGERS),
+    page("/provider/{provider_id}/edit", provider_update_page, name="providers:update", permission=MANAGERS, methods=["POST"]),
+    page("/provider/{provider_id}/services/new", service_new_page, name="providers:new_service", permission=MANAGERS),
+    page(
+        "/provider/{provider_id}/services/new", service_create_page, name="providers:create_service", permission=MANAGERS, methods=["POST"]
+    ),
+    page("/provider/{provider_id}/calendar", calendar_page, name="providers:calendar", permission=MANAGERS),
+    page("/provider/{provider_id}/publish", provider_publish_page, name="providers:publish", permission=LA_OFFICER, methods=["POST"]),
+    page("/provider/{provider_id}/suspend", provider_suspend_page, name="providers:suspend", permission=LA_OFFICER, methods=["POST"]),
+    # Open Referral UK
+    endpoint("/openreferral/", oruk_info, name="oruk:info", permission=PUBLIC),
+    endpoint("/openreferral/services", oruk_services, name="oruk:services", permission=PUBLIC),
+    endpoint("/openreferral/services/{service_id}", oruk_service, name="oruk:service", permission=PUBLIC),
+    endpoint("/openreferral/service_at_locations", oruk_service_at_locations, name="oruk:service_at_locations", permission=PUBLIC),
+]

@@ -1,0 +1,130 @@
+"""The bookings pages work without JavaScript: forms post, redirect and show what changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+
+from bookings import services
+from bookings.enums import BookingStatus, WaitingStatus
+from bookings.models import Allocation, Booking, Child, WaitingListEntry
+from providers.enums import BookingMode
+from shortbreaks.accounts.enums import OrganisationKind, Role
+from shortbreaks.accounts.models import Organisation
+from shortbreaks.clock import FrozenClock
+from tests.bookings.conftest import make_child, make_service, make_session
+from tests.factories import csrf, make_organisation, make_user, sign_in
+
+
+async def test_a_family_adds_a_child_books_and_cancels_on_the_pages(client: httpx.AsyncClient, authority: Organisation) -> None:
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    await sign_in(client, family)
+    token = await csrf(client, "/children")
+    added = await client.post(
+        "/children",
+        data={"csrf_token": token, "first_name": "Leo", "date_of_birth": "2016-02-03", "needs": ["PD"], "medical": "Hoist needed"},
+    )
+    assert added.status_code == 303
+    child = await Child.get(family_id=family.id)
+    assert (child.first_name, child.needs) == ("Leo", ["PD"])
+
+    session = await make_session(await make_service(), capacity=1)
+    page = await client.get(f"/sessions/{session.id}/book")
+    assert page.status_code == 200 and "Leo" in page.text
+    missing = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "action": "book"})
+    assert missing.status_code == 422 and "Choose which children to book" in missing.text
+    booked = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(child.id), "action": "book"})
+    assert booked.status_code == 303
+    booking = await Booking.get(family_id=family.id)
+    listing = await client.get("/bookings")
+    assert booking.reference in listing.text
+    detail = await client.get(booked.headers["location"])
+    assert "Cancel this booking" in detail.text
+
+    cancelled = await client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": token})
+    assert cancelled.status_code == 303
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.CANCELLED_BY_FAMILY
+    download = await client.get("/my-data/download")
+    assert download.json()["children"][0]["care_profile"]["medical"] == "Hoist needed"
+    assert (await client.get("/allocations")).status_code == 200
+
+
+async def test_a_full_session_offers_the_waiting_list_and_the_offer_is_accepted_on_the_page(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    other = await make_user(role=Role.FAMILY, organisation=authority)
+    session = await make_session(await make_service(), capacity=1)
+    mine, theirs = await make_child(family), await make_child(other)
+    await sign_in(client, other)
+    token = await csrf(client, "/bookings")
+    await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(theirs.id), "action": "book"})
+    await client.post("/sign-out", data={"csrf_token": token})
+
+    await sign_in(client, family)
+    token = await csrf(client, "/bookings")
+    full = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(mine.id), "action": "book"})
+    assert full.status_code == 422 and "Join the waiting list" in full.text
+    joined = await client.post(
+        f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(mine.id), "action": "waiting_list"}
+    )
+    assert joined.status_code == 303
+    entry = await WaitingListEntry.get(child_id=mine.id)
+
+    await services.cancel_booking(await Booking.get(family_id=other.id), actor=other, now=clock.now())
+    page = await client.get("/bookings")
+    assert "Accept the place" in page.text
+    accepted = await client.post(f"/waiting-list/{entry.id}/accept", data={"csrf_token": token})
+    assert accepted.status_code == 303
+    assert (await WaitingListEntry.get(id=entry.id)).status == WaitingStatus.ACCEPTED
+    assert (await Booking.get(family_id=family.id)).status == BookingStatus.CONFIRMED
+
+
+async def test_provider_register_confirms_and_records_attendance(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    charity = await make_organisation(kind=OrganisationKind.CHARITY)
+    staff = await make_user(role=Role.PROVIDER_STAFF, organisation=charity)
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    child = await make_child(family, first_name="Ivy", care={"dietary": "Gluten free"})
+    session = await make_session(
+        await make_service(organisation=charity, mode=BookingMode.APPROVAL), starts_at=clock.now() + timedelta(days=1)
+    )
+    booking = await services.create_booking(family, session_id=session.id, child_ids=[child.id], now=clock.now())
+    await sign_in(client, staff)
+    register = await client.get(f"/provider/sessions/{session.id}")
+    assert "Ivy Shah" in register.text and "Gluten free" in register.text
+    token = await csrf(client, f"/provider/sessions/{session.id}")
+    confirmed = await client.post(f"/provider/bookings/{booking.id}", data={"csrf_token": token, "action": "confirm"})
+    assert confirmed.status_code == 303
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.CONFIRMED
+
+    clock.advance(timedelta(days=1, hours=1))
+    await sign_in(client, staff)  # the web session's idle timeout has passed
+    token = await csrf(client, f"/provider/sessions/{session.id}")
+    marked = await client.post(
+        f"/provider/bookings/{booking.id}", data={"csrf_token": token, "action": "attendance", f"attendance-{child.id}": "attended"}
+    )
+    assert marked.status_code == 303
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.ATTENDED
+    after = await client.get(f"/provider/sessions/{session.id}")
+    assert "Ivy Shah" in after.text and "Gluten free" not in after.text
+
+
+async def test_an_officer_grants_an_allocation_on_the_family_page(client: httpx.AsyncClient, authority: Organisation) -> None:
+    officer = await make_user(role=Role.LA_OFFICER, organisation=authority)
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    child = await make_child(family)
+    await sign_in(client, officer)
+    page = await client.get(f"/authority/families/{family.id}")
+    assert page.status_code == 200
+    token = await csrf(client, f"/authority/families/{family.id}")
+    granted = await client.post(
+        f"/authority/families/{family.id}/children/{child.id}/allocations",
+        data={"csrf_token": token, "year": "2026", "hours": "78", "reason": "Annual review"},
+    )
+    assert granted.status_code == 303
+    assert (await Allocation.get(child_id=child.id)).balance_minutes == 78 * 60
+    elsewhere = await make_user(role=Role.FAMILY, organisation=await make_organisation())
+    assert (await client.get(f"/authority/families/{elsewhere.id}")).status_code == 404

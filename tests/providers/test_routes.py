@@ -1,0 +1,264 @@
+"""Management and public routes: who may write what, bad input, and the pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from providers.models import AvailabilityRule, Closure, Provider, Service, Session
+from shortbreaks.accounts.enums import OrganisationKind, Role
+from tests.factories import bearer, csrf, make_organisation, make_user, sign_in
+from tests.providers.conftest import make_provider, make_rule, make_service
+
+RULE = {"rrule": "FREQ=WEEKLY;BYDAY=SA", "start_time": "10:00", "duration_minutes": 120, "staff_count": 2, "valid_from": "2026-06-01"}
+SERVICE = {"name": "Club", "kind": "activity", "min_age": 5, "max_age": 12, "needs": ["ASD"], "staff_ratio": "1:2", "price_pence": 1000}
+
+
+@pytest.fixture
+async def world():
+    """Two authorities, a provider in each, staff and officers of each, and a family."""
+    brum = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name="Birmingham")
+    leeds = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name="Leeds")
+    ours_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Ours")
+    theirs_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Theirs")
+    ours = await make_provider(organisation=ours_org, local_authority=brum, name="Ours")
+    await make_provider(organisation=theirs_org, local_authority=leeds, name="Theirs", postcode="LS1")
+    service = await make_service(ours)
+    rule = await make_rule(service)
+    from providers import services
+    from providers.schemas import ClosureIn
+    from tests.conftest import TEST_NOW
+
+    closure = await services.create_closure(
+        service, ClosureIn(starts_on=date(2026, 12, 20), ends_on=date(2026, 12, 31)), actor=None, now=TEST_NOW
+    )
+    return {
+        "provider": ours,
+        "service": service,
+        "rule": rule,
+        "closure": closure,
+        "brum": brum,
+        "staff": await make_user(role=Role.PROVIDER_STAFF, organisation=ours_org),
+        "other_staff": await make_user(role=Role.PROVIDER_STAFF, organisation=theirs_org),
+        "officer": await make_user(role=Role.LA_OFFICER, organisation=brum),
+        "other_officer": await make_user(role=Role.LA_OFFICER, organisation=leeds),
+        "family": await make_user(role=Role.FAMILY, organisation=brum),
+        "admin": await make_user(admin=True),
+    }
+
+
+def _writes(w) -> list[tuple[str, str, dict | None]]:
+    p, s, r, c = w["provider"].id, w["service"].id, w["rule"].id, w["closure"].id
+    return [
+        ("PATCH", f"/api/v1/providers/{p}", {"description": "Changed"}),
+        ("POST", f"/api/v1/providers/{p}/services", SERVICE),
+        ("PATCH", f"/api/v1/services/{s}", {"price_pence": 900}),
+        ("POST", f"/api/v1/services/{s}/rules", RULE | {"rrule": "FREQ=WEEKLY;BYDAY=SU"}),
+        ("PATCH", f"/api/v1/rules/{r}", {"start_time": "11:00"}),
+        ("POST", f"/api/v1/services/{s}/closures", {"starts_on": "2026-08-01", "ends_on": "2026-08-02"}),
+        ("DELETE", f"/api/v1/closures/{c}", None),
+        ("DELETE", f"/api/v1/rules/{r}", None),
+    ]
+
+
+async def _state() -> tuple:
+    return (
+        await Provider.all().values_list("description", flat=True),
+        await Service.all().count(),
+        await Service.all().values_list("price_pence", flat=True),
+        await AvailabilityRule.all().values_list("start_time", flat=True),
+        await Closure.all().count(),
+        await Session.all().count(),
+    )
+
+
+@pytest.mark.parametrize(("who", "status"), [("family", 403), ("other_staff", 404), ("other_officer", 404)])
+async def test_every_write_route_refuses_other_people_and_writes_nothing(client, world, who, status):
+    headers = await bearer(world[who])
+    before = await _state()
+    for method, path, body in _writes(world):
+        response = await client.request(method, path, json=body, headers=headers)
+        assert (method, path, response.status_code) == (method, path, status)
+    assert await _state() == before
+
+
+@pytest.mark.parametrize("who", ["staff", "officer", "admin"])
+async def test_every_write_route_lets_the_provider_its_officers_and_the_admin_in(client, world, who):
+    headers = await bearer(world[who])
+    for method, path, body in _writes(world):
+        response = await client.request(method, path, json=body, headers=headers)
+        assert (method, path, response.status_code) == (method, path, {"POST": 201, "PATCH": 200, "DELETE": 204}[method])
+
+
+async def test_only_officers_of_the_authority_publish_and_suspend(client, world):
+    path = f"/api/v1/providers/{world['provider'].id}"
+    assert (await client.post(path + "/suspend", headers=await bearer(world["family"]))).status_code == 403
+    assert (await client.post(path + "/suspend", headers=await bearer(world["staff"]))).status_code == 403
+    assert (await client.post(path + "/suspend", headers=await bearer(world["other_officer"]))).status_code == 404
+    response = await client.post(path + "/suspend", headers=await bearer(world["officer"]))
+    assert (response.status_code, response.json()["status"]) == (200, "suspended")
+    assert (await client.get(f"/api/v1/services/{world['service'].id}")).status_code == 404
+    response = await client.post(path + "/publish", headers=await bearer(world["officer"]))
+    assert (response.status_code, response.json()["status"]) == (200, "published")
+
+
+async def test_provider_staff_create_a_draft_profile_that_families_cannot_see(client, world):
+    org = await make_organisation(kind=OrganisationKind.CHARITY)
+    staff = await make_user(role=Role.PROVIDER_STAFF, organisation=org)
+    body = {"name": "New club", "local_authority_id": str(world["brum"].id), "postcode": "b152tt", "accessibility": ["hoist"]}
+    response = await client.post("/api/v1/providers", json=body, headers=await bearer(staff))
+    assert response.status_code == 201
+    created = response.json()
+    assert (created["status"], created["postcode"], created["accessibility"]) == ("draft", "B15 2TT", ["hoist"])
+    assert (await client.get("/api/v1/providers", headers=await bearer(staff))).json()[0]["name"] == "New club"
+    assert (await client.post("/api/v1/providers", json=body, headers=await bearer(world["family"]))).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path_key", "body", "field"),
+    [
+        ("provider", {"postcode": "NOT A POSTCODE"}, "postcode"),
+        ("provider", {"postcode": "ZZ99 9ZZ"}, "postcode"),
+        ("provider", {"ofsted_urn": "12345"}, "ofsted_urn"),
+        ("rules", RULE | {"rrule": "FREQ=SECONDLY"}, "rrule"),
+        ("rules", RULE | {"rrule": "FREQ=WEEKLY;BYHOUR=10"}, "rrule"),
+        ("rules", RULE | {"rrule": "nonsense"}, "rrule"),
+        ("rules", RULE | {"staff_count": 0}, "staff_count"),
+        ("rules", RULE | {"staff_count": -1}, "staff_count"),
+        ("services", SERVICE | {"min_age": 12, "max_age": 5}, "max_age"),
+        ("services", SERVICE | {"max_age": 30}, "max_age"),
+        ("services", SERVICE | {"price_pence": -1}, "price_pence"),
+        ("services", SERVICE | {"needs": ["ASD", "XYZ"]}, "needs.1"),
+        ("services", SERVICE | {"staff_ratio": "group"}, "group_size"),
+        ("services", SERVICE | {"staff_ratio": "group", "group_size": 0}, "group_size"),
+        ("closures", {"starts_on": "2026-12-25", "ends_on": "2026-12-26"}, "starts_on"),
+    ],
+)
+async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(client, world, path_key, body, field):
+    w = world
+    path = {
+        "provider": f"/api/v1/providers/{w['provider'].id}",
+        "rules": f"/api/v1/services/{w['service'].id}/rules",
+        "services": f"/api/v1/providers/{w['provider'].id}/services",
+        "closures": f"/api/v1/services/{w['service'].id}/closures",
+    }[path_key]
+    method = "PATCH" if path_key == "provider" else "POST"
+    before = await _state()
+    response = await client.request(method, path, json=body, headers=await bearer(w["staff"]))
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert await _state() == before
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"postcode": "XX"}, "postcode"),
+        ({"postcode": "BT1 1AA"}, "postcode"),
+        ({"within_miles": "101"}, "within_miles"),
+        ({"page_size": "51"}, "page_size"),
+        ({"needs": "ASD,NOPE"}, "needs.1"),
+        ({"age": "26"}, "age"),
+        ({"weekdays": "someday"}, "weekdays"),
+    ],
+)
+async def test_bad_search_input_is_a_422_naming_the_field(client, params, field):
+    response = await client.get("/api/v1/services", params=params)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_unbookable_rule_change_answers_409_listing_the_booked_sessions(client, world):
+    from providers.services import take_places
+
+    session = await Session.get(service_id=world["service"].id, local_date=date(2026, 6, 13))
+    await take_places(session.id, 1)
+    response = await client.patch(f"/api/v1/rules/{world['rule'].id}", json={"start_time": "09:00"}, headers=await bearer(world["staff"]))
+    assert response.status_code == 409
+    assert response.json()["code"] == "booked_sessions_affected"
+    assert response.json()["errors"] == [{"field": "sessions", "message": "Saturday 13 June 2026 at 10:00 (1 booked)"}]
+
+
+async def test_public_service_and_sessions_api(client, world):
+    service = world["service"]
+    body = (await client.get(f"/api/v1/services/{service.id}")).json()
+    assert (body["name"], body["provider"]["name"], body["waiting_list_offer_hours"]) == ("Saturday club", "Ours", 24)
+    sessions = (await client.get(f"/api/v1/services/{service.id}/sessions", params={"from": "2026-06-13", "to": "2026-06-20"})).json()
+    assert [(s["starts_at"], s["ends_at"], s["capacity"], s["places_left"], s["status"]) for s in sessions] == [
+        ("2026-06-13T10:00:00+01:00", "2026-06-13T13:00:00+01:00", 4, 4, "scheduled"),
+        ("2026-06-20T10:00:00+01:00", "2026-06-20T13:00:00+01:00", 4, 4, "scheduled"),
+    ]
+
+
+async def test_provider_calendar_shows_places_taken(client, world):
+    from providers.services import take_places
+
+    session = await Session.get(service_id=world["service"].id, local_date=date(2026, 6, 13))
+    await take_places(session.id, 3)
+    rows = (
+        await client.get(
+            f"/api/v1/providers/{world['provider'].id}/sessions",
+            params={"from": "2026-06-13", "to": "2026-06-13"},
+            headers=await bearer(world["staff"]),
+        )
+    ).json()
+    assert [(r["service_name"], r["places_taken"], r["places_left"]) for r in rows] == [("Saturday club", 3, 1)]
+    await sign_in(client, world["staff"])
+    page = await client.get(f"/provider/{world['provider'].id}/calendar")
+    assert page.status_code == 200
+    assert "3 of 4" in page.text
+
+
+async def test_management_pages_create_a_service_and_a_rule(client, world):
+    await sign_in(client, world["staff"])
+    provider = world["provider"]
+    assert (await client.get("/provider")).status_code == 200
+    assert (await client.get(f"/provider/{provider.id}")).status_code == 200
+    token = await csrf(client, f"/provider/{provider.id}/services/new")
+    form = {
+        "csrf_token": token,
+        "name": "Sitting",
+        "kind": "day_care_home",
+        "min_age": "3",
+        "max_age": "18",
+        "needs": ["PMLD", "PD"],
+        "staff_ratio": "1:1",
+        "price_pence": "0",
+        "closed_on_bank_holidays": "true",
+    }
+    response = await client.post(f"/provider/{provider.id}/services/new", data=form)
+    assert response.status_code == 303
+    service = await Service.get(name="Sitting")
+    assert [n.value for n in service.needs] == ["PMLD", "PD"]
+    response = await client.post(
+        f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "rrule": "FREQ=WEEKLY;BYDAY=WE"}
+    )
+    assert response.status_code == 303
+    assert await Session.filter(service_id=service.id).count() == 16
+    response = await client.post(f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "rrule": "FREQ=HOURLY"})
+    assert response.status_code == 422
+    assert "FREQ must be DAILY, WEEKLY or MONTHLY" in response.text
+    assert (await client.get(f"/provider/services/{service.id}")).status_code == 200
+    assert (await client.get(f"/provider/{provider.id}/edit")).status_code == 200
+
+
+async def test_management_pages_are_404_for_other_providers_staff(client, world):
+    await sign_in(client, world["other_staff"])
+    assert (await client.get(f"/provider/{world['provider'].id}")).status_code == 404
+    assert (await client.get(f"/provider/services/{world['service'].id}")).status_code == 404
+
+
+async def test_officer_publishes_from_the_provider_page(client, world):
+    await sign_in(client, world["officer"])
+    token = await csrf(client, f"/provider/{world['provider'].id}")
+    response = await client.post(f"/provider/{world['provider'].id}/suspend", data={"csrf_token": token})
+    assert response.status_code == 303
+    await world["provider"].refresh_from_db()
+    assert world["provider"].status.value == "suspended"
+
+
+async def test_service_page_lists_upcoming_sessions_with_places_left(client, world):
+    response = await client.get(f"/services/{world['service'].id}")
+    assert response.status_code == 200
+    assert "13 June 2026 at 10am" in response.text
