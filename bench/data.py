@@ -95,6 +95,10 @@ class Built:
     all_succeed_families: list[Family] = field(default_factory=list)
     ceiling_families: list[Family] = field(default_factory=list)
     funder_token: str = ""
+    provider_feed_token: str = ""
+    family_feed_token: str = ""
+    provider_feed_events: int = 0
+    family_feed_events: int = 0
     fund_id: uuid.UUID | None = None
     round_id: uuid.UUID | None = None
     region: str = ""
@@ -202,6 +206,8 @@ class Builder:
                 if "bookings_child" in self.built.tables:
                     await self.families()
                     await self.rush()
+                    if "feeds_feedtoken" in self.built.tables:
+                        await self.feeds()
             if "grants_expenditureline" in self.built.tables:
                 await self.grants()
         await self.conn.execute("ANALYZE")
@@ -414,6 +420,74 @@ class Builder:
             await self._children([(f.child_ids[0], f.user_id, la) for f in fams])
             groups.append(fams)
         self.built.sell_out_families, self.built.all_succeed_families, self.built.ceiling_families = groups
+
+    async def feeds(self) -> None:
+        """A provider with 10,000 sessions in its feed's window and a family with 200 bookings, each with a feed token."""
+        now = self.now
+        la = self.las[1][0]
+        org, pid = self.uuid(), self.uuid()
+        await self.copy(
+            "core_organisation",
+            ("id", "name", "kind", "identifier", "region", "created_at", "updated_at"),
+            [(org, "Feed Provider Ltd", "provider", "GB-COH-80000001", "", now, now)],
+        )
+        await self.copy(
+            "providers_provider",
+            ("id", "organisation_id", "local_authority_id", "name", "postcode", "latitude", "longitude", "status", "published_at",
+             "address", "created_at", "updated_at"),
+            [(pid, org, la, "Feed Provider", "M1 1AA", 53.4794, -2.2453, "published", now, "1 Feed Street, Manchester", now, now)],
+        )  # fmt: skip
+        services = [self.uuid() for _ in range(20)]
+        await self.copy(
+            "providers_service",
+            ("id", "provider_id", "name", "kind", "min_age", "max_age", "staff_ratio", "group_size", "price_pence", "booking_mode",
+             "cancellation_notice_hours", "booking_window_days", "waiting_list_offer_hours", "created_at", "updated_at"),
+            [(sid, pid, f"Feed club {k}", "activity", 0, 25, "group", 8, 0, "instant", 48, 56, 24, now, now)
+             for k, sid in enumerate(services)],
+        )  # fmt: skip
+        family_bookings = 200
+        sessions = []
+        for k, sid in enumerate(services):
+            for d in range(500):  # from 60 days ago, one a day per service, at a different hour per service
+                start = self.local(self.today + timedelta(days=d - 60), 7 + k % 12, 30 * (k // 12))
+                taken = 1 if k == 0 and d < family_bookings else 0
+                sessions.append(_session_row(self.uuid(), sid, start, start + timedelta(minutes=25), 8, taken, "scheduled", now))
+        await self.copy("providers_session", SESSION_COLUMNS, sessions)
+        family, child = self.uuid(), self.uuid()
+        await self.users([(family, "feeds@bench.invalid", "Feed family")], "family", [la], {})
+        await self._children([(child, family, la)])
+        bookings, places = [], []
+        for i in range(family_bookings):
+            sess = sessions[i]
+            bid = self.uuid()
+            bookings.append((bid, f"SB-FD{i // 30:02d}-{i % 30:02d}", family, sess[0], services[0], "confirmed", sess[3], sess[4], 25, 0,
+                             False, "", now, now, now))  # fmt: skip
+            places.append((self.uuid(), bid, child, sess[0], sess[3], sess[4], True, "family", None, 0, 0, False, now, now))
+        await self.copy(
+            "bookings_booking",
+            ("id", "reference", "family_id", "session_id", "service_id", "status", "starts_at", "ends_at", "minutes", "price_pence",
+             "late_cancellation", "reason", "decided_at", "created_at", "updated_at"),
+            bookings,
+        )  # fmt: skip
+        await self.copy(
+            "bookings_bookingchild",
+            ("id", "booking_id", "child_id", "session_id", "starts_at", "ends_at", "active", "funding_source", "allocation_id",
+             "debited_minutes", "debited_pence", "age_override", "created_at", "updated_at"),
+            places,
+        )  # fmt: skip
+        provider_token = f"pf_{uuid.UUID(int=self.rng.getrandbits(128)).hex}"
+        family_token = f"ff_{uuid.UUID(int=self.rng.getrandbits(128)).hex}"
+        await self.copy(
+            "feeds_feedtoken",
+            ("id", "kind", "token_hash", "family_id", "child_id", "provider_id", "created_at", "updated_at"),
+            [
+                (self.uuid(), "provider", _sha256(provider_token), None, None, pid, now, now),
+                (self.uuid(), "family", _sha256(family_token), family, None, None, now, now),
+            ],
+        )
+        self.built.provider_feed_token, self.built.family_feed_token = provider_token, family_token
+        self.built.provider_feed_events = sum(1 for s in sessions if s[4] >= self.now - timedelta(days=90))
+        self.built.family_feed_events = family_bookings
 
     async def grants(self) -> None:
         rng, now = self.rng, self.now
