@@ -2,7 +2,8 @@
 bookings (attended, no-show), a future booking for both, a place on a full session's waiting list
 and a request waiting on an approval service. Loading twice changes nothing.
 
-Only the core's demo family is used: the core's demo test pins the number of demo users.
+Twelve more demo families (``<surname>.family@example.com``, demo password) fill one Saturday
+so that the Shahs can wait for a place.
 
 Sessions come from the providers' demo data (the "Sunshine Saturday Club" provider); without
 them only the children and allocations are made.
@@ -40,6 +41,46 @@ async def _family_children(family: User, authority_id: object, now: datetime, sp
             )  # fmt: skip
         children.append(child)
     return children
+
+
+OTHER_FAMILIES = [
+    ("Okafor", "Chidi", date(2016, 1, 20)),
+    ("Begum", "Sana", date(2015, 7, 8)),
+    ("Kowalski", "Jan", date(2017, 11, 2)),
+    ("Evans", "Megan", date(2016, 4, 30)),
+    ("Hussain", "Zayn", date(2015, 2, 14)),
+    ("Murphy", "Aoife", date(2018, 6, 1)),
+    ("Nguyen", "Minh", date(2016, 9, 9)),
+    ("Clarke", "Ruby", date(2017, 12, 12)),
+    ("Ali", "Yusuf", date(2014, 10, 10)),
+    ("Taylor", "Leo", date(2016, 3, 3)),
+    ("Patel", "Isha", date(2017, 5, 5)),
+    ("Brown", "Noah", date(2015, 8, 18)),
+]
+
+
+async def _fill(session: object, authority_id: object, officer: User, year: int, now: datetime) -> None:
+    """Book other demo families onto ``session`` until it is full (they sign in with the demo password)."""
+    from shortbreaks.accounts.enums import Role
+    from shortbreaks.accounts.models import Organisation
+    from shortbreaks.accounts.services import ensure_membership, ensure_user
+    from shortbreaks.demo import DEMO_PASSWORD
+
+    authority = await Organisation.get(id=authority_id)
+    for surname, first_name, dob in OTHER_FAMILIES:
+        current = await provider_queries.get_session_for_booking(session.id)  # type: ignore[attr-defined]
+        if current.places_left <= 0:
+            return
+        user = await ensure_user(
+            email=f"{surname.lower()}.family@example.com", password=DEMO_PASSWORD, display_name=f"The {surname} family", now=now
+        )
+        await ensure_membership(user, authority, Role.FAMILY)
+        [child] = await _family_children(user, authority_id, now, [(first_name, dob, ["ASD"], {})])
+        if not await child.allocations.filter(year=year).exists():
+            await services.grant_allocation(
+                child, actor=officer, year=year, minutes=40 * 60, pence=0, reason="Annual short breaks", now=now
+            )
+        await services.create_booking(user, session_id=current.id, child_ids=[child.id], now=now)
 
 
 async def load(ctx: DemoContext) -> None:
@@ -80,7 +121,10 @@ async def load(ctx: DemoContext) -> None:
             await services.record_attendance(booking, actor=staff, attendance={shahs[0].id: mark}, now=session.ends_at)
         if future:
             await services.create_booking(family, session_id=future[0].id, child_ids=[c.id for c in shahs], now=now)
-        # A full session: Anika waits for a place (sessions the directory's demo leaves full).
+        # A full session: other demo families fill the next Saturday but one, and Anika waits for a place.
+        if len(future) > 1:
+            await _fill(future[1], authority.id, officer, year, now)
+            club = [await provider_queries.get_session_for_booking(s.id) for s in club]
         full = [s for s in club if s.starts_at > now and s.places_left == 0 and services.opens_at(s) <= now][:1]
         for session in full:
             await services.join_waiting_list(family, session_id=session.id, child_ids=[shahs[1].id], now=now)

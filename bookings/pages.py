@@ -333,7 +333,32 @@ async def officer_grant_page(request: Request) -> Response:
 
 
 _U = "{%s:uuid}"
+
+
+async def cancel_sessions_page(request: Request) -> Response:
+    """Cancel several of the provider's sessions at once, telling families (offered when a change to
+    when a service runs is refused because those sessions have bookings)."""
+    principal = _principal(request)
+    values = await form_values(request)
+    raw_ids = values.get("session_id") or []
+    ids = raw_ids if isinstance(raw_ids, list) else [raw_ids]
+    reason = str(values.get("reason") or "").strip()[:300] or "The provider has changed when this service runs"
+    next_url = str(values.get("next") or "")
+    if not next_url.startswith("/provider/") or "//" in next_url:
+        next_url = "/provider"
+    try:
+        sessions = [await presenters.staff_session(principal, UUID(str(i))) for i in ids]
+    except ValueError:
+        raise NotFound("Session not found") from None
+    cancelled = 0
+    for session in sessions:
+        cancelled += await services.cancel_session(session.id, actor=principal.user, reason=reason, now=request.app.state.clock.now())
+    message = f"{len(sessions)} session(s) cancelled: {cancelled} booking(s) cancelled and the families told. You can now make your change."
+    return redirect(request, next_url, message=message)
+
+
 page_routes = [
+    page("/provider/sessions/cancel", cancel_sessions_page, name="bookings:cancel_sessions", permission=PROVIDER_STAFF, methods=["POST"]),
     page("/bookings", my_bookings, name="bookings:mine", permission=FAMILY),
     page("/bookings/" + _U % "booking_id", booking_detail, name="bookings:detail", permission=FAMILY),
     page("/bookings/" + _U % "booking_id" + "/cancel", cancel_booking_page, name="bookings:cancel", permission=FAMILY, methods=["POST"]),

@@ -363,6 +363,8 @@ async def service_page(request: Request) -> Response:
 def _form_error_page(request: Request, template: str, exc: DomainError, values: dict[str, Any], **context: Any) -> Response:
     errors = exc.errors or [FieldError("form", exc.message)]
     context |= {"errors": error_summary(errors), "field_errors": field_errors(errors), "values": values, "problem": exc.message}
+    # A change refused because sessions have bookings: the page offers to cancel them (the bookings package does that).
+    context["affected_sessions"] = getattr(exc, "sessions", [])
     return render(request, template, {**_vocabularies(), **context}, status_code=exc.status_code)
 
 
@@ -509,7 +511,13 @@ async def closure_create_page(request: Request) -> Response:
 
 async def rule_delete_page(request: Request) -> Response:
     rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
-    await services.delete_rule(rule, actor=_principal(request), now=_now(request))
+    try:
+        await services.delete_rule(rule, actor=_principal(request), now=_now(request))
+    except DomainError as exc:
+        service = await queries.get_manageable_service(_principal(request), rule.service_id)  # type: ignore[attr-defined]
+        context = await _service_context(request, service)
+        context.pop("values")
+        return _form_error_page(request, "providers/service_manage.html", exc, {}, **context)
     return redirect(request, str(request.url_for("providers:manage_service", service_id=rule.service_id)), message="Availability removed")  # type: ignore[attr-defined]
 
 

@@ -40,6 +40,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -169,6 +170,14 @@ async def update_provider(provider: Provider, changes: dict[str, Any], *, actor:
     async with in_transaction() as conn:
         before = provider_input(provider)
         await Provider.filter(id=provider.id).using_db(conn).update(**values, updated_at=now)
+        if (values["address"], values["postcode"]) != (provider.address, provider.postcode):
+            # The place changed: calendars must take the new LOCATION (RFC 5545 SEQUENCE rises).
+            service_ids = await Service.filter(provider_id=provider.id).using_db(conn).values_list("id", flat=True)
+            await (
+                Session.filter(service_id__in=list(service_ids), starts_at__gte=now)
+                .using_db(conn)
+                .update(sequence=F("sequence") + 1, updated_at=now)
+            )
         await audit.record(
             "providers.provider.updated",
             actor=_user(actor),
@@ -348,7 +357,8 @@ async def delete_rule(rule: AvailabilityRule, *, actor: Principal | None, now: d
         booked = await Session.filter(rule_id=rule.id, starts_at__gt=now, places_taken__gt=0).using_db(conn).order_by("starts_at")
         if booked:
             raise _refusal(booked)
-        await Session.filter(rule_id=rule.id, starts_at__gt=now, places_taken=0).using_db(conn).delete()
+        unbooked = await Session.filter(rule_id=rule.id, starts_at__gt=now, places_taken=0).using_db(conn).values_list("id", flat=True)
+        await _remove_sessions(list(unbooked), now=now, conn=conn)
         await AvailabilityRule.filter(id=rule.id).using_db(conn).delete()
         await audit.record(
             "providers.rule.deleted",
@@ -488,7 +498,7 @@ async def _materialise(service: Service, *, now: datetime, conn: BaseDBAsyncClie
     if result.refused:
         log.warning("service %s: left %d booked sessions that no longer match its rules", service.id, len(result.refused))
     if to_delete:
-        result.deleted = await Session.filter(id__in=to_delete, places_taken=0).using_db(conn).delete()
+        result.deleted = await _remove_sessions(to_delete, now=now, conn=conn)
     for session, want in to_update:
         result.updated += (
             await Session.filter(id=session.id, places_taken__lte=want["capacity"])
@@ -504,6 +514,30 @@ async def _materialise(service: Service, *, now: datetime, conn: BaseDBAsyncClie
         await Session.bulk_create(new, ignore_conflicts=True, using_db=conn)
         result.created = len(new)
     return result
+
+
+async def _remove_sessions(session_ids: list[UUID], *, now: datetime, conn: BaseDBAsyncClient) -> int:
+    """Delete sessions that have no places taken; one that another package still refers to (the
+    history of a cancelled booking) is cancelled instead, so calendars drop it and history stays."""
+    if not session_ids:
+        return 0
+    try:
+        async with conn._in_transaction() as savepoint:
+            return await Session.filter(id__in=session_ids, places_taken=0).using_db(savepoint).delete()
+    except IntegrityError:
+        pass
+    removed = 0
+    for session_id in session_ids:
+        try:
+            async with conn._in_transaction() as savepoint:
+                removed += await Session.filter(id=session_id, places_taken=0).using_db(savepoint).delete()
+        except IntegrityError:
+            removed += (
+                await Session.filter(id=session_id, places_taken=0)
+                .using_db(conn)
+                .update(status=SessionStatus.CANCELLED, rule_id=None, sequence=F("sequence") + 1, updated_at=now)
+            )
+    return removed
 
 
 async def materialise_service(service: Service, *, now: datetime, strict: bool = False) -> MaterialiseResult:

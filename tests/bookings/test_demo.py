@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from bookings.enums import BookingStatus
-from bookings.models import Allocation, Booking, Child
+from bookings.models import Allocation, Booking, Child, WaitingListEntry
+from providers.models import Session
+from shortbreaks.accounts.models import User
 from shortbreaks.demo import load_demo_data
 from tests.bookings.conftest import NOW
 
@@ -15,8 +17,14 @@ async def test_demo_data_has_past_future_and_requested_bookings_and_loads_once(a
     counts = (await Child.all().count(), await Allocation.all().count(), await Booking.all().count())
     await load_demo_data(app.state.settings, now=NOW)
 
-    assert counts == (2, 2, 4)
     assert (await Child.all().count(), await Allocation.all().count(), await Booking.all().count()) == counts
-    assert sorted(b.status for b in await Booking.all()) == sorted(
+    shah = await User.get(email="family@example.com")
+    assert sorted(b.status for b in await Booking.filter(family_id=shah.id)) == sorted(
         [BookingStatus.ATTENDED, BookingStatus.NO_SHOW, BookingStatus.CONFIRMED, BookingStatus.REQUESTED]
     )
+    # Other demo families fill one session, and a Shah child waits for a place on it.
+    [waiting] = await WaitingListEntry.filter(family_id=shah.id)
+    full = await Session.get(id=waiting.session_id)  # type: ignore[attr-defined]
+    assert full.places_taken == full.capacity
+    others = await Booking.filter(session_id=full.id).exclude(family_id=shah.id).count()
+    assert others == full.capacity

@@ -128,3 +128,68 @@ async def test_an_officer_grants_an_allocation_on_the_family_page(client: httpx.
     assert (await Allocation.get(child_id=child.id)).balance_minutes == 78 * 60
     elsewhere = await make_user(role=Role.FAMILY, organisation=await make_organisation())
     assert (await client.get(f"/authority/families/{elsewhere.id}")).status_code == 404
+
+
+async def test_a_refused_rule_change_offers_to_cancel_the_booked_sessions_and_notify_families(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    from bookings.models import BookingChild
+    from providers.models import AvailabilityRule, Session
+    from shortbreaks.models import OutboxMessage
+    from tests.bookings.conftest import grant
+    from tests.factories import csrf_from
+    from tests.providers.conftest import make_provider
+    from tests.providers.conftest import make_rule as make_provider_rule
+    from tests.providers.conftest import make_service as make_provider_service
+
+    charity = await make_organisation(kind=OrganisationKind.CHARITY)
+    staff = await make_user(role=Role.PROVIDER_STAFF, organisation=charity)
+    provider = await make_provider(organisation=charity, local_authority=authority)
+    service = await make_provider_service(provider, funding_routes=["council_allocation"])
+    rule = await make_provider_rule(service)
+    session = await Session.filter(service_id=service.id).order_by("starts_at").first()
+    assert session is not None
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    child = await make_child(family, first_name="Noor")
+    await grant(child, pence=10_000)
+    booking = await services.create_booking(family, session_id=session.id, child_ids=[child.id], now=clock.now())
+
+    await sign_in(client, staff)
+    manage = await client.get(f"/provider/services/{service.id}")
+    refused = await client.post(f"/provider/rules/{rule.id}/delete", data={"csrf_token": csrf_from(manage.text)})
+    assert refused.status_code == 409
+    assert "Cancel these sessions and notify families" in refused.text
+    assert f'name="session_id" value="{session.id}"' in refused.text
+
+    cancelled = await client.post(
+        "/provider/sessions/cancel",
+        data={
+            "csrf_token": csrf_from(refused.text),
+            "session_id": str(session.id),
+            "reason": "Staff training",
+            "next": f"/provider/services/{service.id}",
+        },
+    )
+    assert cancelled.status_code == 303
+    assert cancelled.headers["location"] == f"/provider/services/{service.id}"
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.CANCELLED_BY_PROVIDER
+    assert await BookingChild.filter(booking_id=booking.id).count() == 1
+    assert await OutboxMessage.filter(to_email=family.email).count() == 2  # confirmation, then the cancellation
+
+    page = await client.get(f"/provider/services/{service.id}")
+    again = await client.post(f"/provider/rules/{rule.id}/delete", data={"csrf_token": csrf_from(page.text)})
+    assert again.status_code == 303
+    assert not await AvailabilityRule.filter(id=rule.id).exists()
+
+
+async def test_staff_cannot_cancel_another_providers_sessions(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    mine = await make_organisation(kind=OrganisationKind.CHARITY)
+    theirs = await make_service(organisation=await make_organisation(kind=OrganisationKind.CHARITY))
+    session = await make_session(theirs, starts_at=clock.now() + timedelta(days=3))
+    staff = await make_user(role=Role.PROVIDER_STAFF, organisation=mine)
+    await sign_in(client, staff)
+    token = await csrf(client, "/account")
+    response = await client.post("/provider/sessions/cancel", data={"csrf_token": token, "session_id": str(session.id), "reason": "x"})
+    assert response.status_code == 404

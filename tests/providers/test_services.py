@@ -230,3 +230,24 @@ async def test_concurrent_take_places_never_overbook_on_postgresql(settings):
     results = await asyncio.gather(*(book() for _ in range(25)))
     await session.refresh_from_db()
     assert (results.count(True), session.places_taken) == (3, 3)
+
+
+async def test_moving_a_provider_raises_the_sequence_of_its_future_sessions_only():
+    provider = await make_provider()
+    service = await make_service(provider)
+    await make_rule(service)
+    past = await Session.create(
+        service=service,
+        starts_at=TEST_NOW - timedelta(days=7),
+        ends_at=TEST_NOW - timedelta(days=7, hours=-3),
+        local_date=date(2026, 6, 3),
+        local_weekday=2,
+        capacity=4,
+    )
+    before = {s.id: s.sequence for s in await Session.filter(service_id=service.id)}
+    await services.update_provider(provider, {"address": "2 New Street", "postcode": "B1 1AA"}, actor=None, now=TEST_NOW)
+    after = {s.id: s.sequence for s in await Session.filter(service_id=service.id)}
+    assert after[past.id] == before[past.id]
+    assert all(after[sid] == before[sid] + 1 for sid in after if sid != past.id)
+    await services.update_provider(provider, {"description": "Now with a garden"}, actor=None, now=TEST_NOW)
+    assert {s.id: s.sequence for s in await Session.filter(service_id=service.id)} == after
