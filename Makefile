@@ -67,6 +67,14 @@ test: install lint typecheck ## ruff, import layers, mypy on the core and pytest
 migrations: install ## write migrations for model changes
 	$(BIN)/shortbreaks makemigrations
 
+.PHONY: bench
+bench: install ## benchmark on PostgreSQL + Redis: full data set (1M sessions), rushes, search, reports (BENCH_DATABASE_URL, BENCH_REDIS_URL)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+.PHONY: bench-quick
+bench-quick: install ## smoke-sized benchmark (~1% of the data set, under 2 minutes), as CI may run it
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
 .PHONY: assets
 assets: ## rebuild the vendored GOV.UK Frontend assets from the npm registry
 	bash scripts/build-assets.sh

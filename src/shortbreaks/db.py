@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 from shortbreaks.domains import APP_LABELS, CORE_MODEL_MODULES, DOMAIN_PACKAGES
 from shortbreaks.settings import Settings
@@ -37,6 +39,30 @@ def is_postgres(database_url: str) -> bool:
     return urlsplit(database_url).scheme in ("postgres", "postgresql", "asyncpg")
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection that skips the reset query when it goes back to the pool.
+
+    asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``
+    on every release, and Tortoise takes a pool connection per query outside a transaction, so
+    that doubled the round trips of most requests (measured in bench/README.md). The app sets no
+    session state for it to undo: no LISTEN, no session advisory locks (only
+    ``pg_advisory_xact_lock``), no cursors, no ``SET``. asyncpg still rolls back a transaction
+    left open on release (``Connection._reset``), which is the part that matters.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    url = connection_url(database_url)
+    if not is_postgres(url):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["connection_class"] = PooledConnection
+    return config
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     apps: dict[str, Any] = {
         "core": {
@@ -52,7 +78,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
             "default_connection": "default",
         }
     return {
-        "connections": {"default": connection_url(settings.database_url)},
+        "connections": {"default": _connection(settings.database_url)},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
