@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from shortbreaks import mail
+from shortbreaks import db, mail
 from shortbreaks.audit import request_id_var
 from shortbreaks.clock import Clock, SystemClock
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
@@ -111,7 +111,11 @@ def instrumented(f: JobFunction | Function) -> Function:
             return await coroutine(ctx, *args, **kwargs)
         except Retry:
             raise
-        except Exception:
+        except Exception as exc:
+            if db.is_connection_error(exc):
+                # The database (or Redis) dropped out: not this job's fault, try again later.
+                log.warning("job %s: %s, retrying", name, type(exc).__name__)
+                raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
             JOB_FAILURES.labels(name).inc()
             raise
         finally:
@@ -382,7 +386,6 @@ async def open_redis(url: str) -> ArqRedis:
 
 def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``arq.Worker``: every package's jobs, start-up that opens the database."""
-    from shortbreaks import db
 
     async def on_startup(ctx: JobContext) -> None:
         await db.init_db(settings)
@@ -428,7 +431,6 @@ class WorkerSettings:
 
     @staticmethod
     async def on_startup(ctx: JobContext) -> None:
-        from shortbreaks import db
         from shortbreaks.settings import load_settings
 
         settings = load_settings()
@@ -438,7 +440,5 @@ class WorkerSettings:
 
     @staticmethod
     async def on_shutdown(ctx: JobContext) -> None:
-        from shortbreaks import db
-
         await close_context(ctx)
         await db.close_db()
