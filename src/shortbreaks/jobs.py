@@ -11,6 +11,7 @@ Each domain package lists its jobs in ``<package>.jobs.functions`` and ``cron_jo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import os
@@ -127,12 +128,15 @@ def instrumented(f: JobFunction | Function) -> Function:
 
 
 def collect_cron_jobs() -> list[CronJob]:
+    """Every package's cron jobs, their timeouts capped at ``JOB_TIMEOUT_S``: the longest timeout
+    decides how long a killed worker's job waits before it runs again.
+    """
     jobs: list[CronJob] = list(CORE_CRON_JOBS)
     for package in DOMAIN_PACKAGES:
         module = optional_module(package, "jobs")
         if module is not None:
             jobs.extend(getattr(module, "cron_jobs", []))
-    return jobs
+    return [dataclasses.replace(j, timeout_s=min(j.timeout_s or JOB_TIMEOUT_S, JOB_TIMEOUT_S)) for j in jobs]
 
 
 def _function_name(f: JobFunction | Function) -> str:

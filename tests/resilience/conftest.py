@@ -173,8 +173,11 @@ class Inbox:
         import asyncio
 
         self.data_started += 1
-        while self.stall:  # noqa: ASYNC110  # set from the test's thread, not this server's loop
-            await asyncio.sleep(0.05)
+        if self.stall:
+            # Hold the client until the test lets go, then drop the transaction: nothing delivered.
+            while self.stall:  # noqa: ASYNC110  # set from the test's thread, not this server's loop
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 transaction dropped"
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
