@@ -90,12 +90,18 @@ CORE_FUNCTIONS: list[JobFunction] = [deliver_email, requeue_pending_email]
 CORE_CRON_JOBS: list[CronJob] = [cron(requeue_pending_email, minute=set(range(0, 60, 5)), run_at_startup=False)]
 
 
+# A package's modules that may list ``functions`` and ``cron_jobs``: its jobs, and its privacy
+# rules (retention sweeps).
+JOB_MODULES = ("jobs", "privacy")
+
+
 def collect_functions() -> list[JobFunction | Function]:
     functions: list[JobFunction | Function] = list(CORE_FUNCTIONS)
     for package in DOMAIN_PACKAGES:
-        module = optional_module(package, "jobs")
-        if module is not None:
-            functions.extend(getattr(module, "functions", []))
+        for part in JOB_MODULES:
+            module = optional_module(package, part)
+            if module is not None:
+                functions.extend(getattr(module, "functions", []))
     return functions
 
 
@@ -133,9 +139,10 @@ def collect_cron_jobs() -> list[CronJob]:
     """
     jobs: list[CronJob] = list(CORE_CRON_JOBS)
     for package in DOMAIN_PACKAGES:
-        module = optional_module(package, "jobs")
-        if module is not None:
-            jobs.extend(getattr(module, "cron_jobs", []))
+        for part in JOB_MODULES:
+            module = optional_module(package, part)
+            if module is not None:
+                jobs.extend(getattr(module, "cron_jobs", []))
     return [dataclasses.replace(j, timeout_s=min(j.timeout_s or JOB_TIMEOUT_S, JOB_TIMEOUT_S)) for j in jobs]
 
 
