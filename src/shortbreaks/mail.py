@@ -131,3 +131,25 @@ async def deliver(message_id: str, *, mailer: Mailer, now: datetime, claim_timeo
         return OutboxStatus.FAILED
     await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=now, attempts=message.attempts + 1)
     return OutboxStatus.SENT
+
+
+def mask_address(address: str) -> str:
+    """``parent@example.com`` → ``p…@example.com``: enough for an administrator to tell messages apart."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+async def needing_attention(*, now: datetime, limit: int = 200) -> list[OutboxMessage]:
+    """Messages an administrator should look at: failed for good, or stuck (pending or sending
+    for more than an hour, e.g. no worker running). Newest first.
+    """
+    from tortoise.expressions import Q
+
+    stuck = now - timedelta(hours=1)
+    return list(
+        await OutboxMessage.filter(
+            Q(status=OutboxStatus.FAILED) | Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], created_at__lt=stuck)
+        )
+        .order_by("-created_at")
+        .limit(limit)
+    )
