@@ -16,7 +16,7 @@ import pytest
 
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild
 from providers.models import Session
-from shortbreaks.db import close_db, migrate
+from shortbreaks.db import close_db, is_postgres, migrate
 from shortbreaks.settings import Settings
 from tests.bookings.conftest import NOW, grant, make_child, make_family, make_service, make_session, token_headers
 from tests.factories import make_organisation
@@ -26,8 +26,15 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def settings(settings: Settings, own_postgres: OwnPostgres, tmp_path: Path) -> Settings:
-    """The app under test on our own cluster (migrated), with jobs in-process."""
+async def settings(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The app under test on our own cluster (migrated), with jobs in-process.
+
+    Only on the PostgreSQL run: Tortoise caches each model's INSERT in the dialect of the first
+    database a process opened, so after SQLite tests a PostgreSQL app here would send SQLite SQL.
+    """
+    if not is_postgres(settings.database_url):
+        pytest.skip("PostgreSQL restarts are tested on the PostgreSQL run")
+    own_postgres: OwnPostgres = request.getfixturevalue("own_postgres")
     own_postgres.psql("CREATE DATABASE restart_test")
     ours = dataclasses.replace(settings, database_url=own_postgres.url("restart_test"), redis_url=None)
     try:
@@ -38,8 +45,9 @@ async def settings(settings: Settings, own_postgres: OwnPostgres, tmp_path: Path
 
 
 async def test_requests_fail_cleanly_while_postgres_restarts_and_the_app_reconnects(
-    client: httpx.AsyncClient, own_postgres: OwnPostgres
+    client: httpx.AsyncClient, request: pytest.FixtureRequest
 ) -> None:
+    own_postgres: OwnPostgres = request.getfixturevalue("own_postgres")  # the cluster the settings fixture started
     authority = await make_organisation()
     family = await make_family(authority)
     headers = await token_headers(family)
