@@ -66,7 +66,7 @@ from providers import queries as provider_queries
 from providers import services as provider_services
 from providers.enums import BookingMode, Need, SessionStatus
 from providers.models import Session
-from shortbreaks import audit
+from shortbreaks import audit, privacy
 from shortbreaks.accounts import services as account_services
 from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON
@@ -1112,6 +1112,8 @@ async def erase_family(family: User, *, now: datetime) -> None:
     async with in_transaction() as conn:
         child_ids = await Child.filter(family_id=family.id).using_db(conn).values_list("id", flat=True)
         await CareProfile.filter(child_id__in=list(child_ids)).using_db(conn).delete()
+        # What the privacy registry says erasure deletes: sent emails, invitations, recovery codes.
+        await privacy.erase_registered(family, using_db=conn)
         await (
             Child.filter(family_id=family.id)
             .using_db(conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -48,9 +49,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             ctx = await jobs.build_context(settings, app.state.clock)
             redis = None
+            sweeper: asyncio.Task[None] | None = None
             if settings.redis_url:
                 redis = await jobs.open_redis(settings.redis_url)
-                queue: jobs.Queue = jobs.ArqQueue(redis)
+                arq_queue = jobs.ArqQueue(redis, clock=app.state.clock)
+                queue: jobs.Queue = arq_queue
+                # Jobs enqueued while Redis was down wait in the job outbox; this moves them on.
+                sweeper = asyncio.create_task(jobs.run_outbox_sweeper(arq_queue, app.state.clock))
             else:
                 in_process = jobs.InProcessQueue(ctx, jobs.collect_functions(), jobs.collect_cron_jobs())
                 if run_cron:
@@ -63,6 +68,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
             try:
                 yield {}
             finally:
+                if sweeper is not None:
+                    sweeper.cancel()
+                    await asyncio.gather(sweeper, return_exceptions=True)
                 if isinstance(queue, jobs.InProcessQueue):
                     await queue.close()
                 if redis is not None:

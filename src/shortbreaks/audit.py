@@ -46,7 +46,8 @@ async def record(
     the system (jobs, the CLI). Keep special-category data out of ``before``/``after``.
     """
     actor_id = getattr(actor, "id", None)
-    label = "system" if actor is None else str(getattr(actor, "display_name", "") or actor_id)
+    # Never the actor's name: the log is append-only and must outlive an erasure. The id identifies them.
+    label = "system" if actor is None else "user"
     return await AuditEvent.create(
         created_at=now,
         actor_id=actor_id,

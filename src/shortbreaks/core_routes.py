@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from shortbreaks import db
+from shortbreaks import db, mail
 from shortbreaks.metrics import metrics
 from shortbreaks.openapi import build_openapi
-from shortbreaks.permissions import PUBLIC
+from shortbreaks.permissions import PUBLIC, SITE_ADMIN
 from shortbreaks.routing import endpoint, page
 from shortbreaks.web import render
 
@@ -79,6 +79,13 @@ async def about_data(request: Request) -> Response:
     return render(request, "pages/about-data.html")
 
 
+async def email_problems(request: Request) -> Response:
+    """For site administrators: emails that failed for good or are stuck, with the relay's last error."""
+    messages = await mail.needing_attention(now=request.app.state.clock.now())
+    rows = [(m, mail.mask_address(m.to_email)) for m in messages]
+    return render(request, "admin/email_problems.html", {"rows": rows})
+
+
 routes = [
     endpoint("/healthz", healthz, name="healthz", permission=PUBLIC, response=Health, summary="Liveness", in_openapi=True, tags=["health"]),
     endpoint("/readyz", readyz, name="readyz", permission=PUBLIC, response=Health, summary="Readiness", in_openapi=True, tags=["health"]),
@@ -89,4 +96,5 @@ routes = [
     page("/accessibility", accessibility, name="accessibility", permission=PUBLIC),
     page("/privacy", privacy, name="privacy", permission=PUBLIC),
     page("/about-the-data", about_data, name="about_data", permission=PUBLIC),
+    page("/admin/email-problems", email_problems, name="admin:email_problems", permission=SITE_ADMIN),
 ]

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 
 from shortbreaks.domains import APP_LABELS, CORE_MODEL_MODULES, DOMAIN_PACKAGES
 from shortbreaks.settings import Settings
@@ -108,3 +109,22 @@ async def migrate(settings: Settings, *, progress: bool = False) -> None:
 async def ping() -> None:
     """Raise if the database does not answer."""
     await connections.get("default").execute_query("SELECT 1")
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The database is unreachable, restarting or shutting down (or another service's socket failed).
+
+    Not a bug: the work did not happen (its transaction rolled back) and may be tried again.
+    """
+    connection_errors = (
+        DBConnectionError,
+        asyncpg.PostgresConnectionError,  # class 08
+        asyncpg.InterfaceError,  # includes ConnectionDoesNotExistError: the socket went away
+        asyncpg.exceptions.InternalClientError,  # a connection left mid-protocol by a dropped socket
+        ConnectionError,
+        TimeoutError,
+    )
+    if isinstance(exc, connection_errors):
+        return True
+    # 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (class 57: operator intervention).
+    return isinstance(exc, asyncpg.PostgresError) and str(getattr(exc, "sqlstate", "")).startswith("57")

@@ -11,9 +11,12 @@ Each domain package lists its jobs in ``<package>.jobs.functions`` and ``cron_jo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
+import os
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -23,13 +26,16 @@ from arq import Retry
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
+from redis.exceptions import RedisError
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
-from shortbreaks import mail
+from shortbreaks import db, mail
 from shortbreaks.audit import request_id_var
 from shortbreaks.clock import Clock, SystemClock
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
 from shortbreaks.metrics import JOB_FAILURES, JOBS_RUN
-from shortbreaks.models import OutboxMessage, OutboxStatus
+from shortbreaks.models import JobOutbox, OutboxMessage, OutboxStatus
 from shortbreaks.settings import Settings
 
 log = logging.getLogger("shortbreaks.jobs")
@@ -37,7 +43,17 @@ log = logging.getLogger("shortbreaks.jobs")
 JobContext = dict[str, Any]
 JobFunction = Callable[..., Awaitable[Any]]
 
-JOB_TIMEOUT_S = 60
+
+def _env_seconds(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else default
+
+
+# Keep job timeouts short: a killed worker's job runs again only after the longest timeout + 10 s.
+# ``SHORTBREAKS_JOB_TIMEOUT_S`` lowers it (tests, small deployments).
+JOB_TIMEOUT_S = _env_seconds("SHORTBREAKS_JOB_TIMEOUT_S", 60)
+# A delivery claimed longer ago than this belongs to a job that was killed or timed out.
+MAIL_CLAIM_TIMEOUT = timedelta(seconds=JOB_TIMEOUT_S + 5)
 MAX_TRIES = 8
 # arq keeps a finished job's result, and with it the job id's lock, this long.
 KEEP_RESULT_S = 3600
@@ -54,7 +70,7 @@ def backoff(job_try: int, *, base: float = 5.0, cap: float = 600.0) -> float:
 async def deliver_email(ctx: JobContext, *, message_id: str) -> None:
     """Send one outbox message; retried with backoff on temporary failures."""
     try:
-        await mail.deliver(message_id, mailer=ctx["mailer"], now=ctx["clock"].now())
+        await mail.deliver(message_id, mailer=ctx["mailer"], now=ctx["clock"].now(), claim_timeout=MAIL_CLAIM_TIMEOUT)
     except mail.MailRetryableError as exc:
         raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
 
@@ -64,7 +80,7 @@ async def requeue_pending_email(ctx: JobContext) -> int:
     now = ctx["clock"].now()
     cutoff = now - timedelta(minutes=2)
     ids = await OutboxMessage.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff).values_list("id", flat=True)
-    stale = await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - mail.CLAIM_TIMEOUT).values_list("id", flat=True)
+    stale = await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - MAIL_CLAIM_TIMEOUT).values_list("id", flat=True)
     for message_id in [*ids, *stale]:
         await enqueue("deliver_email", message_id=str(message_id), _job_id=f"deliver-email:{message_id}:{int(now.timestamp()) // 300}")
     return len(ids) + len(stale)
@@ -74,12 +90,18 @@ CORE_FUNCTIONS: list[JobFunction] = [deliver_email, requeue_pending_email]
 CORE_CRON_JOBS: list[CronJob] = [cron(requeue_pending_email, minute=set(range(0, 60, 5)), run_at_startup=False)]
 
 
+# A package's modules that may list ``functions`` and ``cron_jobs``: its jobs, and its privacy
+# rules (retention sweeps).
+JOB_MODULES = ("jobs", "privacy")
+
+
 def collect_functions() -> list[JobFunction | Function]:
     functions: list[JobFunction | Function] = list(CORE_FUNCTIONS)
     for package in DOMAIN_PACKAGES:
-        module = optional_module(package, "jobs")
-        if module is not None:
-            functions.extend(getattr(module, "functions", []))
+        for part in JOB_MODULES:
+            module = optional_module(package, part)
+            if module is not None:
+                functions.extend(getattr(module, "functions", []))
     return functions
 
 
@@ -96,7 +118,11 @@ def instrumented(f: JobFunction | Function) -> Function:
             return await coroutine(ctx, *args, **kwargs)
         except Retry:
             raise
-        except Exception:
+        except Exception as exc:
+            if db.is_connection_error(exc):
+                # The database (or Redis) dropped out: not this job's fault, try again later.
+                log.warning("job %s: %s, retrying", name, type(exc).__name__)
+                raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
             JOB_FAILURES.labels(name).inc()
             raise
         finally:
@@ -108,12 +134,16 @@ def instrumented(f: JobFunction | Function) -> Function:
 
 
 def collect_cron_jobs() -> list[CronJob]:
+    """Every package's cron jobs, their timeouts capped at ``JOB_TIMEOUT_S``: the longest timeout
+    decides how long a killed worker's job waits before it runs again.
+    """
     jobs: list[CronJob] = list(CORE_CRON_JOBS)
     for package in DOMAIN_PACKAGES:
-        module = optional_module(package, "jobs")
-        if module is not None:
-            jobs.extend(getattr(module, "cron_jobs", []))
-    return jobs
+        for part in JOB_MODULES:
+            module = optional_module(package, part)
+            if module is not None:
+                jobs.extend(getattr(module, "cron_jobs", []))
+    return [dataclasses.replace(j, timeout_s=min(j.timeout_s or JOB_TIMEOUT_S, JOB_TIMEOUT_S)) for j in jobs]
 
 
 def _function_name(f: JobFunction | Function) -> str:
@@ -150,15 +180,108 @@ class Queue(Protocol):
     async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool: ...
 
 
-class ArqQueue:
-    """Enqueue through arq on Redis."""
+# What a Redis that is down, restarting or unreachable raises.
+REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, ConnectionError, TimeoutError)
+# After Redis fails, enqueue straight to the job outbox for this long instead of waiting on Redis again.
+REDIS_BACKOFF_S = 5.0
+OUTBOX_CLAIM_S = 60.0
+OUTBOX_SWEEP_S = _env_seconds("SHORTBREAKS_JOB_OUTBOX_SWEEP_S", 5)
 
-    def __init__(self, pool: ArqRedis) -> None:
+
+class ArqQueue:
+    """Enqueue through arq on Redis; while Redis is down, into the ``JobOutbox`` table.
+
+    The app's sweeper (:func:`run_outbox_sweeper`) moves outbox jobs to Redis once it answers,
+    with the same job ids, so a job enqueued twice still runs once.
+    """
+
+    def __init__(self, pool: ArqRedis, *, clock: Clock | None = None) -> None:
         self.pool = pool
+        self.clock = clock or SystemClock()
+        self._redis_down_until = 0.0
 
     async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool:
-        job = await self.pool.enqueue_job(function, _job_id=job_id, _defer_by=defer_by, **kwargs)
-        return job is not None
+        if time.monotonic() >= self._redis_down_until:
+            try:
+                job = await self.pool.enqueue_job(function, _job_id=job_id, _defer_by=defer_by, **kwargs)
+                self._redis_down_until = 0.0
+                return job is not None
+            except REDIS_ERRORS as exc:
+                self._redis_down_until = time.monotonic() + REDIS_BACKOFF_S
+                log.warning("redis unavailable (%s): job %s kept in the job outbox", type(exc).__name__, function)
+        return await to_outbox(function, job_id=job_id, defer_by=defer_by, kwargs=kwargs, now=self.clock.now())
+
+    @property
+    def redis_suspect(self) -> bool:
+        """Redis failed lately, so enqueueing goes to the outbox (for :func:`run_outbox_sweeper`)."""
+        return self._redis_down_until > 0.0
+
+    def redis_is_back(self) -> None:
+        self._redis_down_until = 0.0
+
+
+async def to_outbox(function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any], now: datetime) -> bool:
+    """Keep a job in the database until Redis takes it. ``False`` if one with that id is waiting already."""
+    row_id = uuid.uuid4()
+    arq_id = job_id or f"outbox:{row_id}"
+    if await JobOutbox.filter(job_id=arq_id).exists():
+        return False
+    run_after = now + timedelta(seconds=defer_by) if defer_by else None
+    try:
+        await JobOutbox.create(id=row_id, function=function, job_id=arq_id, kwargs=kwargs, run_after=run_after, created_at=now)
+    except IntegrityError:  # the same job id, written by another request a moment ago
+        return False
+    return True
+
+
+async def flush_job_outbox(pool: ArqRedis, *, now: datetime, limit: int = 500) -> int:
+    """Move jobs from the outbox to Redis, oldest first; stop at the first Redis error.
+
+    Each row is claimed first, so app processes sweeping at once move it once; a row whose
+    claim is older than a minute (its sweeper died) is taken over. Returns the rows moved.
+    """
+    moved = 0
+    rows = await JobOutbox.all().order_by("created_at").limit(limit)
+    for row in rows:
+        claimed = (
+            await JobOutbox.filter(id=row.id)
+            .filter(Q(claimed_at=None) | Q(claimed_at__lt=now - timedelta(seconds=OUTBOX_CLAIM_S)))
+            .update(claimed_at=now, attempts=row.attempts + 1)
+        )
+        if not claimed:
+            continue
+        defer = max(0.0, (row.run_after - now).total_seconds()) if row.run_after else None
+        try:
+            await pool.enqueue_job(row.function, _job_id=row.job_id, _defer_by=defer or None, **row.kwargs)
+        except REDIS_ERRORS as exc:
+            await JobOutbox.filter(id=row.id).update(claimed_at=None, last_error=type(exc).__name__[:200])
+            raise
+        # Queued now, or already on Redis under that id (a previous flush): either way done.
+        await JobOutbox.filter(id=row.id).delete()
+        moved += 1
+    if moved:
+        log.info("moved %s jobs from the job outbox to redis", moved)
+    return moved
+
+
+async def run_outbox_sweeper(queue: ArqQueue, clock: Clock, *, interval: float | None = None) -> None:
+    """The app's background task: every few seconds, if Redis answers, flush the job outbox
+    and let enqueueing go straight to Redis again.
+    """
+    interval = interval if interval is not None else float(OUTBOX_SWEEP_S)
+    while True:
+        try:
+            if queue.redis_suspect or await JobOutbox.exists():
+                await queue.pool.ping()
+                queue.redis_is_back()
+                await flush_job_outbox(queue.pool, now=clock.now())
+        except asyncio.CancelledError:
+            raise
+        except REDIS_ERRORS as exc:
+            log.info("job outbox waits: redis unavailable (%s)", type(exc).__name__)
+        except Exception:  # the database may be down too; try again next round
+            log.warning("job outbox sweep failed", exc_info=True)
+        await asyncio.sleep(interval)
 
 
 class InProcessQueue:
@@ -274,7 +397,6 @@ async def open_redis(url: str) -> ArqRedis:
 
 def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``arq.Worker``: every package's jobs, start-up that opens the database."""
-    from shortbreaks import db
 
     async def on_startup(ctx: JobContext) -> None:
         await db.init_db(settings)
@@ -320,7 +442,6 @@ class WorkerSettings:
 
     @staticmethod
     async def on_startup(ctx: JobContext) -> None:
-        from shortbreaks import db
         from shortbreaks.settings import load_settings
 
         settings = load_settings()
@@ -330,7 +451,5 @@ class WorkerSettings:
 
     @staticmethod
     async def on_shutdown(ctx: JobContext) -> None:
-        from shortbreaks import db
-
         await close_context(ctx)
         await db.close_db()

@@ -90,14 +90,16 @@ async def deliver_later(message: OutboxMessage) -> None:
     await jobs.enqueue("deliver_email", message_id=str(message.id), _job_id=f"deliver-email:{message.id}")
 
 
-async def deliver(message_id: str, *, mailer: Mailer, now: datetime) -> OutboxStatus | None:
+async def deliver(message_id: str, *, mailer: Mailer, now: datetime, claim_timeout: timedelta = CLAIM_TIMEOUT) -> OutboxStatus | None:
     """Deliver one outbox message if it is still pending; safe to run twice.
 
-    Raises ``MailRetryableError`` for the job to retry; records a permanent failure.
+    A message claimed (``sending``) longer than ``claim_timeout`` ago was being sent by a job
+    that died or timed out, and is taken over. Raises ``MailRetryableError`` for the job to
+    retry; records a permanent failure.
     """
     claimed = await OutboxMessage.filter(id=message_id, status=OutboxStatus.PENDING).update(status=OutboxStatus.SENDING, claimed_at=now)
     if not claimed:
-        stale = await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
+        stale = await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING, claimed_at__lt=now - claim_timeout).update(
             claimed_at=now
         )
         if not stale:
@@ -129,3 +131,25 @@ async def deliver(message_id: str, *, mailer: Mailer, now: datetime) -> OutboxSt
         return OutboxStatus.FAILED
     await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=now, attempts=message.attempts + 1)
     return OutboxStatus.SENT
+
+
+def mask_address(address: str) -> str:
+    """``parent@example.com`` → ``p…@example.com``: enough for an administrator to tell messages apart."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+async def needing_attention(*, now: datetime, limit: int = 200) -> list[OutboxMessage]:
+    """Messages an administrator should look at: failed for good, or stuck (pending or sending
+    for more than an hour, e.g. no worker running). Newest first.
+    """
+    from tortoise.expressions import Q
+
+    stuck = now - timedelta(hours=1)
+    return list(
+        await OutboxMessage.filter(
+            Q(status=OutboxStatus.FAILED) | Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], created_at__lt=stuck)
+        )
+        .order_by("-created_at")
+        .limit(limit)
+    )

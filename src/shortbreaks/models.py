@@ -54,3 +54,25 @@ class OutboxMessage(Model):
     class Meta:
         table = "core_outboxmessage"
         indexes = [("status", "created_at")]
+
+
+class JobOutbox(Model):
+    """A job that could not be put on Redis when it was enqueued. A sweeper in the app moves it to Redis once Redis answers.
+
+    Holds only the job's name and its keyword arguments (ids, never personal data).
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    function = fields.CharField(max_length=100)
+    # The arq job id the job will have on Redis: the caller's, or ``outbox:<id>`` so a second flush is a no-op.
+    job_id = fields.CharField(max_length=200, unique=True)
+    kwargs: fields.Field[dict] = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    run_after = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    claimed_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "core_joboutbox"
+        indexes = [("created_at",)]

@@ -16,17 +16,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 import jinja2
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
-from tortoise.exceptions import DoesNotExist
+from tortoise.exceptions import DBConnectionError, DoesNotExist
 
-from shortbreaks import navigation
+from shortbreaks import db, navigation
 from shortbreaks.clock import LONDON
 from shortbreaks.domains import DOMAIN_PACKAGES
-from shortbreaks.errors import BadRequest, DomainError, FieldError, NotAuthenticated, NotFound
+from shortbreaks.errors import BadRequest, DomainError, FieldError, NotAuthenticated, NotFound, ServiceUnavailable
 from shortbreaks.security import hmac_hex, new_token
 
 log = logging.getLogger("shortbreaks.web")
@@ -268,6 +269,21 @@ async def handle_does_not_exist(request: Request, exc: Exception) -> Response:
     return await handle_domain_error(request, NotFound())
 
 
+# How long a client should wait before trying again after the database dropped out.
+RETRY_AFTER_S = 5
+
+
+async def handle_connection_error(request: Request, exc: Exception) -> Response:
+    """A lost database connection is a 503 with Retry-After (problem or page), not a 500."""
+    if not db.is_connection_error(exc):
+        return await handle_unexpected(request, exc)
+    log.warning("service unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return await handle_domain_error(
+        request,
+        ServiceUnavailable("The service is busy or restarting. Try again in a few seconds.", headers={"Retry-After": str(RETRY_AFTER_S)}),
+    )
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_problem(request):
@@ -279,5 +295,12 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     DoesNotExist: handle_does_not_exist,
+    # A database (or other backing service) that dropped out: 503 with Retry-After.
+    DBConnectionError: handle_connection_error,
+    asyncpg.PostgresConnectionError: handle_connection_error,
+    asyncpg.InterfaceError: handle_connection_error,
+    asyncpg.exceptions.OperatorInterventionError: handle_connection_error,
+    asyncpg.exceptions.InternalClientError: handle_connection_error,
+    OSError: handle_connection_error,
     Exception: handle_unexpected,
 }

@@ -1,0 +1,83 @@
+"""A mail relay that never answers: the request that queued the email is not held up, delivery is
+retried with backoff, then marked failed with the error, and site administrators see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from arq import Retry
+from starlette.applications import Starlette
+
+from shortbreaks import jobs, mail
+from shortbreaks.models import OutboxMessage, OutboxStatus
+from shortbreaks.settings import Settings
+from tests.bookings.conftest import make_child, make_family, make_service, make_session, token_headers
+from tests.factories import make_organisation, make_user, sign_in
+
+
+@pytest.fixture
+def silent_relay() -> Iterator[str]:
+    """Accepts connections and never says a word (not even the SMTP greeting)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    try:
+        yield f"smtp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def settings(settings: Settings, silent_relay: str) -> Settings:
+    return dataclasses.replace(settings, smtp_url=silent_relay)
+
+
+async def test_a_relay_that_never_answers_is_retried_with_backoff_then_failed_and_shown_to_admins(
+    app: Starlette, client: httpx.AsyncClient, silent_relay: str
+) -> None:
+    authority = await make_organisation()
+    family = await make_family(authority)
+    headers = await token_headers(family)
+    child = await make_child(family)
+    session = await make_session(await make_service())
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    booked = await client.post("/api/v1/bookings", json={"session_id": str(session.id), "child_ids": [str(child.id)]}, headers=headers)
+    assert booked.status_code == 201
+    assert loop.time() - started < 3, "the booking does not wait for the relay"
+    queue = app.state.queue
+    if isinstance(queue, jobs.InProcessQueue):  # its delivery task waits on the relay: stop it here
+        for task in list(queue._tasks):
+            task.cancel()
+        await queue.drain()
+    message = await OutboxMessage.get(dedupe_key__contains=booked.json()["id"])
+    await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.PENDING, claimed_at=None)
+
+    ctx = {"mailer": mail.Mailer(silent_relay, sender="test@example.com", timeout=0.3), "clock": app.state.clock}
+    defers = []
+    for job_try in range(1, mail.MAX_ATTEMPTS):
+        with pytest.raises(Retry) as retry:
+            await jobs.deliver_email({**ctx, "job_try": job_try}, message_id=str(message.id))
+        defers.append(retry.value.defer_score)
+        row = await OutboxMessage.get(id=message.id)
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, job_try)
+    assert defers == sorted(defers) and defers[0] < defers[-1], "backoff grows"
+    await jobs.deliver_email({**ctx, "job_try": mail.MAX_ATTEMPTS}, message_id=str(message.id))  # the last try gives up quietly
+    row = await OutboxMessage.get(id=message.id)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, mail.MAX_ATTEMPTS)
+    assert "Timeout" in row.last_error
+
+    assert (await client.get("/admin/email-problems", headers=headers)).status_code in (303, 403, 404)
+    admin = await make_user(admin=True)
+    await sign_in(client, admin)
+    page = await client.get("/admin/email-problems")
+    assert page.status_code == 200
+    assert row.subject in page.text and row.last_error in page.text
+    assert family.email not in page.text, "the address is masked"

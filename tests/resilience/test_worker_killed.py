@@ -1,0 +1,106 @@
+"""A worker killed mid-job (SIGKILL): the job runs again on another worker and its effect happens once.
+
+Real processes: ``shortbreaks worker`` against our own redis-server, an SMTP server in the test that
+takes the connection and stalls on DATA until the worker is dead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+
+from shortbreaks import mail
+from shortbreaks.models import OutboxMessage, OutboxStatus
+from shortbreaks.settings import Settings
+from tests.resilience.conftest import Inbox, OwnRedis
+
+JOB_TIMEOUT_S = 3  # a killed worker's job runs again after this + 10 s (arq's in-progress key)
+
+
+@pytest.fixture
+def settings(settings: Settings, own_redis: OwnRedis, smtp_server: tuple[Inbox, str]) -> Settings:
+    return dataclasses.replace(settings, redis_url=own_redis.url, smtp_url=smtp_server[1])
+
+
+def start_worker(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SHORTBREAKS_ENV": "test",
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "SMTP_URL": settings.smtp_url or "",
+        "SECRET_KEY": settings.secret_key.reveal(),
+        "SHORTBREAKS_VAR_DIR": str(settings.var_dir),
+        "SHORTBREAKS_JOB_TIMEOUT_S": str(JOB_TIMEOUT_S),
+    }
+    command = [str(Path(sys.executable).with_name("shortbreaks")), "worker"]
+    with log_file.open("ab") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def wait_until(condition: object, *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition() if callable(condition) else condition
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_worker_which_sends_it_once(
+    app: Starlette, settings: Settings, smtp_server: tuple[Inbox, str], tmp_path: Path
+) -> None:
+    inbox, _ = smtp_server
+    message = await mail.queue_email(
+        to="parent@example.com",
+        subject="Booking confirmed",
+        body="See you on Saturday.",
+        dedupe_key="test:killed-worker",
+        now=app.state.clock.now(),
+    )
+    await mail.deliver_later(message)
+    inbox.stall = True
+    log_file = tmp_path / "worker.log"
+
+    first = start_worker(settings, log_file)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        await wait_until(lambda: inbox.data_started == 1, seconds=30, what=f"the first worker to reach DATA; log: {log_file}")
+        assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENDING
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        inbox.stall = False
+
+        second = start_worker(settings, log_file)
+
+        async def sent() -> bool:
+            return (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT
+
+        await wait_until(sent, seconds=JOB_TIMEOUT_S + 40, what=f"the second worker to send the email; log: {log_file}")
+        await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    assert len(inbox.messages) == 1, log_file.read_text()
+    assert inbox.messages[0]["X-Shortbreaks-Message-Id"] == str(message.id)
+    row = await OutboxMessage.get(id=message.id)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
+    assert inbox.data_started == 2, "the first worker's send was cut off, the second one's went through"
