@@ -36,6 +36,12 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
+def only_on_postgres(database_url: str, reason: str) -> None:
+    """Skip on the SQLite run: CI's PostgreSQL run (with several connections) covers these tests."""
+    if not is_postgres(database_url):
+        pytest.skip(f"{reason}: covered by the PostgreSQL run")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("DATABASE_URL")

@@ -213,10 +213,9 @@ async def test_concurrent_take_places_never_overbook_on_postgresql(settings):
 
     from tortoise.transactions import in_transaction
 
-    from shortbreaks.db import is_postgres
-    from tests.conftest import need
+    from tests.conftest import only_on_postgres
 
-    need(is_postgres(settings.database_url), "concurrency needs PostgreSQL with several connections")
+    only_on_postgres(settings.database_url, "concurrency needs PostgreSQL with several connections")
     service = await make_service(await make_provider(), staff_ratio="1:1")
     await make_rule(service, staff_count=3)
     session = await Session.filter(service_id=service.id).first()
