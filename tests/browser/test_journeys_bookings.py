@@ -44,18 +44,19 @@ def session_date(when: str) -> date:
     return datetime.strptime(when.split(" at ")[0], "%d %B %Y").date()  # a calendar date, no time
 
 
-# Staff sign in with a second factor, and a code is good once: sign each in once for the module
+# Staff sign in with a second factor, and a code is good once: sign each in once for these modules
 # and give later tests a context holding the same session cookie.
 _staff_sessions: dict[str, Any] = {}
 
 
-async def signed_in_staff(new_page: Callable[..., Awaitable[Any]], sign_in_as: SignIn, email: str) -> Any:
+async def signed_in_staff(new_page: Callable[..., Awaitable[Any]], sign_in_as: SignIn, email: str, **options: Any) -> Any:
+    """A page signed in as a demo staff member (context ``options`` as for ``new_page``)."""
     if email in _staff_sessions:
-        page = await new_page(storage_state=_staff_sessions[email])
+        page = await new_page(storage_state=_staff_sessions[email], **options)
         await page.goto("/")
         await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         return page
-    page = await new_page()
+    page = await new_page(**options)
     await sign_in_as(page, email)
     _staff_sessions[email] = await page.context.storage_state()
     return page
