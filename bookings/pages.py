@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bookings import permissions, presenters, queries, services
-from bookings.enums import ACTIVE_STATUSES, Attendance
+from bookings.enums import ACTIVE_STATUSES, Attendance, BookingStatus
 from bookings.models import Allocation
 from providers import queries as provider_queries
 from providers.enums import Need
@@ -33,16 +33,17 @@ class BookForm(BaseModel):
 
 
 class ChildForm(BaseModel):
+    # A browser sends every field, and read_form turns a blank one into None: optional fields allow it.
     first_name: str
-    last_name: str = ""
+    last_name: str | None = None
     date_of_birth: date
     needs: list[Need] = []
-    communication: str = ""
-    medical: str = ""
-    dietary: str = ""
-    behaviour_support: str = ""
-    emergency_contact_name: str = ""
-    emergency_contact_phone: str = ""
+    communication: str | None = None
+    medical: str | None = None
+    dietary: str | None = None
+    behaviour_support: str | None = None
+    emergency_contact_name: str | None = None
+    emergency_contact_phone: str | None = None
 
 
 class ReasonForm(BaseModel):
@@ -148,7 +149,10 @@ async def book(request: Request) -> Response:
             errors = _errors(exc, "child_ids")
             context["full"] = exc.code == "session_full"
         else:
-            return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=f"Booked: {booking.reference}")
+            message = f"Booked: {booking.reference}"
+            if booking.status == BookingStatus.REQUESTED:
+                message = f"Booking requested: {booking.reference}. The provider will confirm it or tell you why not."
+            return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=message)
     return _page(request, "bookings/book.html", context, errors)
 
 
@@ -192,12 +196,13 @@ async def add_child(request: Request) -> Response:
         care = form.model_dump(
             include={"communication", "medical", "dietary", "behaviour_support", "emergency_contact_name", "emergency_contact_phone"}
         )
+        care = {k: v or "" for k, v in care.items()}
         try:
             await services.create_child(
                 principal.user,
                 local_authority_id=presenters.home_authority(principal),
                 first_name=form.first_name,
-                last_name=form.last_name,
+                last_name=form.last_name or "",
                 date_of_birth=form.date_of_birth,
                 needs=[n.value for n in form.needs],
                 care=care,

@@ -3,14 +3,18 @@ provider management (pages and API), and Open Referral UK. Thin: parse, check, c
 
 from __future__ import annotations
 
+import calendar
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import NoMatchFound
 
 from providers import exporters, queries, services
-from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ProviderStatus, ServiceKind, StaffRatio
+from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ProviderStatus, ServiceKind, SessionStatus, StaffRatio
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider
 from providers.postcodes import describe_distance
@@ -40,6 +44,7 @@ from shortbreaks.routing import api, endpoint, page, parse_query
 from shortbreaks.web import error_summary, field_errors, redirect, render
 
 CORS = {"Access-Control-Allow-Origin": "*"}
+CALENDAR_WEEKS_BACK = 4
 ORUK_MAX_PER_PAGE = 100
 
 
@@ -318,7 +323,7 @@ def _vocabularies() -> dict[str, Any]:
         "features": _options(AccessibilityFeature),
         "funding_routes": _options(FundingRoute),
         "ratios": _options(StaffRatio),
-        "weekday_names": [(d, d.capitalize()) for d in WEEKDAYS],
+        "weekday_names": [(d, calendar.day_name[i]) for i, d in enumerate(WEEKDAYS)],
     }
 
 
@@ -351,10 +356,26 @@ async def search_page(request: Request) -> Response:
     return render(request, "providers/search.html", context, status_code=422 if context["errors"] else 200)
 
 
+def _session_paths(request: Request, route_name: str, sessions: list[Session]) -> dict[Any, str]:
+    """Each session's page in a package built on this one (bookings), when the app has that route."""
+    try:
+        return {s.id: request.url_for(route_name, session_id=s.id).path for s in sessions}
+    except NoMatchFound:
+        return {}
+
+
+def _is_open_for_booking(session: Session, service: Service, now: Any) -> bool:
+    opens = session.starts_at - timedelta(days=service.booking_window_days)
+    return session.status == SessionStatus.SCHEDULED and not session.blocked and opens <= now < session.starts_at
+
+
 async def service_page(request: Request) -> Response:
     service = await queries.get_public_service(request.path_params["service_id"])
-    sessions = await queries.list_sessions([service.id], now=_now(request), start=None, end=None)
-    return render(request, "providers/service.html", {"service": service, "provider": service.provider, "sessions": sessions[:60]})
+    now = _now(request)
+    sessions = (await queries.list_sessions([service.id], now=now, start=None, end=None))[:60]
+    book_paths = _session_paths(request, "bookings:book", [s for s in sessions if _is_open_for_booking(s, service, now)])
+    context = {"service": service, "provider": service.provider, "sessions": sessions, "book_paths": book_paths}
+    return render(request, "providers/service.html", context)
 
 
 # --- management pages ---------------------------------------------------------------------
@@ -433,17 +454,33 @@ async def provider_suspend_page(request: Request) -> Response:
 
 async def service_new_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
-    return render(
-        request, "providers/service_form.html", {"provider": provider, "values": {"closed_on_bank_holidays": True}, **_vocabularies()}
-    )
+    # The form starts with the schema's defaults (48 hours' notice, bookable 56 days ahead…), so people see them.
+    fields = ServiceIn.model_fields.items()
+    defaults = {name: f.get_default(call_default_factory=True) for name, f in fields if not f.is_required()}
+    defaults = {name: value for name, value in defaults.items() if value not in (None, "", [])}
+    return render(request, "providers/service_form.html", {"provider": provider, "values": defaults, **_vocabularies()})
+
+
+def _blanks_as_defaults(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """A browser sends every field; a blank optional one takes the schema's default ("" or 48 hours), a blank required one is None."""
+    data = {}
+    for name, value in values.items():
+        field = model.model_fields.get(name)
+        if value == "" and field is not None and not field.is_required():
+            data[name] = field.get_default(call_default_factory=True)
+        else:
+            data[name] = None if value == "" else value
+    return data
 
 
 async def service_create_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
-    form, errors, values = await read_form(request, ServiceIn, list_fields=("needs", "funding_routes"))
+    values = await form_values(request)
+    for name in ("needs", "funding_routes"):
+        values[name] = values[name] if isinstance(values.get(name), list) else [values[name]] if name in values else []
+    values.setdefault("closed_on_bank_holidays", False)  # an unticked box is not sent
     try:
-        if form is None:
-            raise ValidationFailed(errors=errors)
+        form = services.merge(ServiceIn, {}, _blanks_as_defaults(ServiceIn, values))
         service = await services.create_service(provider, form, actor=_principal(request), now=_now(request))
     except DomainError as exc:
         return _form_error_page(request, "providers/service_form.html", exc, values, provider=provider)
@@ -487,7 +524,7 @@ async def service_update_page(request: Request) -> Response:
         values.setdefault("closed_on_bank_holidays", False)
         for name in ("needs", "funding_routes"):
             values.setdefault(name, [])
-        changes = {k: (None if v == "" else v) for k, v in values.items() if k in ServiceIn.model_fields}
+        changes = _blanks_as_defaults(ServiceIn, {k: v for k, v in values.items() if k in ServiceIn.model_fields})
         await services.update_service(service, changes, actor=_principal(request), now=_now(request))
 
     return await _service_form_action(request, action, "Service saved")
@@ -530,9 +567,12 @@ async def closure_delete_page(request: Request) -> Response:
 async def calendar_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
     service_list = await queries.list_services(provider)
-    sessions = await queries.list_sessions([s.id for s in service_list], now=_now(request), start=None, end=None)
+    # From four weeks back, so that staff can still reach recent sessions' registers to record attendance.
+    since = _now(request).astimezone(LONDON).date() - timedelta(weeks=CALENDAR_WEEKS_BACK)
+    sessions = await queries.list_sessions([s.id for s in service_list], now=_now(request), start=since, end=None, include_past=True)
     names = {s.id: s.name for s in service_list}
-    return render(request, "providers/calendar.html", {"provider": provider, "sessions": sessions, "names": names})
+    context = {"provider": provider, "sessions": sessions, "names": names, "since": since}
+    return render(request, "providers/calendar.html", context | {"register_paths": _session_paths(request, "bookings:register", sessions)})
 
 
 P = "/api/v1"
