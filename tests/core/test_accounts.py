@@ -351,3 +351,13 @@ async def test_another_organisations_page_is_not_found(client: httpx.AsyncClient
     staff = await make_user(role=Role.PROVIDER_STAFF, organisation=mine, org_admin=True)
     await sign_in(client, staff)
     assert (await client.get(f"/organisations/{theirs.id}")).status_code == 404
+
+
+async def test_an_officer_opens_a_family_from_the_families_page(client: httpx.AsyncClient) -> None:
+    home = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY)
+    officer = await make_user(role=Role.LA_OFFICER, organisation=home)
+    family = await make_user(role=Role.FAMILY, organisation=home, name="Linked Family")
+    await sign_in(client, officer)
+    page = await client.get("/authority/families")
+    assert f'href="/authority/families/{family.id}">Linked Family</a>' in page.text
+    assert (await client.get(f"/authority/families/{family.id}")).status_code == 200

@@ -388,7 +388,8 @@ async def admin(request: Request) -> Response:
 async def authority_families_page(request: Request) -> Response:
     principal = _principal(request)
     memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
-    return render(request, "accounts/authority_families.html", {"memberships": memberships})
+    route_names = {getattr(route, "name", None) for route in request.app.routes}
+    return render(request, "accounts/authority_families.html", {"memberships": memberships, "route_names": route_names})
 
 
 # --- API -------------------------------------------------------------------------------------
