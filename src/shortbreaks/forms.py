@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -25,6 +25,14 @@ async def form_values(request: Request) -> dict[str, Any]:
     return {k.removesuffix("[]"): v for k, v in values.items()}
 
 
+def _accepts_none(schema: type[BaseModel], name: str) -> bool:
+    field = schema.model_fields.get(name)
+    if field is None:
+        return True
+    annotation = field.annotation
+    return annotation is None or type(None) in get_args(annotation)
+
+
 async def read_form(
     request: Request, schema: type[M], *, list_fields: tuple[str, ...] = ()
 ) -> tuple[M | None, list[FieldError], dict[str, Any]]:
@@ -36,7 +44,9 @@ async def read_form(
             values[name] = []
         elif not isinstance(value, list):
             values[name] = [value]
-    data = {k: (None if v == "" else v) for k, v in values.items()}
+    # A blank box means "no value": None where the field allows it, else the empty string (which a
+    # required field then refuses with its own message, and an optional text field accepts).
+    data = {k: (None if v == "" and _accepts_none(schema, k) else v) for k, v in values.items()}
     try:
         return schema.model_validate(data), [], values
     except ValidationError as exc:
