@@ -63,6 +63,10 @@ typecheck: install ## mypy on the core
 test: install lint typecheck ## ruff, import layers, mypy on the core and pytest (DATABASE_URL / REDIS_URL pick the backends)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+.PHONY: fuzz
+fuzz: install ## fuzz the whole JSON API as every role with schemathesis (longer; FUZZ_MAX_EXAMPLES, FUZZ_SEED)
+	FUZZ_ALL_OPERATIONS=1 FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-50} $(BIN)/pytest tests/security/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
+
 .PHONY: migrations
 migrations: install ## write migrations for model changes
 	$(BIN)/shortbreaks makemigrations

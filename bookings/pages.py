@@ -25,7 +25,7 @@ from shortbreaks.errors import DomainError, FieldError, NotFound
 from shortbreaks.forms import form_values, read_form
 from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, Principal
 from shortbreaks.routing import page
-from shortbreaks.web import error_summary, field_errors, redirect, render
+from shortbreaks.web import clear_cookie, error_summary, field_errors, redirect, render
 
 
 class BookForm(BaseModel):
@@ -234,7 +234,7 @@ async def erase_page(request: Request) -> Response:
     except DomainError as exc:
         return _page(request, "bookings/my_data.html", {}, _errors(exc, "erase"))
     response = redirect(request, "/", message="Your account and your children's details have been deleted")
-    response.delete_cookie(session_cookie_name(request), path="/")
+    clear_cookie(response, request, session_cookie_name(request))
     return response
 
 

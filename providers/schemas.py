@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from providers.enums import WEEKDAYS, AccessibilityFeature, BookingMode, FundingRoute, Need, ServiceKind, SessionStatus, StaffRatio
 from providers.recurrence import parse_rrule
@@ -24,6 +24,17 @@ class Lenient(BaseModel):
     """Query strings and forms may carry extra fields (buttons); those are ignored."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+def _iso_date(value: Any) -> Any:
+    """Query strings carry dates as ``YYYY-MM-DD`` only (pydantic would read ``0`` as a Unix time)."""
+    if isinstance(value, str) and value and not _ISO_DATE.fullmatch(value):
+        raise ValueError("Use a date like 2026-06-30")
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+QueryDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 def _split_list(value: Any) -> Any:
@@ -77,8 +88,9 @@ class ProviderIn(Strict):
 
     @field_validator("accessibility", "languages", mode="before")
     @classmethod
-    def _lists(cls, value: Any) -> Any:
-        return _split_list(value)
+    def _lists(cls, value: Any, info: ValidationInfo) -> Any:
+        # Forms send "a,b" or repeated checkboxes; a JSON body must send an array.
+        return value if info.mode == "json" else _split_list(value)
 
 
 class ProviderPatch(Strict):
@@ -148,13 +160,15 @@ class ServiceIn(Strict):
 
     @field_validator("needs", "funding_routes", mode="before")
     @classmethod
-    def _lists(cls, value: Any) -> Any:
-        return _split_list(value)
+    def _lists(cls, value: Any, info: ValidationInfo) -> Any:
+        # Forms send "a,b" or repeated checkboxes; a JSON body must send an array.
+        return value if info.mode == "json" else _split_list(value)
 
     @field_validator("closed_on_bank_holidays", mode="before")
     @classmethod
-    def _checkbox(cls, value: Any) -> Any:
-        return value if value is not None else False
+    def _checkbox(cls, value: Any, info: ValidationInfo) -> Any:
+        # An unticked checkbox is a blank form field; a JSON body must send a boolean.
+        return False if value is None and info.mode == "python" else value
 
 
 class ServicePatch(Strict):
@@ -292,8 +306,8 @@ class CalendarSessionOut(SessionOut):
 
 
 class SessionsQuery(Lenient):
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: QueryDate | None = Field(default=None, alias="from")
+    to: QueryDate | None = None
 
     @field_validator("to")
     @classmethod
@@ -327,8 +341,8 @@ class SearchQuery(Lenient):
     max_price_pence: int | None = Field(default=None, ge=0)
     free_only: bool = False
     funding: FundingParam | None = None
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: QueryDate | None = Field(default=None, alias="from")
+    to: QueryDate | None = None
     weekdays: list[str] = Field(default_factory=list, description="e.g. sat,sun")
     q: str | None = Field(default=None, max_length=100)
     page: int = Field(default=1, ge=1, le=10_000)
@@ -363,7 +377,11 @@ class SearchQuery(Lenient):
     @field_validator("free_only", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> Any:
-        return value in (True, "true", "1", "yes", "on")
+        if value in (True, "true", "1", "yes", "on"):
+            return True
+        if value in (False, None, "", "false", "0", "no", "off"):
+            return False
+        raise ValueError("Use true or false")
 
     @field_validator("to")
     @classmethod

@@ -85,6 +85,8 @@ def _query_parameters(model: type[BaseModel], schemas: _Schemas) -> list[dict[st
         param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
         if description:
             param["description"] = description
+        if not param["required"]:
+            param["allowEmptyValue"] = True  # a blank value means "not given" (routing.parse_query)
         params.append(param)
     return params
 

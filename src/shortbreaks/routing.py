@@ -177,8 +177,9 @@ def validation_errors(exc: ValidationError, *, prefix: str = "") -> list[FieldEr
 def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
     data: dict[str, Any] = {}
     for key in request.query_params:
-        values = request.query_params.getlist(key)
-        data[key] = values[0] if len(values) == 1 else values
+        values = [v for v in request.query_params.getlist(key) if v != ""]
+        if values:  # ``?to=`` means "not given", as a blank form field does (allowEmptyValue in the OpenAPI)
+            data[key] = values[0] if len(values) == 1 else values
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -215,7 +216,9 @@ async def parse_json_body(request: Request, model: type[BaseModel]) -> BaseModel
     if not isinstance(data, dict):
         raise ValidationFailed("The body must be a JSON object", errors=[FieldError("body", "Must be a JSON object")])
     try:
-        return model.model_validate(data)
+        # Strict: the body must match the published JSON schema ("5" is not an integer), while
+        # JSON strings still carry dates, datetimes, UUIDs and enum values.
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise ValidationFailed(errors=validation_errors(exc)) from None
 

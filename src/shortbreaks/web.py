@@ -21,6 +21,7 @@ import jinja2
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 from starlette.templating import Jinja2Templates
 from tortoise.exceptions import DBConnectionError, DoesNotExist
 
@@ -102,6 +103,11 @@ def flash(response: Response, request: Request, message: str) -> Response:
     return response
 
 
+def clear_cookie(response: Response, request: Request, name: str) -> None:
+    """Delete a cookie with the attributes it was set with: browsers ignore a ``__Host-`` cookie without ``Secure``."""
+    response.delete_cookie(name, path="/", secure=request.app.state.settings.https, httponly=True, samesite="lax")
+
+
 def _read_flash(request: Request) -> str | None:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw or "." not in raw:
@@ -178,7 +184,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     if anon_id and not request.cookies.get(ANON_COOKIE):
         response.set_cookie(ANON_COOKIE, anon_id, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/")
     if ctx["flash_message"]:
-        response.delete_cookie(FLASH_COOKIE, path="/")
+        clear_cookie(response, request, FLASH_COOKIE)
     response.headers["Cache-Control"] = "no-store" if principal is not None else "no-cache"
     return response  # type: ignore[no-any-return]
 
@@ -252,8 +258,20 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method any route answers on this path: several routes may share one path, one method each."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route_methods
+    return ", ".join(sorted(methods)) if methods else None
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        exc = HTTPException(405, headers={**(exc.headers or {}), "Allow": allowed})
     titles = {404: "Page not found", 405: "Method not allowed", 400: "Bad request"}
     title = titles.get(exc.status_code, str(exc.detail))
     if _wants_problem(request):

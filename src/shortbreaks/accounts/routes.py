@@ -31,7 +31,7 @@ from shortbreaks.errors import FieldError, NotFound, PermissionDenied, Validatio
 from shortbreaks.forms import form_values, read_form
 from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN, Principal
 from shortbreaks.routing import api, page
-from shortbreaks.web import ANON_COOKIE, error_summary, field_errors, redirect, render
+from shortbreaks.web import ANON_COOKIE, clear_cookie, error_summary, field_errors, redirect, render
 
 
 def _client_ip(request: Request) -> str:
@@ -97,7 +97,7 @@ async def sign_in(request: Request) -> Response:
     )
     response = redirect(request, target)
     _set_session_cookie(request, response, cookie)
-    response.delete_cookie(ANON_COOKIE, path="/")
+    clear_cookie(response, request, ANON_COOKIE)
     return response
 
 
@@ -144,7 +144,7 @@ async def two_factor_submit(request: Request) -> Response:
     if await two_factor.recent_failures(user, now=now) >= two_factor.MAX_FAILURES:
         await services.end_session(session.id, actor=user, now=now)
         response = redirect(request, "/sign-in", message="Too many wrong codes. Sign in again.")
-        response.delete_cookie(session_cookie_name(request), path="/")
+        clear_cookie(response, request, session_cookie_name(request))
         return response
     errors = [FieldError("code", "Enter the 6-digit code from your authenticator app, or a recovery code")]
     return _form_page(request, "accounts/two_factor.html", errors, {}, status_code=401, next=next_url)
@@ -207,7 +207,7 @@ async def sign_out(request: Request) -> Response:
     if principal.session_id:
         await services.end_session(principal.session_id, actor=principal.user, now=request.app.state.clock.now())
     response = redirect(request, "/", message="You have signed out")
-    response.delete_cookie(session_cookie_name(request), path="/")
+    clear_cookie(response, request, session_cookie_name(request))
     return response
 
 
@@ -281,7 +281,7 @@ async def change_password(request: Request) -> Response:
             errors = exc.errors
         else:
             response = redirect(request, "/sign-in", message="Your password has been changed. Sign in again with your new password.")
-            response.delete_cookie(session_cookie_name(request), path="/")
+            clear_cookie(response, request, session_cookie_name(request))
             return response
     return _form_page(request, "accounts/account.html", errors, {}, status_code=422, **await _account_context(request))
 

@@ -1,0 +1,223 @@
+"""A fixture world for the security tests: "our" family, provider, authority, grantee and funder
+own one record of every kind, and a second family, provider, authority, grantee and funder own
+nothing of ours, so every route can be called by every role.
+
+``build_world()`` makes the records through the real services; ``World.path_values`` fills a
+route's path template; ``World.cookie`` / ``World.token`` sign a role in without the forms
+(staff sessions are created at full strength, as after the second factor).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from bookings import services as bookings_services
+from bookings.models import Allocation, Booking, Child, WaitingListEntry
+from grants import services as grants_services
+from grants.models import Award, Fund, SpendReturn, Tranche
+from providers import services as provider_services
+from providers.models import AvailabilityRule, Closure, Provider, Service, Session
+from providers.schemas import ClosureIn
+from shortbreaks.accounts.enums import OrganisationKind, Role
+from shortbreaks.accounts.models import Organisation, User
+from shortbreaks.accounts.services import create_api_token, ensure_membership, load_principal, start_session
+from tests.bookings.conftest import make_session
+from tests.conftest import TEST_NOW
+from tests.factories import make_organisation
+from tests.grants.conftest import make_award
+from tests.providers.conftest import make_provider, make_rule
+from tests.providers.conftest import make_service as make_provider_service
+
+# Every role a request can come from. "other_*" hold the same role in another organisation
+# (or are another family), so they may call the route but must not see our records.
+ROLES = (
+    "anonymous",
+    "family",
+    "staff",
+    "officer",
+    "grantee",
+    "funder",
+    "admin",
+    "other_family",
+    "other_staff",
+    "other_officer",
+    "other_grantee",
+    "other_funder",
+)
+STAFF_ROLES = {"staff", "officer", "grantee", "funder", "admin", "other_staff", "other_officer", "other_grantee", "other_funder"}
+_n = itertools.count(1)
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    authority: Organisation
+    provider: Provider
+    service: Service
+    session: Session
+    full_session: Session
+    rule: AvailabilityRule
+    closure: Closure
+    child: Child
+    booking: Booking
+    entry: WaitingListEntry
+    allocation: Allocation
+    fund: Fund
+    award: Award
+    tranche: Tranche
+    spend_return: SpendReturn
+    family_token_id: UUID
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def path_values(self) -> dict[str, str]:
+        """A value for every path parameter any route declares, all naming our records."""
+        ids: dict[str, Any] = {
+            "organisation_id": self.provider.organisation_id,  # type: ignore[attr-defined]
+            "provider_id": self.provider.id,
+            "service_id": self.service.id,
+            "session_id": self.session.id,
+            "rule_id": self.rule.id,
+            "closure_id": self.closure.id,
+            "child_id": self.child.id,
+            "booking_id": self.booking.id,
+            "entry_id": self.entry.id,
+            "allocation_id": self.allocation.id,
+            "family_id": self.users["family"].id,
+            "fund_id": self.fund.id,
+            "round_id": self.award.round_id,  # type: ignore[attr-defined]
+            "award_id": self.award.id,
+            "tranche_id": self.tranche.id,
+            "return_id": self.spend_return.id,
+            "token_id": self.family_token_id,
+            "token": "not-a-real-token",
+        }
+        return {k: str(v) for k, v in ids.items()}
+
+    async def cookie(self, role: str) -> str:
+        """A full-strength session cookie value for ``role``."""
+        user = self.users[role]
+        value, _ = await start_session(user, now=TEST_NOW, absolute=timedelta(hours=12), is_staff=role in STAFF_ROLES)
+        return value
+
+    async def token(self, role: str) -> str:
+        if role not in self.tokens:
+            self.tokens[role], _ = await create_api_token(self.users[role], now=TEST_NOW)
+        return self.tokens[role]
+
+
+async def _user(role: Role | None, organisation: Organisation | None, *, admin: bool = False) -> User:
+    n = next(_n)
+    user = await User.create(email=f"security{n}@example.com", password_hash="!", display_name=f"Security user {n}", is_site_admin=admin)
+    if role is not None and organisation is not None:
+        await ensure_membership(user, organisation, role)
+    return user
+
+
+async def build_world() -> World:
+    authority = await make_organisation(name="Our Council")
+    other_authority = await make_organisation(name="Another Council")
+    provider_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Our Club")
+    other_provider_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Another Club")
+    grantee_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Our Grantee")
+    other_grantee_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Another Grantee")
+    funder_org = await make_organisation(kind=OrganisationKind.FUNDER, name="Our Funder")
+    other_funder_org = await make_organisation(kind=OrganisationKind.FUNDER, name="Another Funder")
+
+    users = {
+        "family": await _user(Role.FAMILY, authority),
+        "staff": await _user(Role.PROVIDER_STAFF, provider_org),
+        "officer": await _user(Role.LA_OFFICER, authority),
+        "grantee": await _user(Role.GRANTEE, grantee_org),
+        "funder": await _user(Role.FUNDER, funder_org),
+        "admin": await _user(None, None, admin=True),
+        "other_family": await _user(Role.FAMILY, authority),
+        "other_staff": await _user(Role.PROVIDER_STAFF, other_provider_org),
+        "other_officer": await _user(Role.LA_OFFICER, other_authority),
+        "other_grantee": await _user(Role.GRANTEE, other_grantee_org),
+        "other_funder": await _user(Role.FUNDER, other_funder_org),
+    }
+
+    provider = await make_provider(organisation=provider_org, local_authority=authority, name="Our Club")
+    await make_provider(organisation=other_provider_org, local_authority=other_authority, name="Another Club")
+    service = await make_provider_service(provider, funding_routes=["council_allocation", "family_pays"], max_age=18)
+    rule = await make_rule(service, valid_from=date(2027, 1, 1), valid_until=date(2027, 3, 31))
+    closure = await provider_services.create_closure(
+        service, ClosureIn(starts_on=date(2027, 12, 24), ends_on=date(2027, 12, 27)), actor=None, now=TEST_NOW
+    )
+    session = await make_session(service, capacity=5)
+    full_session = await make_session(service, starts_at=TEST_NOW + timedelta(days=12), capacity=1)
+
+    family = users["family"]
+    child = await _child(family, authority)
+    sibling = await _child(family, authority)
+    await _child(users["other_family"], authority)
+    allocation = await bookings_services.grant_allocation(
+        child, actor=users["officer"], year=2026, minutes=60 * 40, reason="Annual", now=TEST_NOW
+    )
+    booking = await bookings_services.create_booking(family, session_id=session.id, child_ids=[child.id], now=TEST_NOW)
+    await bookings_services.create_booking(family, session_id=full_session.id, child_ids=[sibling.id], now=TEST_NOW)
+    [entry] = await bookings_services.join_waiting_list(family, session_id=full_session.id, child_ids=[child.id], now=TEST_NOW)
+
+    funder_p = await load_principal(users["funder"])
+    grantee_p = await load_principal(users["grantee"])
+    fund = await grants_services.create_fund(
+        name="Our fund",
+        funder=funder_org,
+        total_pence=3_000_000_000,
+        starts_on=date(2024, 4, 1),
+        ends_on=date(2027, 3, 31),
+        grant_id_prefix="360G-SEC",
+        actor=funder_p,
+        now=TEST_NOW,
+    )
+    round_ = await grants_services.create_round(
+        fund,
+        name="2025-26",
+        code="R1",
+        budget_pence=1_000_000_000,
+        starts_on=date(2025, 4, 1),
+        ends_on=date(2026, 3, 31),
+        actor=funder_p,
+        now=TEST_NOW,
+    )
+    award = await make_award(round_, funder_p, recipient=grantee_org, authority=authority, reference="SEC1")
+    tranche = await grants_services.schedule_tranche(award, amount_pence=100_000, due_on=date(2026, 7, 1), actor=funder_p, now=TEST_NOW)
+    spend_return = await grants_services.create_return(award, financial_year=2026, quarter=1, actor=grantee_p, now=TEST_NOW)
+
+    _, family_token = await create_api_token(family, name="For the matrix", now=TEST_NOW)
+    return World(
+        family_token_id=family_token.id,
+        users=users,
+        authority=authority,
+        provider=provider,
+        service=service,
+        session=session,
+        full_session=full_session,
+        rule=rule,
+        closure=closure,
+        child=child,
+        booking=booking,
+        entry=entry,
+        allocation=allocation,
+        fund=fund,
+        award=award,
+        tranche=tranche,
+        spend_return=spend_return,
+    )
+
+
+async def _child(family: User, authority: Organisation) -> Child:
+    return await bookings_services.create_child(
+        family,
+        local_authority_id=authority.id,
+        first_name=f"Child{next(_n)}",
+        last_name="Shah",
+        date_of_birth=date(2016, 5, 1),
+        needs=["ASD"],
+        care={"medical": "Epilepsy", "dietary": "No nuts"},
+        now=TEST_NOW,
+    )
