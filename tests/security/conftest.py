@@ -71,6 +71,7 @@ class World:
     tranche: Tranche
     spend_return: SpendReturn
     family_token_id: UUID
+    feed_id: UUID
     tokens: dict[str, str] = field(default_factory=dict)
 
     def path_values(self) -> dict[str, str]:
@@ -93,6 +94,7 @@ class World:
             "tranche_id": self.tranche.id,
             "return_id": self.spend_return.id,
             "token_id": self.family_token_id,
+            "feed_id": self.feed_id,
             "token": "not-a-real-token",
         }
         return {k: str(v) for k, v in ids.items()}
@@ -189,8 +191,12 @@ async def build_world() -> World:
     spend_return = await grants_services.create_return(award, financial_year=2026, quarter=1, actor=grantee_p, now=TEST_NOW)
 
     _, family_token = await create_api_token(family, name="For the matrix", now=TEST_NOW)
+    from bookings.feeds import services as feed_services
+
+    _, feed = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=TEST_NOW)
     return World(
         family_token_id=family_token.id,
+        feed_id=feed.id,
         users=users,
         authority=authority,
         provider=provider,

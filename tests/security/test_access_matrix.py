@@ -64,6 +64,23 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/invitations/{token}", "400 400 400 400 400 400 400 400 400 400 400 400"),
     ("GET", "/admin", "login 403 403 403 403 403 ok 403 403 403 403 403"),
     ("GET", "/authority/families", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/admin/email-problems", "login 403 403 403 403 403 ok 403 403 403 403 403"),
+    ("POST", "/provider/sessions/cancel", "login 403 ok 403 403 403 ok 403 ok 403 403 403"),
+    ("GET", "/feeds/services/{service_id:uuid}.ics", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/feeds/f/{token}.ics", "404 404 404 404 404 404 404 404 404 404 404 404"),
+    ("GET", "/feeds/p/{token}.ics", "404 404 404 404 404 404 404 404 404 404 404 404"),
+    ("GET", "/calendar/copy.js", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/bookings/{booking_id:uuid}/calendar.ics", "login ok 404 404 404 404 404 404 404 404 404 404"),
+    ("GET", "/calendar", "login ok 403 403 403 403 403 ok 403 403 403 403"),
+    ("POST", "/calendar/feeds", "login ok 403 403 403 403 403 ok 403 403 403 403"),
+    ("POST", "/calendar/feeds/{feed_id:uuid}/reset", "login ok 404 404 404 404 404 404 404 404 404 404"),
+    ("GET", "/calendar/providers", "login 403 ok 403 403 403 ok 403 ok 403 403 403"),
+    ("GET", "/calendar/providers/{provider_id:uuid}", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
+    ("POST", "/calendar/providers/{provider_id:uuid}/feed", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
+    ("POST", "/calendar/providers/{provider_id:uuid}/import", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
+    # Our provider has no calendar import to remove: 404 for those who may manage it, as for the others.
+    ("POST", "/calendar/providers/{provider_id:uuid}/import/remove", "login 403 404 403 403 403 404 403 404 403 403 403"),
+    ("POST", "/calendar/feeds/{feed_id:uuid}/revoke", "login ok 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/api/v1/auth/tokens", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("DELETE", "/api/v1/auth/tokens/current", "login ok ok ok ok ok ok login ok ok ok ok"),
     ("GET", "/api/v1/me", "login ok ok ok ok ok ok ok ok ok ok ok"),
@@ -189,6 +206,7 @@ MATRIX: list[tuple[str, str, str]] = [
 # family has bookings, so its erasure is refused (409); the other family has none and is
 # erased by the page, so it is signed out ("login") in the rows after.
 LAST = [
+    ("POST", "/calendar/feeds/{feed_id:uuid}/revoke"),
     ("POST", "/api/v1/providers/{provider_id}/suspend"),
     ("POST", "/provider/{provider_id}/suspend"),
     ("POST", "/my-data/erase"),
