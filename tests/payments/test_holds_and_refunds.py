@@ -151,7 +151,15 @@ async def test_the_expiry_job_finds_a_payment_whose_webhook_has_not_arrived_and_
     assert await LedgerEntry.all().count() == 1
 
 
-async def _paid_booking(client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock, settings: Settings, fake: FakeStripe, run_jobs: RunJobs, **session_kwargs: int) -> Booking:  # noqa: E501
+async def _paid_booking(
+    client: httpx.AsyncClient,
+    authority: Organisation,
+    clock: FrozenClock,
+    settings: Settings,
+    fake: FakeStripe,
+    run_jobs: RunJobs,
+    **session_kwargs: int,
+) -> Booking:
     family = await make_paying_family(authority)
     booking = await hold_booking(family, await paid_session(clock, **session_kwargs), now=clock.now())
     await _pay(client, fake, await open_checkout(settings, booking, now=clock.now()), run_jobs)
@@ -204,9 +212,10 @@ async def test_a_provider_cancelling_the_session_refunds_everyone_in_full(
     await run_jobs()
 
     refunds = await Refund.all()
-    assert sorted((r.amount_pence, r.reason, r.status) for r in refunds) == [
-        (PRICE, RefundReason.SESSION_CANCELLED, RefundStatus.SUCCEEDED)
-    ] * 2
+    assert (
+        sorted((r.amount_pence, r.reason, r.status) for r in refunds)
+        == [(PRICE, RefundReason.SESSION_CANCELLED, RefundStatus.SUCCEEDED)] * 2
+    )
     assert sorted(r["amount"] for r in fake_stripe.refunds.values()) == [PRICE, PRICE]
     assert sum(e.amount_pence for e in await LedgerEntry.all()) == 0
 

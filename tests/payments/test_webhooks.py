@@ -7,9 +7,9 @@ import time
 import httpx
 
 from bookings.enums import BookingStatus
+from bookings.models import Booking
 from bookings.payments.enums import EventStatus, LedgerKind, PaymentStatus
 from bookings.payments.models import LedgerEntry, Payment, StripeEvent
-from bookings.models import Booking
 from providers.models import Session
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import FrozenClock
@@ -130,7 +130,10 @@ async def test_checkout_expiring_at_stripe_releases_the_place_to_the_waiting_lis
     await run_jobs()
 
     released = await Booking.get(id=booking.id)
-    assert (released.status, released.reason) == (BookingStatus.RELEASED, "The payment was not made in time, so the place has been released.")
+    assert (released.status, released.reason) == (
+        BookingStatus.RELEASED,
+        "The payment was not made in time, so the place has been released.",
+    )
     assert (await Payment.get(booking_id=booking.id)).status == PaymentStatus.EXPIRED
     await entry.refresh_from_db()
     assert entry.status == WaitingStatus.OFFERED
