@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
+from bookings.models import BookingChild
 from bookings.payments.enums import LedgerKind, PaymentStatus, RefundReason, RefundStatus
 from bookings.payments.models import LedgerEntry, Payment, Refund
 from providers.enums import FundingRoute
@@ -121,10 +123,11 @@ async def list_authority_ledger(authority_ids: list[UUID]) -> list[dict[str, Any
     """Every payment and refund for bookings of children whose home authority is one of ``authority_ids``."""
     if not authority_ids:
         return []
+    bookings = BookingChild.filter(child__local_authority_id__in=authority_ids).values("booking_id")
     return list(
-        await LedgerEntry.filter(payment__booking__children__child__local_authority_id__in=authority_ids)
-        .distinct()
-        .order_by("occurred_at", "id")
+        await LedgerEntry.filter(payment__booking_id__in=Subquery(bookings))
+        # Same moment: the payment before its refunds ('payment' < 'refund').
+        .order_by("occurred_at", "payment_id", "kind", "id")
         .values(*LEDGER_FIELDS)
     )
 
