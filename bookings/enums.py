@@ -6,8 +6,14 @@ from enum import StrEnum
 
 
 class BookingStatus(StrEnum):
-    """A booking's lifecycle: requested → confirmed → attended | no_show, or declined / cancelled."""
+    """A booking's lifecycle: requested → confirmed → attended | no_show, or declined / cancelled.
 
+    A booking the family pays for starts ``held`` (the place is taken while they pay) and moves on
+    to confirmed (or requested, for approval services) when the payment arrives, or to ``released``
+    when the hold runs out unpaid.
+    """
+
+    HELD = "held"
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
     ATTENDED = "attended"
@@ -15,6 +21,7 @@ class BookingStatus(StrEnum):
     DECLINED = "declined"
     CANCELLED_BY_FAMILY = "cancelled_by_family"
     CANCELLED_BY_PROVIDER = "cancelled_by_provider"
+    RELEASED = "released"
 
     @property
     def is_active(self) -> bool:
@@ -25,9 +32,10 @@ class BookingStatus(StrEnum):
         return BOOKING_STATUS_LABELS[self]
 
 
-ACTIVE_STATUSES = frozenset({BookingStatus.REQUESTED, BookingStatus.CONFIRMED})
+ACTIVE_STATUSES = frozenset({BookingStatus.HELD, BookingStatus.REQUESTED, BookingStatus.CONFIRMED})
 
 BOOKING_STATUS_LABELS = {
+    BookingStatus.HELD: "Held while you pay",
     BookingStatus.REQUESTED: "Waiting for the provider",
     BookingStatus.CONFIRMED: "Confirmed",
     BookingStatus.ATTENDED: "Attended",
@@ -35,6 +43,7 @@ BOOKING_STATUS_LABELS = {
     BookingStatus.DECLINED: "Declined",
     BookingStatus.CANCELLED_BY_FAMILY: "Cancelled by you",
     BookingStatus.CANCELLED_BY_PROVIDER: "Cancelled by the provider",
+    BookingStatus.RELEASED: "Place released: not paid",
 }
 
 

@@ -20,6 +20,11 @@ from shortbreaks.models import OutboxMessage
 log = logging.getLogger("bookings.notifications")
 
 
+def money(pence: int) -> str:
+    """``£1,234.50`` from pence."""
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
 def when(at: datetime) -> str:
     text = at.astimezone(LONDON).strftime("%A %-d %B %Y at %-I:%M%p")
     return text.replace("AM", "am").replace("PM", "pm")
@@ -35,7 +40,7 @@ async def _family_email(family_id: object, conn: BaseDBAsyncClient) -> str | Non
 async def booking_event(
     booking: Booking, event: str, *, service_name: str, now: datetime, conn: BaseDBAsyncClient, extra: str = ""
 ) -> OutboxMessage | None:
-    """``event``: confirmed, requested, declined, cancelled, cancelled_by_provider, reminder."""
+    """``event``: confirmed, requested, declined, cancelled, cancelled_by_provider, reminder, released."""
     to = await _family_email(booking.family_id, conn)  # type: ignore[attr-defined]  # Tortoise FK id
     if to is None:
         return None
@@ -46,6 +51,7 @@ async def booking_event(
         "cancelled": f"Booking cancelled: {service_name}",
         "cancelled_by_provider": f"Session cancelled by the provider: {service_name}",
         "reminder": f"Reminder: {service_name} tomorrow",
+        "released": f"Place released: {service_name}",
     }
     lines = [
         f"Booking reference: {booking.reference}",

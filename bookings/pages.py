@@ -13,11 +13,14 @@ from uuid import UUID
 
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bookings import permissions, presenters, queries, services
 from bookings.enums import ACTIVE_STATUSES, Attendance, BookingStatus
-from bookings.models import Allocation
+from bookings.models import Allocation, Booking
+from bookings.payments import queries as payment_queries
+from bookings.payments import routes as payment_routes
+from bookings.payments.services import payment_hold
 from providers import queries as provider_queries
 from providers.enums import Need
 from shortbreaks.accounts.auth import session_cookie_name
@@ -92,7 +95,15 @@ async def my_bookings(request: Request) -> Response:
     return _page(
         request,
         "bookings/my_bookings.html",
-        {"bookings": bookings, "children": children, "waiting": waiting, "now": request.app.state.clock.now(), "active": ACTIVE_STATUSES},
+        {
+            "bookings": bookings,
+            "children": children,
+            "waiting": waiting,
+            "now": request.app.state.clock.now(),
+            "active": ACTIVE_STATUSES,
+            "receipts": await payment_queries.list_family_receipts(principal.id),
+            "pending_refunds": await payment_queries.list_pending_refunds(principal.id),
+        },
     )
 
 
@@ -101,7 +112,23 @@ async def booking_detail(request: Request) -> Response:
     booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
     out = (await presenters.bookings_out([booking]))[0]
     children = {c.id: c for c in await queries.list_children(principal.id)}
-    return _page(request, "bookings/booking.html", {"booking": out, "children": children, "active": ACTIVE_STATUSES})
+    payment = await payment_queries.find_booking_payment(booking.id)
+    return _page(
+        request,
+        "bookings/booking.html",
+        {"booking": out, "children": children, "active": ACTIVE_STATUSES, "payment": payment, "now": request.app.state.clock.now()},
+    )
+
+
+async def _after_booking(request: Request, booking: Booking) -> Response:
+    """Confirmed or requested: the booking's page. Held: off to Stripe Checkout to pay."""
+    if booking.status != BookingStatus.HELD:
+        message = f"Booked: {booking.reference}"
+        if booking.status == BookingStatus.REQUESTED:
+            message = f"Booking requested: {booking.reference}. The provider will confirm it or tell you why not."
+        return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=message)
+    url = await payment_routes.checkout_url_for(request, booking)
+    return RedirectResponse(url, status_code=303)
 
 
 async def cancel_booking_page(request: Request) -> Response:
@@ -120,7 +147,13 @@ async def cancel_booking_page(request: Request) -> Response:
 async def _book_context(request: Request) -> dict[str, Any]:
     session = await provider_queries.get_session_for_booking(_id(request, "session_id"))
     children = await queries.list_children(_principal(request).id)
-    return {"session": session, "children": children, "values": {}}
+    return {
+        "session": session,
+        "children": children,
+        "values": {},
+        "may_pay": payment_queries.may_need_payment(session),
+        "hold": payment_hold(request.app.state.settings),
+    }
 
 
 async def book_page(request: Request) -> Response:
@@ -143,16 +176,16 @@ async def book(request: Request) -> Response:
                 )
                 return redirect(request, str(request.url_for("bookings:mine")), message="You have joined the waiting list")
             booking = await services.create_booking(
-                principal.user, session_id=context["session"].id, child_ids=form.child_ids, now=request.app.state.clock.now()
+                principal.user,
+                session_id=context["session"].id,
+                child_ids=form.child_ids,
+                now=request.app.state.clock.now(),
+                payment_hold=context["hold"],
             )
+            return await _after_booking(request, booking)
         except DomainError as exc:
             errors = _errors(exc, "child_ids")
             context["full"] = exc.code == "session_full"
-        else:
-            message = f"Booked: {booking.reference}"
-            if booking.status == BookingStatus.REQUESTED:
-                message = f"Booking requested: {booking.reference}. The provider will confirm it or tell you why not."
-            return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=message)
     return _page(request, "bookings/book.html", context, errors)
 
 
@@ -160,10 +193,12 @@ async def accept_offer_page(request: Request) -> Response:
     principal = _principal(request)
     entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
     try:
-        booking = await services.accept_offer(entry, family=principal.user, now=request.app.state.clock.now())
+        booking = await services.accept_offer(
+            entry, family=principal.user, now=request.app.state.clock.now(), payment_hold=payment_hold(request.app.state.settings)
+        )
+        return await _after_booking(request, booking)
     except DomainError as exc:
         return redirect(request, str(request.url_for("bookings:mine")), message=exc.message)
-    return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=f"Booked: {booking.reference}")
 
 
 async def leave_waiting_list_page(request: Request) -> Response:

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from bookings import permissions, queries, services
 from bookings.models import AllocationEntry, WaitingListEntry
 from bookings.pages import page_routes
+from bookings.payments.services import payment_hold
 from bookings.presenters import (
     allocation_out,
     bookings_out,
@@ -103,7 +104,12 @@ async def get_child(request: Request) -> Response:
 async def create_booking(request: Request, *, body: BookingIn) -> Response:
     """Book children onto a session, all or none (409 ``session_full`` when the places are gone)."""
     booking = await services.create_booking(
-        _principal(request).user, session_id=body.session_id, child_ids=body.child_ids, funding=body.funding, now=_now(request)
+        _principal(request).user,
+        session_id=body.session_id,
+        child_ids=body.child_ids,
+        funding=body.funding,
+        now=_now(request),
+        payment_hold=payment_hold(request.app.state.settings),
     )
     booking = await queries.get_family_booking(_principal(request).id, booking.id)
     return _json((await bookings_out([booking]))[0], status_code=201)
@@ -143,7 +149,9 @@ async def accept_offer(request: Request, *, body: AcceptOfferIn) -> Response:
     """Accept a waiting-list offer before it expires (409 ``offer_expired`` after)."""
     principal = _principal(request)
     entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
-    booking = await services.accept_offer(entry, family=principal.user, funding=body.funding, now=_now(request))
+    booking = await services.accept_offer(
+        entry, family=principal.user, funding=body.funding, now=_now(request), payment_hold=payment_hold(request.app.state.settings)
+    )
     booking = await queries.get_family_booking(principal.id, booking.id)
     return _json((await bookings_out([booking]))[0], status_code=201)
 

@@ -62,9 +62,12 @@ from bookings.models import (
     Child,
     WaitingListEntry,
 )
+from bookings.payments import records as payment_records
+from bookings.payments.enums import PaymentStatus, RefundReason
+from bookings.payments.errors import OnlinePaymentUnavailable
 from providers import queries as provider_queries
 from providers import services as provider_services
-from providers.enums import BookingMode, Need, SessionStatus
+from providers.enums import BookingMode, FundingRoute, Need, SessionStatus
 from providers.models import Session
 from shortbreaks import audit, privacy
 from shortbreaks.accounts import services as account_services
@@ -458,6 +461,32 @@ async def _plan_funding(
     return plan
 
 
+def payment_due(plan: list[_PlanItem], session: Session) -> int:
+    """Pence the family pays online: the price for each child not covered by an allocation, on a
+    service that accepts 'family pays' (a grant-funded or council-only service charges nothing).
+    """
+    service = session.service
+    if service.price_pence <= 0 or FundingRoute.FAMILY_PAYS not in service.funding_routes:
+        return 0
+    return service.price_pence * sum(1 for item in plan if item.source is FundingSource.FAMILY)
+
+
+async def _open_payment(
+    booking: Booking, plan: list[_PlanItem], session: Session, *, payment_hold: timedelta | None, now: datetime, conn: BaseDBAsyncClient
+) -> None:
+    due = payment_due(plan, session)
+    if due and payment_hold is not None:
+        await payment_records.open_payment(booking, amount_pence=due, hold=payment_hold, now=now, conn=conn)
+
+
+def _check_payable(plan: list[_PlanItem], session: Session, payment_hold: timedelta | None) -> bool:
+    """Whether the booking must be held for a payment; refuses when online payment is not set up."""
+    due = payment_due(plan, session)
+    if due and payment_hold is None:
+        raise OnlinePaymentUnavailable()
+    return bool(due)
+
+
 async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
     if not child_ids:
         raise ValidationFailed.field("child_ids", "Choose at least one child")
@@ -500,8 +529,12 @@ async def _insert_booking(
     now: datetime,
     conn: BaseDBAsyncClient,
     places_held: bool,
+    held: bool = False,
 ) -> Booking:
-    """Inside the caller's transaction: take places, debit allocations, write the booking."""
+    """Inside the caller's transaction: take places, debit allocations, write the booking.
+
+    ``held``: the family still has to pay, so the booking is held until the payment arrives.
+    """
     if not places_held and not await provider_services.take_places(session.id, len(plan), using_db=conn):
         raise SessionFull()
     for item in plan:
@@ -515,17 +548,18 @@ async def _insert_booking(
                 raise AllocationInsufficient(f"{item.child.first_name}'s allocation does not cover this booking")
     service = session.service
     instant = service.booking_mode == BookingMode.INSTANT
+    status = BookingStatus.HELD if held else BookingStatus.CONFIRMED if instant else BookingStatus.REQUESTED
     booking = await Booking.create(
         reference=new_reference(),
         family_id=family.id,
         session_id=session.id,
         service_id=service.id,
-        status=BookingStatus.CONFIRMED if instant else BookingStatus.REQUESTED,
+        status=status,
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         minutes=session_minutes(session.starts_at, session.ends_at),
         price_pence=service.price_pence,
-        decided_at=now if instant else None,
+        decided_at=now if instant and not held else None,
         using_db=conn,
     )
     for item in plan:
@@ -573,13 +607,23 @@ async def _insert_booking(
 
 
 async def create_booking(
-    family: User, *, session_id: UUID, child_ids: list[UUID], now: datetime, funding: FundingSource | None = None
+    family: User,
+    *,
+    session_id: UUID,
+    child_ids: list[UUID],
+    now: datetime,
+    funding: FundingSource | None = None,
+    payment_hold: timedelta | None = None,
 ) -> Booking:
     """Book one or more of a family's children onto a session, all or none.
 
     Confirmed at once for instant services; requested for approval services (a child outside
     the age range may be requested there, and the provider decides). Raises ``SessionFull``
     (409 ``session_full``) when the places are gone, with nothing changed.
+
+    When the family has to pay (:func:`payment_due`), the booking is ``held`` for
+    ``payment_hold`` with a pending payment and no email yet; without ``payment_hold`` (online
+    payment not set up) it raises ``OnlinePaymentUnavailable``.
     """
     session = await _get_session(session_id)
     children = await _load_children(family, child_ids)
@@ -587,12 +631,16 @@ async def create_booking(
     approval = session.service.booking_mode == BookingMode.APPROVAL
     await _precheck_children(children, session, allow_age_override=approval)
     plan = await _plan_funding(children, session, funding=funding)
+    held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 
     async def work() -> Booking:
         messages.clear()
         async with in_transaction() as conn:
-            booking = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=False)
+            booking = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=False, held=held)
+            if held:
+                await _open_payment(booking, plan, session, payment_hold=payment_hold, now=now, conn=conn)
+                return booking
             event = "confirmed" if booking.status == BookingStatus.CONFIRMED else "requested"
             messages.append(await notifications.booking_event(booking, event, service_name=session.service.name, now=now, conn=conn))
             return booking
@@ -717,10 +765,30 @@ async def _end_booking(
     return places
 
 
+async def _settle_payment_on_end(
+    booking: Booking, *, percent: int, reason: RefundReason, actor: User | None, now: datetime, conn: BaseDBAsyncClient
+) -> list[UUID]:
+    """A booking ended: close its unpaid payment, or queue the refund it is owed (ids to send after commit)."""
+    if await payment_records.close_unpaid(booking.id, status=PaymentStatus.CANCELLED, conn=conn):
+        return []
+    return await payment_records.queue_refund(booking.id, percent=percent, reason=reason, actor=actor, now=now, conn=conn)
+
+
+async def _refund_note(refund_ids: list[UUID], conn: BaseDBAsyncClient) -> str:
+    if not refund_ids:
+        return ""
+    pence = await payment_records.refunds_total(refund_ids, conn=conn)
+    return f"We are refunding {notifications.money(pence)} to the card you paid with."
+
+
 async def cancel_booking(booking: Booking, *, actor: User, now: datetime, reason: str = "") -> Booking:
     """The family cancels. Before the notice deadline the allocation is credited; after it the
     cancellation is marked late and keeps the debit, unless the family's authority credits late
     cancellations too. The freed places go to the waiting list first.
+
+    A payment is refunded in full before the deadline and by the service's
+    ``late_cancellation_refund_percent`` after it (the refund is queued in this transaction and
+    sent to Stripe after commit); a held booking's unpaid payment is simply closed.
     """
     session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
     if booking.status in (BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER):
@@ -734,10 +802,19 @@ async def cancel_booking(booking: Booking, *, actor: User, now: datetime, reason
         setting = await AuthoritySetting.filter(local_authority_id__in=list(family_authorities)).first()
         credit = bool(setting and setting.late_cancellation_credit)
     messages: list[OutboxMessage | None] = []
+    refund_percent = session.service.late_cancellation_refund_percent if late else 100
     async with in_transaction() as conn:
         before = booking.status
         places = await _end_booking(
             booking, to=BookingStatus.CANCELLED_BY_FAMILY, actor=actor, now=now, conn=conn, credit=credit, reason=reason, late=late
+        )
+        refunds = await _settle_payment_on_end(
+            booking,
+            percent=refund_percent,
+            reason=RefundReason.CANCELLED_LATE if late else RefundReason.CANCELLED,
+            actor=actor,
+            now=now,
+            conn=conn,
         )
         await audit.record(
             "bookings.booking.cancelled",
@@ -750,11 +827,13 @@ async def cancel_booking(booking: Booking, *, actor: User, now: datetime, reason
             using_db=conn,
         )
         extra = "This was a late cancellation, so the allocation used is not returned." if late and not credit else ""
+        extra = "\n".join(line for line in (extra, await _refund_note(refunds, conn)) if line)
         messages.append(
             await notifications.booking_event(booking, "cancelled", service_name=session.service.name, now=now, conn=conn, extra=extra)
         )
         messages += await _free_places(session, len(places), now=now, conn=conn)
     await notifications.deliver(messages)
+    await payment_records.send_refunds_later(refunds)
     return booking
 
 
@@ -777,6 +856,7 @@ async def decline_booking(booking: Booking, *, actor: User, reason: str, now: da
         await BookingChild.filter(booking_id=booking.id).using_db(conn).update(active=False)
         for place in places:
             await _credit(place, booking=booking, reason=f"{booking.reference} declined", now=now, conn=conn, actor=actor)
+        refunds = await _settle_payment_on_end(booking, percent=100, reason=RefundReason.DECLINED, actor=actor, now=now, conn=conn)
         await audit.record(
             "bookings.booking.declined",
             actor=actor,
@@ -787,13 +867,13 @@ async def decline_booking(booking: Booking, *, actor: User, reason: str, now: da
             after={"status": BookingStatus.DECLINED},
             using_db=conn,
         )
+        extra = "\n".join(line for line in (f"Reason: {reason.strip()}", await _refund_note(refunds, conn)) if line)
         messages.append(
-            await notifications.booking_event(
-                booking, "declined", service_name=session.service.name, now=now, conn=conn, extra=f"Reason: {reason.strip()}"
-            )
+            await notifications.booking_event(booking, "declined", service_name=session.service.name, now=now, conn=conn, extra=extra)
         )
         messages += await _free_places(session, len(places), now=now, conn=conn)
     await notifications.deliver(messages)
+    await payment_records.send_refunds_later(refunds)
     return booking
 
 
@@ -829,8 +909,8 @@ async def record_attendance(booking: Booking, *, actor: User, attendance: dict[U
 
 
 async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: datetime) -> int:
-    """The provider cancels a whole session: every active booking is cancelled and credited in
-    full, families are told, and the waiting list is cleared. Returns the bookings cancelled.
+    """The provider cancels a whole session: every active booking is cancelled, credited and
+    refunded in full, families are told, and the waiting list is cleared. Returns the bookings cancelled.
     """
     if not reason.strip():
         raise ValidationFailed.field("reason", "Give families a reason")
@@ -838,6 +918,7 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
     if session.starts_at <= now:
         raise InvalidTransition("This session has started", code="session_started")
     messages: list[OutboxMessage | None] = []
+    refunds: list[UUID] = []
     async with in_transaction() as conn:
         if not await provider_services.mark_session_cancelled(session.id, using_db=conn, now=now):
             raise InvalidTransition("This session is already cancelled", code="already_cancelled")
@@ -848,6 +929,10 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
                 booking, to=BookingStatus.CANCELLED_BY_PROVIDER, actor=actor, now=now, conn=conn, credit=True, reason=reason
             )
             held += len(places)
+            booking_refunds = await _settle_payment_on_end(
+                booking, percent=100, reason=RefundReason.SESSION_CANCELLED, actor=actor, now=now, conn=conn
+            )
+            refunds += booking_refunds
             await audit.record(
                 "bookings.booking.cancelled_by_provider",
                 actor=actor,
@@ -864,7 +949,7 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
                     service_name=session.service.name,
                     now=now,
                     conn=conn,
-                    extra=f"Reason: {reason.strip()}",
+                    extra="\n".join(line for line in (f"Reason: {reason.strip()}", await _refund_note(booking_refunds, conn)) if line),
                 )
             )
         entries = await WaitingListEntry.filter(session_id=session.id, status__in=list(ACTIVE_WAITING_STATUSES)).using_db(conn)
@@ -889,7 +974,131 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
             using_db=conn,
         )
     await notifications.deliver(messages)
+    await payment_records.send_refunds_later(refunds)
     return len(bookings)
+
+
+# --- held bookings (used by bookings.payments, inside its transactions) ------------------------
+
+
+async def mark_paid(booking: Booking, *, now: datetime, conn: BaseDBAsyncClient) -> list[OutboxMessage | None]:
+    """A held booking's payment arrived: confirmed (instant services) or requested (approval
+    services), and the family is told. Inside the caller's transaction; raises
+    ``InvalidTransition`` unless the booking is held.
+    """
+    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    instant = session.service.booking_mode == BookingMode.INSTANT
+    to = BookingStatus.CONFIRMED if instant else BookingStatus.REQUESTED
+    await _transition(booking, allowed=frozenset({BookingStatus.HELD}), to=to, conn=conn, decided_at=now if instant else None)
+    await audit.record(
+        "bookings.booking.paid",
+        actor=None,
+        record_type="booking",
+        record_id=booking.id,
+        now=now,
+        before={"status": BookingStatus.HELD},
+        after={"status": to},
+        using_db=conn,
+    )
+    event = "confirmed" if instant else "requested"
+    return [await notifications.booking_event(booking, event, service_name=session.service.name, now=now, conn=conn)]
+
+
+async def release_hold(booking: Booking, *, reason: str, now: datetime, conn: BaseDBAsyncClient) -> list[OutboxMessage | None]:
+    """A held booking was not paid (the hold ran out, Checkout expired or could not start): the
+    booking is released, any allocation it used is credited back, and its places go to the
+    waiting list first. Inside the caller's transaction; returns no messages if it was not held.
+    """
+    updated = (
+        await Booking.filter(id=booking.id, status=BookingStatus.HELD)
+        .using_db(conn)
+        .update(status=BookingStatus.RELEASED, cancelled_at=now, reason=reason[:300])
+    )
+    if not updated:
+        return []
+    booking.status, booking.cancelled_at, booking.reason = BookingStatus.RELEASED, now, reason[:300]
+    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    places = await _places(booking, conn)
+    await BookingChild.filter(booking_id=booking.id).using_db(conn).update(active=False)
+    for place in places:
+        await _credit(place, booking=booking, reason=f"{booking.reference} released", now=now, conn=conn, actor=None)
+    await audit.record(
+        "bookings.booking.released",
+        actor=None,
+        record_type="booking",
+        record_id=booking.id,
+        now=now,
+        before={"status": BookingStatus.HELD},
+        after={"status": BookingStatus.RELEASED, "reason": reason},
+        using_db=conn,
+    )
+    messages: list[OutboxMessage | None] = [
+        await notifications.booking_event(booking, "released", service_name=session.service.name, now=now, conn=conn, extra=reason)
+    ]
+    messages += await _free_places(session, len(places), now=now, conn=conn)
+    return messages
+
+
+async def reclaim_released(booking: Booking, *, now: datetime, conn: BaseDBAsyncClient) -> bool:
+    """A payment arrived after the hold ran out: take the places again if they are still free.
+
+    Inside the caller's transaction, the conditional UPDATE on the session's places first. Returns
+    ``False`` (nothing changed) when the session has gone, started or filled, or a child has
+    another place at that time, or any allocation used can no longer cover it; the caller refunds.
+    """
+    if booking.status != BookingStatus.RELEASED:
+        return False
+    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
+        return False
+    places = await _places(booking, conn)
+    if not await provider_services.take_places(session.id, len(places), using_db=conn):
+        return False
+    child_ids = [p.child_id for p in places]  # type: ignore[attr-defined]  # Tortoise FK id
+    clash = await (
+        BookingChild.filter(child_id__in=child_ids, active=True, starts_at__lt=session.ends_at, ends_at__gt=session.starts_at)
+        .using_db(conn)
+        .exists()
+    )
+    debits_ok = True
+    for place in places:
+        if place.allocation_id is not None and (place.debited_minutes or place.debited_pence):  # type: ignore[attr-defined]
+            debits_ok = debits_ok and bool(
+                await Allocation.filter(
+                    id=place.allocation_id,  # type: ignore[attr-defined]  # Tortoise FK id
+                    balance_minutes__gte=place.debited_minutes,
+                    balance_pence__gte=place.debited_pence,
+                )
+                .using_db(conn)
+                .exists()
+            )
+    if clash or not debits_ok:
+        await provider_services.release_places(session.id, len(places), using_db=conn)
+        return False
+    for place in places:
+        if place.allocation_id is not None and (place.debited_minutes or place.debited_pence):  # type: ignore[attr-defined]
+            await (
+                Allocation.filter(id=place.allocation_id)  # type: ignore[attr-defined]  # Tortoise FK id
+                .using_db(conn)
+                .update(
+                    balance_minutes=F("balance_minutes") - place.debited_minutes, balance_pence=F("balance_pence") - place.debited_pence
+                )
+            )
+            await AllocationEntry.create(
+                allocation_id=place.allocation_id,  # type: ignore[attr-defined]  # Tortoise FK id
+                kind=LedgerKind.DEBIT,
+                minutes=-place.debited_minutes,
+                pence=-place.debited_pence,
+                booking_id=booking.id,
+                reason=f"{booking.reference} paid late",
+                created_at=now,
+                using_db=conn,
+            )
+    await BookingChild.filter(booking_id=booking.id).using_db(conn).update(active=True)
+    await Booking.filter(id=booking.id).using_db(conn).update(status=BookingStatus.HELD, cancelled_at=None, reason="")
+    booking.status, booking.cancelled_at, booking.reason = BookingStatus.HELD, None, ""
+    await audit.record("bookings.booking.reclaimed", actor=None, record_type="booking", record_id=booking.id, now=now, using_db=conn)
+    return True
 
 
 # --- waiting lists ----------------------------------------------------------------------------
@@ -926,14 +1135,24 @@ async def join_waiting_list(family: User, *, session_id: UUID, child_ids: list[U
     return await _with_retries(work)
 
 
-async def accept_offer(entry: WaitingListEntry, *, family: User, now: datetime, funding: FundingSource | None = None) -> Booking:
-    """Take up a waiting-list offer: the held place becomes a booking (confirmed or requested)."""
+async def accept_offer(
+    entry: WaitingListEntry,
+    *,
+    family: User,
+    now: datetime,
+    funding: FundingSource | None = None,
+    payment_hold: timedelta | None = None,
+) -> Booking:
+    """Take up a waiting-list offer: the held place becomes a booking (confirmed or requested,
+    or held while the family pays, as in :func:`create_booking`).
+    """
     if entry.status != WaitingStatus.OFFERED or entry.offer_expires_at is None or entry.offer_expires_at <= now:
         raise OfferExpired("This offer is no longer open")
     session = await _get_session(entry.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
     children = await _load_children(family, [entry.child_id])  # type: ignore[attr-defined]  # Tortoise FK id
     await _precheck_children(children, session, allow_age_override=True)
     plan = await _plan_funding(children, session, funding=funding)
+    held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 
     async def work() -> Booking:
@@ -946,7 +1165,7 @@ async def accept_offer(entry: WaitingListEntry, *, family: User, now: datetime, 
             )
             if not claimed:
                 raise OfferExpired("This offer is no longer open")
-            booking = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=True)
+            booking = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=True, held=held)
             await WaitingListEntry.filter(id=entry.id).using_db(conn).update(booking_id=booking.id)
             await audit.record(
                 "bookings.waiting_list.accepted",
@@ -957,6 +1176,9 @@ async def accept_offer(entry: WaitingListEntry, *, family: User, now: datetime, 
                 after={"booking_id": booking.id},
                 using_db=conn,
             )
+            if held:
+                await _open_payment(booking, plan, session, payment_hold=payment_hold, now=now, conn=conn)
+                return booking
             event = "confirmed" if booking.status == BookingStatus.CONFIRMED else "requested"
             messages.append(await notifications.booking_event(booking, event, service_name=session.service.name, now=now, conn=conn))
             return booking

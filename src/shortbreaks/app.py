@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -39,6 +40,14 @@ def collect_routes() -> list[BaseRoute]:
             routes.extend(module.routes)
     routes.append(PublicMount("/assets", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="assets"))
     return routes
+
+
+def _checkout_origins(settings: Settings) -> tuple[str, ...]:
+    """Stripe Checkout lives at checkout.stripe.com; a different ``STRIPE_API_BASE`` (a local fake) serves it too."""
+    if not settings.stripe_api_base:
+        return ()
+    parts = urlsplit(settings.stripe_api_base)
+    return (f"{parts.scheme}://{parts.netloc}",)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool = True) -> Starlette:
@@ -80,7 +89,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
 
     app = Starlette(
         routes=collect_routes(),
-        middleware=[Middleware(RequestContextMiddleware, https=settings.https), Middleware(MetricsMiddleware)],
+        middleware=[
+            Middleware(RequestContextMiddleware, https=settings.https, form_actions=_checkout_origins(settings)),
+            Middleware(MetricsMiddleware),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -19,12 +19,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(form_actions: tuple[str, ...] = ()) -> str:
+    """The policy, with more origins forms may post (and redirect) to: another Stripe API base's Checkout."""
+    if not form_actions:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("https://checkout.stripe.com;", "https://checkout.stripe.com " + " ".join(form_actions) + ";")
+
+
 class RequestContextMiddleware:
     """Give every request an id (``X-Request-ID``, kept if the caller's is sane) and security headers."""
 
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool, form_actions: tuple[str, ...] = ()) -> None:
         self.app = app
         self.https = https
+        self.policy = content_security_policy(form_actions)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +51,7 @@ class RequestContextMiddleware:
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
                 headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
                 headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Content-Security-Policy", self.policy)
                 if self.https:
                     headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
             await send(message)

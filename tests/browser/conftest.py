@@ -13,6 +13,9 @@ Fixtures for any browser test (put them under ``tests/browser/`` and mark them `
 - ``new_page(**context_options)`` — more pages or other options, e.g. ``java_script_enabled=False``
 - ``sign_in_as(page, email)`` — signs in through the real form; demo users are in ``shortbreaks.demo``
 
+A test that needs the server started differently (extra environment) uses ``serve_app(folder,
+extra_env=..., embedded=True)`` for a server of its own.
+
 Tests use Playwright's async API. One Chromium serves the package, so this package's async
 tests all run in one package-scoped event loop (``pytest_collection_modifyitems`` below marks
 them); each test still gets a fresh browser context. Chromium missing skips the tests locally
@@ -154,13 +157,15 @@ def _postgres_database(base_url: str) -> Iterator[str]:
         asyncio.run(execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
 
 
-@pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_app(folder: Path, *, extra_env: dict[str, str] | None = None, embedded: bool = False) -> Iterator[str]:
     """Migrate, load the demo data and serve the app (and a worker with Redis); yields the base URL.
 
-    Package-scoped so that the worker is gone before other test packages reuse Redis.
+    ``extra_env`` is added to the processes' environment (e.g. Stripe settings pointing at a
+    local fake). ``embedded`` ignores ``DATABASE_URL``/``REDIS_URL`` and runs as ``make run``
+    does: a SQLite file (``folder / "browser.sqlite3"``) and jobs in-process, so a second server
+    can run beside ``live_server`` without sharing its queue.
     """
-    folder = tmp_path_factory.mktemp("live")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # uvicorn takes this very socket (--fd): no race for the port
@@ -175,7 +180,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         BASE_URL=base_url,
         PYTHONUNBUFFERED="1",
     )
-    redis_url = os.environ.get("REDIS_URL") or None
+    env.update(extra_env or {})
+    redis_url = None if embedded else os.environ.get("REDIS_URL") or None
     if redis_url:
         import redis
 
@@ -186,7 +192,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     services: list[Service] = []
     with contextlib.ExitStack() as stack:
         stack.callback(sock.close)
-        database_url = os.environ.get("DATABASE_URL", "")
+        database_url = "" if embedded else os.environ.get("DATABASE_URL", "")
         if database_url and is_postgres(database_url):
             env["DATABASE_URL"] = stack.enter_context(_postgres_database(database_url))
         else:
@@ -217,6 +223,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for service in services:
             if service.process.poll() is not None:
                 pytest.fail(f"{service.name} died during the browser tests\n{service.tail()}")
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as production runs it, with the demo data; yields the base URL.
+
+    Package-scoped so that the worker is gone before other test packages reuse Redis.
+    """
+    with serve_app(tmp_path_factory.mktemp("live")) as base_url:
+        yield base_url
 
 
 # --- Chromium --------------------------------------------------------------------------------
