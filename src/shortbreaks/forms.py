@@ -44,9 +44,14 @@ async def read_form(
             values[name] = []
         elif not isinstance(value, list):
             values[name] = [value]
-    # A blank box means "no value": None where the field allows it, else the empty string (which a
-    # required field then refuses with its own message, and an optional text field accepts).
-    data = {k: (None if v == "" and _accepts_none(schema, k) else v) for k, v in values.items()}
+    # A blank box means "no value": the field's default if it has one, else None where the field
+    # allows it, else the empty string (which the required field refuses with its own message).
+    data: dict[str, Any] = {}
+    for key, value in values.items():
+        field = schema.model_fields.get(key)
+        if value == "" and field is not None and not field.is_required():
+            continue
+        data[key] = None if value == "" and _accepts_none(schema, key) else value
     try:
         return schema.model_validate(data), [], values
     except ValidationError as exc:

@@ -92,6 +92,20 @@ async def add_child(page: Any, first_name: str, *, age: int, needs: list[str]) -
     return f"{first_name} Journey"
 
 
+async def grant_hours_as_officer(new_page: Callable[..., Awaitable[Any]], sign_in_as: SignIn, family: str, child: str, hours: int) -> None:
+    """The Birmingham officer opens the family from their list and grants the child an allocation of hours."""
+    officer = await signed_in_staff(new_page, sign_in_as, "officer@example.com")
+    await officer.goto("/authority/families")
+    await officer.get_by_role("link", name=family).click()
+    day = today()
+    await officer.get_by_label("Financial year starting April").fill(str(day.year if day.month >= 4 else day.year - 1))
+    await officer.get_by_label("Hours").fill(str(hours))
+    await officer.get_by_label("Reason").fill("Annual short breaks")
+    await officer.get_by_role("button", name=f"Grant allocation to {child.split()[0]}").click()
+    await expect(officer.get_by_text(f"{hours}.0 hours left")).to_be_visible()
+    await officer.close()
+
+
 async def open_own_provider(page: Any) -> None:
     await page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your provider").click()
     await page.get_by_role("main").get_by_role("link", name="Sunshine Saturday Club").click()
@@ -268,6 +282,9 @@ async def test_the_search_works_without_javascript_and_keeps_its_filters_in_the_
 async def test_the_provider_sees_a_new_booking_in_the_sessions_register(new_page: Any, sign_in_as: SignIn) -> None:
     family = await register_family(new_page, sign_in_as, "Maya Register")
     child = await add_child(family, "Zara", age=9, needs=["Autistic spectrum disorder"])
+    # The club charges £15 a session: council-funded families pay from their allocation (without
+    # Stripe configured, a family without one cannot book it online).
+    await grant_hours_as_officer(new_page, sign_in_as, "Maya Register", child, 30)
     await open_service(family, "Sunshine Saturday Club")
     row, day = await first_bookable_row(family, not_before=today() + timedelta(days=1))
     await row.get_by_role("link", name=re.compile("^Book")).click()

@@ -39,3 +39,14 @@ async def test_a_blank_required_field_is_an_error_naming_it(app: Starlette) -> N
     form, errors, _values = await read_form(_request(app, b"name=&website="), Profile)
     assert form is None
     assert [e.field for e in errors] == ["name"]
+
+
+class Grant(BaseModel):
+    hours: int = 0
+    pounds: int = 0
+
+
+async def test_blank_number_boxes_with_defaults_take_the_default(app: Starlette) -> None:
+    form, errors, _values = await read_form(_request(app, b"hours=30&pounds="), Grant)
+    assert errors == []
+    assert form == Grant(hours=30, pounds=0)

@@ -160,6 +160,7 @@ async def build_world() -> World:
     allocation = await bookings_services.grant_allocation(
         child, actor=users["officer"], year=2026, minutes=60 * 40, reason="Annual", now=TEST_NOW
     )
+    await bookings_services.grant_allocation(sibling, actor=users["officer"], year=2026, minutes=60 * 40, reason="Annual", now=TEST_NOW)
     booking = await bookings_services.create_booking(family, session_id=session.id, child_ids=[child.id], now=TEST_NOW)
     await bookings_services.create_booking(family, session_id=full_session.id, child_ids=[sibling.id], now=TEST_NOW)
     [entry] = await bookings_services.join_waiting_list(family, session_id=full_session.id, child_ids=[child.id], now=TEST_NOW)
