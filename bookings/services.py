@@ -1326,16 +1326,14 @@ async def erase_family(family: User, *, now: datetime) -> None:
     waiting lists left, the account anonymised. Bookings, ledgers and the audit log stay (without
     personal data) for the figures. Refused while a booking is still requested or confirmed.
     """
-    # Feeds build on bookings, so they are imported here rather than at the top.
-    from bookings.feeds.services import revoke_family_feeds
-
     if await Booking.filter(family_id=family.id, status__in=list(ACTIVE_STATUSES)).exists():
         raise Conflict("Cancel your upcoming bookings before asking us to delete your account", code="active_bookings")
     async with in_transaction() as conn:
         child_ids = await Child.filter(family_id=family.id).using_db(conn).values_list("id", flat=True)
         await CareProfile.filter(child_id__in=list(child_ids)).using_db(conn).delete()
-        # What the privacy registry says erasure deletes: sent emails, invitations, recovery codes.
-        await privacy.erase_registered(family, using_db=conn)
+        # What the privacy registry says erasure deletes (sent emails, invitations, recovery codes)
+        # or revokes (calendar feeds, sessions, API tokens).
+        await privacy.erase_registered(family, now=now, using_db=conn)
         await (
             Child.filter(family_id=family.id)
             .using_db(conn)
@@ -1346,7 +1344,6 @@ async def erase_family(family: User, *, now: datetime) -> None:
             .using_db(conn)
             .update(status=WaitingStatus.WITHDRAWN)
         )
-        await revoke_family_feeds(family.id, now=now, using_db=conn)
         await audit.record(
             "bookings.family.erased",
             actor=family,

@@ -22,7 +22,6 @@ from datetime import datetime
 from uuid import UUID
 
 import httpx
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from bookings import permissions
@@ -138,11 +137,6 @@ async def revoke_feed(principal: Principal, feed_id: UUID, *, now: datetime) -> 
 
 
 # --- calendar imports -----------------------------------------------------------------------
-
-
-async def revoke_family_feeds(family_id: UUID, *, now: datetime, using_db: BaseDBAsyncClient | None = None) -> int:
-    """Turn off every feed of a family (on erasure): their URLs stop at once. Returns how many."""
-    return await FeedToken.filter(family_id=family_id, revoked_at=None).using_db(using_db).update(revoked_at=now)
 
 
 async def set_calendar_import(principal: Principal, *, provider_id: UUID, url: str, now: datetime) -> CalendarImport:

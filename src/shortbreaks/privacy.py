@@ -201,16 +201,21 @@ async def export_subject(family: User, *, child_id: UUID | None = None) -> dict[
     return result
 
 
-async def erase_registered(family: User, *, using_db: BaseDBAsyncClient) -> dict[str, int]:
-    """Delete the rows the registry marks ``DELETE`` for this family; call inside the erasure's
+async def erase_registered(family: User, *, now: datetime, using_db: BaseDBAsyncClient) -> dict[str, int]:
+    """Delete the rows the registry marks ``DELETE`` for this family and revoke those it marks
+    ``REVOKE`` (private URLs, sessions and tokens stop at once); call inside the erasure's
     transaction, before the account is anonymised (rows found by email need the real email).
-    Returns the rows deleted per table.
+    Returns the rows deleted or revoked per table.
     """
     deleted: dict[str, int] = {}
     for entry in load().values():
+        where = {entry.family: family.email if entry.by_email else family.id}
+        if entry.erasure is Erasure.REVOKE:
+            revoked = entry.model.filter(**where, revoked_at=None).using_db(using_db)
+            deleted[entry.model._meta.db_table] = await revoked.update(revoked_at=now)
+            continue
         if entry.erasure is not Erasure.DELETE:
             continue
-        where = {entry.family: family.email if entry.by_email else family.id}
         pk = entry.model._meta.pk_attr
         ids = list(await entry.model.filter(**where).using_db(using_db).values_list(pk, flat=True))
         deleted[entry.model._meta.db_table] = await entry.model.filter(**{f"{pk}__in": ids}).using_db(using_db).delete() if ids else 0
