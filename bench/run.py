@@ -136,13 +136,22 @@ def summarise(stats: RunStats) -> dict[str, Any]:
     }
 
 
+SCENARIOS = ("ceiling", "rushes", "search", "feeds", "report")
+"""Scenarios ``--only`` can pick; the floor always runs. A partial run's results are named ``*-partial.json``."""
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.quick: bool = args.quick
         self.database_url: str = args.database_url
         self.redis_url: str = args.redis_url
-        self.report = Report(mode="quick" if self.quick else "full")
+        self.only: set[str] = set(args.only.split(",")) if args.only else set(SCENARIOS)
+        unknown = self.only - set(SCENARIOS)
+        if unknown:
+            raise SystemExit(f"bench: unknown scenario(s) {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)}")
+        mode = "quick" if self.quick else "full"
+        self.report = Report(mode=mode if self.only == set(SCENARIOS) else f"{mode}-partial")
         self.failures: list[str] = []
         self.stack: Stack | None = None
         self.built: data.Built | None = None
@@ -686,17 +695,22 @@ class Bench:
         try:
             await self.setup(workdir)
             print("bench: floor (GET /healthz)", flush=True)
-            await self.floor()
-            print("bench: ceiling (booking SQL through asyncpg)", flush=True)
-            await self.ceiling()
-            print("bench: rushes", flush=True)
-            await self.rushes()
-            if "rush_sell_out" in self.report.scenarios:
-                await self.worker_delivered()
+            await self.floor()  # always: the other scenarios print the floor beside their own figures
+            if "ceiling" in self.only:
+                print("bench: ceiling (booking SQL through asyncpg)", flush=True)
+                await self.ceiling()
+            if "rushes" in self.only:
+                print("bench: rushes", flush=True)
+                await self.rushes()
+                if "rush_sell_out" in self.report.scenarios:
+                    await self.worker_delivered()
             print("bench: search, feeds, grants report", flush=True)
-            await self.search()
-            await self.feeds()
-            await self.grants_report()
+            if "search" in self.only:
+                await self.search()
+            if "feeds" in self.only:
+                await self.feeds()
+            if "report" in self.only:
+                await self.grants_report()
             if self.stack is not None:
                 self.report.scenarios["vm_hwm_mb_at_end"] = _mb({k: status_kb(p, "VmHWM") for k, p in self.stack.pids().items()})
         except Exception:
@@ -766,6 +780,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     parser.add_argument("--pool", type=int, default=10, help="database pool maxsize per server process (default 10, the app's default)")
     parser.add_argument("--profile", action="store_true", help="sample the server processes with py-spy during the rushes")
+    parser.add_argument("--only", default="", help=f"comma-separated scenarios to run (default all): {','.join(SCENARIOS)}")
     parser.add_argument("--keep-database", action="store_true", help="leave the database for inspection (EXPLAIN, psql)")
     args = parser.parse_args(argv)
     try:
