@@ -38,10 +38,25 @@ async def _family_email(family_id: object, conn: BaseDBAsyncClient) -> str | Non
 
 
 async def booking_event(
-    booking: Booking, event: str, *, service_name: str, now: datetime, conn: BaseDBAsyncClient, extra: str = ""
+    booking: Booking,
+    event: str,
+    *,
+    service_name: str,
+    now: datetime,
+    conn: BaseDBAsyncClient,
+    extra: str = "",
+    new_booking_by: User | None = None,
 ) -> OutboxMessage | None:
-    """``event``: confirmed, requested, declined, cancelled, cancelled_by_provider, reminder, released."""
-    to = await _family_email(booking.family_id, conn)  # type: ignore[attr-defined]  # Tortoise FK id
+    """``event``: confirmed, requested, declined, cancelled, cancelled_by_provider, reminder, released.
+
+    ``new_booking_by``: the booking was made in this transaction by this (active, signed-in) family
+    account, so its address is at hand and no message for the booking can exist yet: two lookups
+    saved on the booking rush's hot path.
+    """
+    if new_booking_by is not None:
+        to: str | None = new_booking_by.email
+    else:
+        to = await _family_email(booking.family_id, conn)  # type: ignore[attr-defined]  # Tortoise FK id
     if to is None:
         return None
     subjects = {
@@ -67,6 +82,7 @@ async def booking_event(
         dedupe_key=f"booking-{event}:{booking.id}",
         now=now,
         using_db=conn,
+        new_record=new_booking_by is not None,
     )
 
 

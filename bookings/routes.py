@@ -19,6 +19,7 @@ from bookings.pages import page_routes
 from bookings.payments.services import payment_hold
 from bookings.presenters import (
     allocation_out,
+    booking_out,
     bookings_out,
     child_out,
     entry_out,
@@ -103,7 +104,7 @@ async def get_child(request: Request) -> Response:
 
 async def create_booking(request: Request, *, body: BookingIn) -> Response:
     """Book children onto a session, all or none (409 ``session_full`` when the places are gone)."""
-    booking = await services.create_booking(
+    booking, places = await services.book_places(
         _principal(request).user,
         session_id=body.session_id,
         child_ids=body.child_ids,
@@ -111,8 +112,7 @@ async def create_booking(request: Request, *, body: BookingIn) -> Response:
         now=_now(request),
         payment_hold=payment_hold(request.app.state.settings),
     )
-    booking = await queries.get_family_booking(_principal(request).id, booking.id)
-    return _json((await bookings_out([booking]))[0], status_code=201)
+    return _json(booking_out(booking, places), status_code=201)
 
 
 async def list_bookings(request: Request) -> Response:

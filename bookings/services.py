@@ -27,7 +27,7 @@ from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DoesNotExist, IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from bookings import notifications
@@ -487,11 +487,15 @@ def _check_payable(plan: list[_PlanItem], session: Session, payment_hold: timede
     return bool(due)
 
 
-async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
+def _check_child_ids(child_ids: list[UUID]) -> None:
     if not child_ids:
         raise ValidationFailed.field("child_ids", "Choose at least one child")
     if len(set(child_ids)) != len(child_ids):
         raise ValidationFailed.field("child_ids", "Each child can be booked once")
+
+
+async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
+    _check_child_ids(child_ids)
     children = await Child.filter(id__in=child_ids, family_id=family.id, erased_at=None)
     if len(children) != len(child_ids):
         raise NotFound("Child not found")
@@ -508,9 +512,17 @@ async def _get_session(session_id: UUID) -> Session:
 
 async def _precheck_children(children: list[Child], session: Session, *, allow_age_override: bool) -> None:
     ids = [c.id for c in children]
-    if await BookingChild.filter(child_id__in=ids, session_id=session.id, active=True).exists():
+    # One query for both rules: an active place on this session, or on one that overlaps it.
+    clashes = await (
+        BookingChild.filter(
+            Q(session_id=session.id) | Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at), child_id__in=ids, active=True
+        )
+        .limit(len(ids) + 1)
+        .values_list("session_id", flat=True)
+    )
+    if session.id in clashes:
         raise DuplicateBooking("A child is already booked on this session")
-    if await BookingChild.filter(child_id__in=ids, active=True, starts_at__lt=session.ends_at, ends_at__gt=session.starts_at).exists():
+    if clashes:
         raise OverlappingBooking("A child is already booked on a session at an overlapping time")
     for child in children:
         if outside_age_range(child, session) and not allow_age_override:
@@ -531,12 +543,16 @@ async def _insert_booking(
     places_held: bool,
     held: bool = False,
 ) -> Booking:
-    """Inside the caller's transaction: take places, debit allocations, write the booking.
+    """Inside the caller's transaction: debit allocations, write the booking, then take the places.
+
+    The conditional UPDATE that takes the places comes last so the session's row is locked only
+    from it to COMMIT, not across every insert: in a rush, hundreds of bookings queue on a few
+    sessions' rows, and that lock is what they queue for. When the places are gone it raises
+    ``SessionFull`` and the caller's transaction rolls back everything written before it.
 
     ``held``: the family still has to pay, so the booking is held until the payment arrives.
+    Returns the booking with its ``service`` set and its places (children loaded).
     """
-    if not places_held and not await provider_services.take_places(session.id, len(plan), using_db=conn):
-        raise SessionFull()
     for item in plan:
         if item.allocation is not None and (item.minutes or item.pence):
             debited = (
@@ -562,8 +578,10 @@ async def _insert_booking(
         decided_at=now if instant and not held else None,
         using_db=conn,
     )
+    booking.service = service
+    places = []
     for item in plan:
-        await BookingChild.create(
+        place = await BookingChild.create(
             booking=booking,
             child_id=item.child.id,
             session_id=session.id,
@@ -576,6 +594,8 @@ async def _insert_booking(
             debited_pence=item.pence,
             using_db=conn,
         )
+        place.child = item.child
+        places.append(place)
         if item.allocation is not None and (item.minutes or item.pence):
             await AllocationEntry.create(
                 allocation_id=item.allocation.id,
@@ -603,7 +623,9 @@ async def _insert_booking(
         },
         using_db=conn,
     )
-    return booking
+    if not places_held and not await provider_services.take_places(session.id, len(plan), using_db=conn):
+        raise SessionFull()
+    return booking, places
 
 
 async def create_booking(
@@ -615,7 +637,23 @@ async def create_booking(
     funding: FundingSource | None = None,
     payment_hold: timedelta | None = None,
 ) -> Booking:
-    """Book one or more of a family's children onto a session, all or none.
+    """Book one or more of a family's children onto a session, all or none (see :func:`book_places`)."""
+    booking, _ = await book_places(family, session_id=session_id, child_ids=child_ids, now=now, funding=funding, payment_hold=payment_hold)
+    return booking
+
+
+async def book_places(
+    family: User,
+    *,
+    session_id: UUID,
+    child_ids: list[UUID],
+    now: datetime,
+    funding: FundingSource | None = None,
+    payment_hold: timedelta | None = None,
+) -> tuple[Booking, list[BookingChild]]:
+    """Book one or more of a family's children onto a session, all or none; the booking (its
+    ``service`` and ``session`` set) and its places (their ``child`` set), so a caller can show it
+    without loading it again.
 
     Confirmed at once for instant services; requested for approval services (a child outside
     the age range may be requested there, and the provider decides). Raises ``SessionFull``
@@ -626,28 +664,41 @@ async def create_booking(
     payment not set up) it raises ``OnlinePaymentUnavailable``.
     """
     session = await _get_session(session_id)
-    children = await _load_children(family, child_ids)
+    _check_child_ids(child_ids)
     check_bookable(session, now=now)
+    if session.places_left < len(child_ids):
+        # Refused early: in a sell-out rush nearly every request ends here, so it costs one query
+        # (a family asking again for a place it holds is told so). The conditional UPDATE in the
+        # transaction stays the rule; this only saves the work.
+        if await BookingChild.filter(child_id__in=child_ids, child__family_id=family.id, session_id=session.id, active=True).exists():
+            raise DuplicateBooking("A child is already booked on this session")
+        raise SessionFull()
+    children = await _load_children(family, child_ids)
     approval = session.service.booking_mode == BookingMode.APPROVAL
     await _precheck_children(children, session, allow_age_override=approval)
     plan = await _plan_funding(children, session, funding=funding)
     held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 
-    async def work() -> Booking:
+    async def work() -> tuple[Booking, list[BookingChild]]:
         messages.clear()
         async with in_transaction() as conn:
-            booking = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=False, held=held)
+            booking, places = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=False, held=held)
             if held:
                 await _open_payment(booking, plan, session, payment_hold=payment_hold, now=now, conn=conn)
-                return booking
-            event = "confirmed" if booking.status == BookingStatus.CONFIRMED else "requested"
-            messages.append(await notifications.booking_event(booking, event, service_name=session.service.name, now=now, conn=conn))
-            return booking
+            else:
+                event = "confirmed" if booking.status == BookingStatus.CONFIRMED else "requested"
+                messages.append(
+                    await notifications.booking_event(
+                        booking, event, service_name=session.service.name, now=now, conn=conn, new_booking_by=family
+                    )
+                )
+            booking.session = session
+            return booking, places
 
-    booking = await _with_retries(work)
+    made = await _with_retries(work)
     await notifications.deliver(messages)
-    return booking
+    return made
 
 
 async def _places(booking: Booking, conn: BaseDBAsyncClient | None = None) -> list[BookingChild]:
@@ -1165,7 +1216,7 @@ async def accept_offer(
             )
             if not claimed:
                 raise OfferExpired("This offer is no longer open")
-            booking = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=True, held=held)
+            booking, _ = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=True, held=held)
             await WaitingListEntry.filter(id=entry.id).using_db(conn).update(booking_id=booking.id)
             await audit.record(
                 "bookings.waiting_list.accepted",

@@ -27,6 +27,7 @@ from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
+from shortbreaks.rows import select_joined
 
 
 def _uuid(value: object) -> UUID:
@@ -115,10 +116,21 @@ async def list_services(provider: Provider) -> list[Service]:
 
 
 async def get_session_for_booking(session_id: object) -> Session:
-    """A session with its service and the service's provider loaded (raises ``DoesNotExist``)."""
-    session = await Session.get_or_none(id=_uuid(session_id)).select_related("service__provider")
-    if session is None:
+    """A session with its service and the service's provider loaded (raises ``DoesNotExist``).
+
+    Every booking and waiting-list request starts here: one joined read (:mod:`shortbreaks.rows`).
+    """
+    rows = await select_joined(
+        "FROM providers_session s JOIN providers_service v ON v.id = s.service_id"
+        " JOIN providers_provider p ON p.id = v.provider_id WHERE s.id = {0}",
+        [_uuid(session_id)],
+        {"s": Session, "v": Service, "p": Provider},
+    )
+    if not rows:
         raise DoesNotExist(Session)
+    session, service = rows[0]["s"], rows[0]["v"]
+    service.provider = rows[0]["p"]
+    session.service = service
     return session
 
 

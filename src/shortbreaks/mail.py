@@ -74,12 +74,24 @@ class Mailer:
 
 
 async def queue_email(
-    *, to: str, subject: str, body: str, dedupe_key: str, now: datetime, using_db: BaseDBAsyncClient | None = None
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    now: datetime,
+    using_db: BaseDBAsyncClient | None = None,
+    new_record: bool = False,
 ) -> OutboxMessage:
-    """Write a message to the outbox (once per ``dedupe_key``); deliver it after commit with :func:`deliver_later`."""
-    existing = await OutboxMessage.filter(dedupe_key=dedupe_key).using_db(using_db).first()
-    if existing is not None:
-        return existing
+    """Write a message to the outbox (once per ``dedupe_key``); deliver it after commit with :func:`deliver_later`.
+
+    ``new_record``: the key names a record the caller's transaction has just created, so no message
+    can have it yet and the lookup is skipped (the unique key still guards it).
+    """
+    if not new_record:
+        existing = await OutboxMessage.filter(dedupe_key=dedupe_key).using_db(using_db).first()
+        if existing is not None:
+            return existing
     return await OutboxMessage.create(dedupe_key=dedupe_key, to_email=to, subject=subject, body=body, created_at=now, using_db=using_db)
 
 

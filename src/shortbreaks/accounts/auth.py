@@ -50,10 +50,10 @@ async def authenticate(request: Request, kind: str) -> Principal | None:
     elif kind == "api":
         token = bearer_token(request)
         if token:
-            row = await services.find_api_token(token)
-            if row is not None:
+            found = await services.find_api_token(token)
+            if found is not None:
+                row, principal = found
                 if row.last_used_at is None or now - row.last_used_at >= timedelta(minutes=5):
                     await ApiToken.filter(id=row.id).update(last_used_at=now)
-                principal = await services.load_principal(row.user, token_id=row.id)
     request.state.principal = principal
     return principal
