@@ -75,6 +75,7 @@ from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from shortbreaks.models import OutboxMessage
+from shortbreaks.rows import select_joined
 
 log = logging.getLogger("bookings")
 
@@ -432,15 +433,23 @@ class _PlanItem:
 
 
 async def _plan_funding(
-    children: list[Child], session: Session, *, funding: FundingSource | None, conn: BaseDBAsyncClient | None = None
+    children: list[Child],
+    session: Session,
+    *,
+    funding: FundingSource | None,
+    conn: BaseDBAsyncClient | None = None,
+    allocations: dict[UUID, Allocation] | None = None,
 ) -> list[_PlanItem]:
+    """How each child's place is paid for. ``allocations``: the children's allocations for the
+    session's financial year by child id, when the caller has read them already."""
     year = financial_year(session.local_date)
     minutes = session_minutes(session.starts_at, session.ends_at)
     price = session.service.price_pence
-    allocations = {
-        a.child_id: a  # type: ignore[attr-defined]  # Tortoise FK id
-        for a in await Allocation.filter(child_id__in=[c.id for c in children], year=year).using_db(conn)
-    }
+    if allocations is None:
+        allocations = {
+            a.child_id: a  # type: ignore[attr-defined]  # Tortoise FK id
+            for a in await Allocation.filter(child_id__in=[c.id for c in children], year=year).using_db(conn)
+        }
     plan = []
     for child in children:
         allocation = allocations.get(child.id)
@@ -501,6 +510,25 @@ async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
         raise NotFound("Child not found")
     order = {cid: i for i, cid in enumerate(child_ids)}
     return sorted(children, key=lambda c: order[c.id])
+
+
+async def _load_children_and_allocations(
+    family: User, child_ids: list[UUID], *, year: int
+) -> tuple[list[Child], dict[UUID, Allocation]]:
+    """:func:`_load_children` and their allocations for ``year`` in one joined read (the booking hot path)."""
+    _check_child_ids(child_ids)
+    marks = ", ".join(f"{{{i + 2}}}" for i in range(len(child_ids)))
+    rows = await select_joined(
+        "FROM bookings_child c LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = {0}"
+        f" WHERE c.family_id = {{1}} AND c.erased_at IS NULL AND c.id IN ({marks})",
+        [year, family.id, *child_ids],
+        {"c": Child, "a": Allocation},
+    )
+    if len(rows) != len(child_ids):
+        raise NotFound("Child not found")
+    order = {cid: i for i, cid in enumerate(child_ids)}
+    children = sorted((row["c"] for row in rows), key=lambda c: order[c.id])
+    return children, {row["c"].id: row["a"] for row in rows if row["a"] is not None}
 
 
 async def _get_session(session_id: UUID) -> Session:
@@ -673,10 +701,10 @@ async def book_places(
         if await BookingChild.filter(child_id__in=child_ids, child__family_id=family.id, session_id=session.id, active=True).exists():
             raise DuplicateBooking("A child is already booked on this session")
         raise SessionFull()
-    children = await _load_children(family, child_ids)
+    children, allocations = await _load_children_and_allocations(family, child_ids, year=financial_year(session.local_date))
     approval = session.service.booking_mode == BookingMode.APPROVAL
     await _precheck_children(children, session, allow_age_override=approval)
-    plan = await _plan_funding(children, session, funding=funding)
+    plan = await _plan_funding(children, session, funding=funding, allocations=allocations)
     held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 
