@@ -512,9 +512,7 @@ async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
     return sorted(children, key=lambda c: order[c.id])
 
 
-async def _load_children_and_allocations(
-    family: User, child_ids: list[UUID], *, year: int
-) -> tuple[list[Child], dict[UUID, Allocation]]:
+async def _load_children_and_allocations(family: User, child_ids: list[UUID], *, year: int) -> tuple[list[Child], dict[UUID, Allocation]]:
     """:func:`_load_children` and their allocations for ``year`` in one joined read (the booking hot path)."""
     _check_child_ids(child_ids)
     marks = ", ".join(f"{{{i + 2}}}" for i in range(len(child_ids)))
@@ -568,15 +566,11 @@ async def _insert_booking(
     *,
     now: datetime,
     conn: BaseDBAsyncClient,
-    places_held: bool,
     held: bool = False,
-) -> Booking:
-    """Inside the caller's transaction: debit allocations, write the booking, then take the places.
-
-    The conditional UPDATE that takes the places comes last so the session's row is locked only
-    from it to COMMIT, not across every insert: in a rush, hundreds of bookings queue on a few
-    sessions' rows, and that lock is what they queue for. When the places are gone it raises
-    ``SessionFull`` and the caller's transaction rolls back everything written before it.
+) -> tuple[Booking, list[BookingChild]]:
+    """Inside the caller's transaction: debit allocations and write the booking. A new booking's
+    caller then takes the places with :func:`_take_places` as its last statement; an accepted
+    waiting-list offer already holds its place.
 
     ``held``: the family still has to pay, so the booking is held until the payment arrives.
     Returns the booking with its ``service`` set and its places (children loaded).
@@ -651,9 +645,19 @@ async def _insert_booking(
         },
         using_db=conn,
     )
-    if not places_held and not await provider_services.take_places(session.id, len(plan), using_db=conn):
-        raise SessionFull()
     return booking, places
+
+
+async def _take_places(session: Session, count: int, *, conn: BaseDBAsyncClient) -> None:
+    """The conditional UPDATE that takes the places, as the transaction's last statement.
+
+    Last, so the session's row is locked only from here to COMMIT rather than across every insert:
+    in a rush hundreds of bookings queue on a few sessions' rows, and that lock is what they queue
+    for. When the places are gone it raises ``SessionFull`` and the transaction rolls back
+    everything written before it.
+    """
+    if not await provider_services.take_places(session.id, count, using_db=conn):
+        raise SessionFull()
 
 
 async def create_booking(
@@ -711,7 +715,7 @@ async def book_places(
     async def work() -> tuple[Booking, list[BookingChild]]:
         messages.clear()
         async with in_transaction() as conn:
-            booking, places = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=False, held=held)
+            booking, places = await _insert_booking(family, session, plan, now=now, conn=conn, held=held)
             if held:
                 await _open_payment(booking, plan, session, payment_hold=payment_hold, now=now, conn=conn)
             else:
@@ -721,6 +725,7 @@ async def book_places(
                         booking, event, service_name=session.service.name, now=now, conn=conn, new_booking_by=family
                     )
                 )
+            await _take_places(session, len(plan), conn=conn)
             booking.session = session
             return booking, places
 
@@ -1244,7 +1249,7 @@ async def accept_offer(
             )
             if not claimed:
                 raise OfferExpired("This offer is no longer open")
-            booking, _ = await _insert_booking(family, session, plan, now=now, conn=conn, places_held=True, held=held)
+            booking, _ = await _insert_booking(family, session, plan, now=now, conn=conn, held=held)
             await WaitingListEntry.filter(id=entry.id).using_db(conn).update(booking_id=booking.id)
             await audit.record(
                 "bookings.waiting_list.accepted",
