@@ -3,8 +3,8 @@
 The statements are those one ``POST /api/v1/bookings`` makes on PostgreSQL, in order, read
 from ``shortbreaks.accounts.auth`` (the bearer token with its user and memberships in one read,
 and the token's last-used time when it is older than five minutes), ``bookings.services.
-book_places`` (the session with its service and provider, the children with their allocations,
-the one precheck for a place on this or an overlapping session; then one transaction: debit the
+book_places`` (the session with its service and provider; the children with their allocations
+and any active place of theirs on this or an overlapping session, in one read; then one transaction: debit the
 allocation conditionally, insert the booking, its child row, the ledger entry, the audit record
 and the outbox message, and take the place with a conditional UPDATE last). The 201 is built
 from what is in hand, with no reload. It leaves out only what is not SQL: JSON parsing,
@@ -42,11 +42,11 @@ JOIN providers_service s ON s.id = x.service_id
 JOIN providers_provider p ON p.id = s.provider_id
 WHERE x.id = $1"""
 CHILDREN = """
-SELECT c.id AS child_id, a.id AS allocation_id, c.*, a.* FROM bookings_child c LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = $1
+SELECT c.id AS child_id, a.id AS allocation_id, c.*, a.*, x.*
+FROM bookings_child c
+LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = $1
+LEFT JOIN bookings_bookingchild x ON x.child_id = c.id AND x.active AND (x.session_id = $4 OR (x.starts_at < $5 AND x.ends_at > $6))
 WHERE c.family_id = $2 AND c.erased_at IS NULL AND c.id = ANY($3::uuid[])"""
-CLASHES = """
-SELECT session_id FROM bookings_bookingchild
-WHERE (session_id = $2 OR (starts_at < $3 AND ends_at > $4)) AND child_id = ANY($1::uuid[]) AND active LIMIT 2"""
 TAKE_PLACE = """
 UPDATE providers_session SET places_taken = places_taken + $2
 WHERE id = $1 AND status = 'scheduled' AND blocked = FALSE AND places_taken <= capacity - $2"""
@@ -70,7 +70,7 @@ VALUES ($1, $2, $3, 'bookings.booking.created', 'booking', $4, NULL, $5, $6) RET
 INSERT_OUTBOX = """
 INSERT INTO core_outboxmessage (id, dedupe_key, to_email, subject, body, status, attempts, last_error, created_at)
 VALUES ($1, $2, $3, $4, $5, 'pending', 0, '', $6)"""
-STATEMENTS = 15  # per booking, BEGIN and COMMIT included, the token's last-used update too
+STATEMENTS = 14  # per booking, BEGIN and COMMIT included, the token's last-used update too
 
 
 @dataclass
@@ -102,10 +102,9 @@ async def book(conn: asyncpg.Connection, family: Family, session_id: uuid.UUID, 
     starts_at, ends_at = session["starts_at"], session["ends_at"]
     local_date = session["local_date"]
     year = local_date.year if local_date.month >= 4 else local_date.year - 1
-    children = await conn.fetch(CHILDREN, year, family.user_id, family.child_ids)
+    children = await conn.fetch(CHILDREN, year, family.user_id, family.child_ids, session_id, ends_at, starts_at)
     child_ids = [c["child_id"] for c in children]
     allocations = {c["child_id"]: c["allocation_id"] for c in children}
-    await conn.fetch(CLASHES, child_ids, session_id, ends_at, starts_at)
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     booking_id = uuid.uuid4()
     reference = _reference()

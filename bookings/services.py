@@ -512,21 +512,37 @@ async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
     return sorted(children, key=lambda c: order[c.id])
 
 
-async def _load_children_and_allocations(family: User, child_ids: list[UUID], *, year: int) -> tuple[list[Child], dict[UUID, Allocation]]:
-    """:func:`_load_children` and their allocations for ``year`` in one joined read (the booking hot path)."""
+@dataclass
+class _Applicants:
+    """The children asking for places on a session, read in one go by :func:`_load_applicants`."""
+
+    children: list[Child]
+    allocations: dict[UUID, Allocation]  # by child id, for the session's financial year
+    clashes: list[UUID]  # session ids of their active places on this session or one overlapping it
+
+
+async def _load_applicants(family: User, child_ids: list[UUID], session: Session) -> _Applicants:
+    """:func:`_load_children`, their allocations for the session's year and their clashing places
+    in one joined read: the booking and waiting-list hot path (bench/README.md)."""
     _check_child_ids(child_ids)
-    marks = ", ".join(f"{{{i + 2}}}" for i in range(len(child_ids)))
+    marks = ", ".join(f"{{{i + 5}}}" for i in range(len(child_ids)))
     rows = await select_joined(
-        "FROM bookings_child c LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = {0}"
-        f" WHERE c.family_id = {{1}} AND c.erased_at IS NULL AND c.id IN ({marks})",
-        [year, family.id, *child_ids],
-        {"c": Child, "a": Allocation},
+        "FROM bookings_child c"
+        " LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = {0}"
+        " LEFT JOIN bookings_bookingchild x ON x.child_id = c.id AND x.active"
+        " AND (x.session_id = {1} OR (x.starts_at < {2} AND x.ends_at > {3}))"
+        f" WHERE c.family_id = {{4}} AND c.erased_at IS NULL AND c.id IN ({marks})",
+        [financial_year(session.local_date), session.id, session.ends_at, session.starts_at, family.id, *child_ids],
+        {"c": Child, "a": Allocation, "x": BookingChild},
     )
-    if len(rows) != len(child_ids):
+    found = {row["c"].id: row for row in rows}
+    if len(found) != len(child_ids):
         raise NotFound("Child not found")
-    order = {cid: i for i, cid in enumerate(child_ids)}
-    children = sorted((row["c"] for row in rows), key=lambda c: order[c.id])
-    return children, {row["c"].id: row["a"] for row in rows if row["a"] is not None}
+    return _Applicants(
+        children=[found[cid]["c"] for cid in child_ids],
+        allocations={cid: row["a"] for cid, row in found.items() if row["a"] is not None},
+        clashes=[row["x"].session_id for row in rows if row["x"] is not None],
+    )
 
 
 async def _get_session(session_id: UUID) -> Session:
@@ -536,16 +552,22 @@ async def _get_session(session_id: UUID) -> Session:
         raise NotFound("Session not found") from None
 
 
-async def _precheck_children(children: list[Child], session: Session, *, allow_age_override: bool) -> None:
-    ids = [c.id for c in children]
-    # One query for both rules: an active place on this session, or on one that overlaps it.
-    clashes = await (
-        BookingChild.filter(
-            Q(session_id=session.id) | Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at), child_id__in=ids, active=True
+async def _precheck_children(
+    children: list[Child], session: Session, *, allow_age_override: bool, clashes: list[UUID] | None = None
+) -> None:
+    """No child already on this session or one overlapping it, and each in the age range.
+    ``clashes``: their clashing places' session ids, when :func:`_load_applicants` read them."""
+    if clashes is None:
+        # One query for both rules: an active place on this session, or on one that overlaps it.
+        clashes = await (
+            BookingChild.filter(
+                Q(session_id=session.id) | Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at),
+                child_id__in=[c.id for c in children],
+                active=True,
+            )
+            .limit(len(children) + 1)
+            .values_list("session_id", flat=True)
         )
-        .limit(len(ids) + 1)
-        .values_list("session_id", flat=True)
-    )
     if session.id in clashes:
         raise DuplicateBooking("A child is already booked on this session")
     if clashes:
@@ -705,10 +727,10 @@ async def book_places(
         if await BookingChild.filter(child_id__in=child_ids, child__family_id=family.id, session_id=session.id, active=True).exists():
             raise DuplicateBooking("A child is already booked on this session")
         raise SessionFull()
-    children, allocations = await _load_children_and_allocations(family, child_ids, year=financial_year(session.local_date))
+    applicants = await _load_applicants(family, child_ids, session)
     approval = session.service.booking_mode == BookingMode.APPROVAL
-    await _precheck_children(children, session, allow_age_override=approval)
-    plan = await _plan_funding(children, session, funding=funding, allocations=allocations)
+    await _precheck_children(applicants.children, session, allow_age_override=approval, clashes=applicants.clashes)
+    plan = await _plan_funding(applicants.children, session, funding=funding, allocations=applicants.allocations)
     held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 
@@ -1191,9 +1213,11 @@ async def reclaim_released(booking: Booking, *, now: datetime, conn: BaseDBAsync
 async def join_waiting_list(family: User, *, session_id: UUID, child_ids: list[UUID], now: datetime) -> list[WaitingListEntry]:
     """Put children on a full session's waiting list, in order of joining."""
     session = await _get_session(session_id)
-    children = await _load_children(family, child_ids)
+    applicants = await _load_applicants(family, child_ids, session)
+    children = applicants.children
     check_bookable(session, now=now)
-    await _precheck_children(children, session, allow_age_override=session.service.booking_mode == BookingMode.APPROVAL)
+    approval = session.service.booking_mode == BookingMode.APPROVAL
+    await _precheck_children(children, session, allow_age_override=approval, clashes=applicants.clashes)
     if session.places_left >= len(children):
         raise SessionHasPlaces("This session has places: book it instead")
 
