@@ -8,6 +8,7 @@ with its service and provider) that was a third of the server's time in the book
 bench/README.md). :func:`select_joined` runs hand-written SQL whose columns it generates from
 the models, and hydrates the rows with Tortoise's own ``_init_from_db``, so the objects are the
 ones the ORM would have returned (same field conversions on SQLite and PostgreSQL).
+:func:`execute` does the same for the hot path's conditional updates.
 
 Use it only where a benchmark shows the ORM's cost; everywhere else the ORM reads better.
 ``tests/core/test_rows.py`` checks it against the ORM on both databases.
@@ -68,3 +69,16 @@ async def select_joined(
     sql = "SELECT " + ", ".join(columns(alias, model) for alias, model in models.items()) + " " + _placeholders(tables, dialect)
     rows = await conn.execute_query_dict(sql, [_value(v, dialect) for v in values])
     return [{alias: hydrate(model, row, alias) for alias, model in models.items()} for row in rows]
+
+
+async def execute(statement: str, values: list[Any], *, using_db: BaseDBAsyncClient | None = None) -> int:
+    """Run one hand-written ``UPDATE``/``DELETE`` (``{0}``, ``{1}``… for the ``values``); how many rows
+    it changed (on SQLite, trigger changes count too, so treat it as "none or some").
+
+    For the conditional updates on the booking hot path (take a place, debit an allocation), where
+    building the statement through the ORM cost more than running it.
+    """
+    conn = using_db or connections.get("default")
+    dialect = conn.capabilities.dialect
+    changed, _ = await conn.execute_query(_placeholders(statement, dialect), [_value(v, dialect) for v in values])
+    return int(changed)
