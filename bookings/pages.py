@@ -131,6 +131,17 @@ async def _after_booking(request: Request, booking: Booking) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+async def confirm_cancel_page(request: Request) -> Response:
+    """Ask "are you sure?" before a booking is cancelled, saying whether it would be a late cancellation."""
+    principal = _principal(request)
+    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    if booking.status not in ACTIVE_STATUSES:
+        return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message="This booking cannot be cancelled")
+    out = (await presenters.bookings_out([booking]))[0]
+    late = request.app.state.clock.now() > out.cancellation_deadline
+    return _page(request, "bookings/cancel.html", {"booking": out, "late": late})
+
+
 async def cancel_booking_page(request: Request) -> Response:
     principal = _principal(request)
     booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
@@ -401,6 +412,7 @@ page_routes = [
     page("/provider/sessions/cancel", cancel_sessions_page, name="bookings:cancel_sessions", permission=PROVIDER_STAFF, methods=["POST"]),
     page("/bookings", my_bookings, name="bookings:mine", permission=FAMILY),
     page("/bookings/" + _U % "booking_id", booking_detail, name="bookings:detail", permission=FAMILY),
+    page("/bookings/" + _U % "booking_id" + "/cancel", confirm_cancel_page, name="bookings:confirm_cancel", permission=FAMILY),
     page("/bookings/" + _U % "booking_id" + "/cancel", cancel_booking_page, name="bookings:cancel", permission=FAMILY, methods=["POST"]),
     page("/sessions/" + _U % "session_id" + "/book", book_page, name="bookings:book", permission=FAMILY),
     page("/sessions/" + _U % "session_id" + "/book", book, name="bookings:book_submit", permission=FAMILY, methods=["POST"]),

@@ -396,9 +396,7 @@ async def dashboard_page(request: Request) -> Response:
 
 async def provider_new_page(request: Request) -> Response:
     authorities = await queries.list_local_authorities()
-    return render(
-        request, "providers/provider_form.html", {"values": {}, "authorities": authorities, "features": list(AccessibilityFeature)}
-    )
+    return render(request, "providers/provider_form.html", {**_vocabularies(), "values": {}, "authorities": authorities})
 
 
 async def provider_create_page(request: Request) -> Response:
@@ -425,7 +423,7 @@ async def provider_edit_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
     values = services.provider_input(provider) | {"languages": ", ".join(provider.languages)}
     context = {"provider": provider, "values": values, "authorities": await queries.list_local_authorities()}
-    return render(request, "providers/provider_form.html", {**context, "features": list(AccessibilityFeature)})
+    return render(request, "providers/provider_form.html", {**_vocabularies(), **context})
 
 
 async def provider_update_page(request: Request) -> Response:

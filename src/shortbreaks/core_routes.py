@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from shortbreaks import accessibility as accessibility_statement
 from shortbreaks import db, mail
 from shortbreaks.metrics import metrics
 from shortbreaks.openapi import build_openapi
@@ -68,7 +69,8 @@ async def home(request: Request) -> Response:
 
 
 async def accessibility(request: Request) -> Response:
-    return render(request, "pages/accessibility.html")
+    contact = request.app.state.settings.accessibility_contact
+    return render(request, "pages/accessibility.html", {"statement": accessibility_statement, "contact": contact})
 
 
 async def privacy(request: Request) -> Response:

@@ -55,4 +55,20 @@ async def read_form(
     try:
         return schema.model_validate(data), [], values
     except ValidationError as exc:
-        return None, validation_errors(exc), values
+        return None, [_say_what_to_do(schema, error, values, list_fields) for error in validation_errors(exc)], values
+
+
+def _say_what_to_do(schema: type[BaseModel], error: FieldError, values: dict[str, Any], list_fields: tuple[str, ...]) -> FieldError:
+    """A required box left blank gets a message that names it and says what to do, as GOV.UK's do.
+
+    pydantic's own ("String should have at least 1 character") does neither, and reads the same
+    for every field, so the error summary's links could not be told apart. A schema can word its
+    own in ``form_blank_messages``; otherwise "Enter <the field's title or name>".
+    """
+    field = schema.model_fields.get(error.field)
+    if field is None or not field.is_required() or values.get(error.field) not in (None, "", []):
+        return error
+    own: dict[str, str] = getattr(schema, "form_blank_messages", {})
+    label = (field.title or error.field.replace("_", " ")).lower()
+    verb = "Select" if error.field in list_fields else "Enter"
+    return FieldError(error.field, own.get(error.field) or f"{verb} {label}")

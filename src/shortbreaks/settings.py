@@ -63,6 +63,7 @@ class Settings:
     staff_session_idle_minutes: int = 20
     max_body_bytes: int = 1_000_000
     mail_from: str = "shortbreaks <no-reply@shortbreaks.invalid>"
+    accessibility_contact: str = ""
     hold_minutes: int = 30
     allow_private_calendar_urls: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -171,6 +172,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         staff_session_idle_minutes=_int(environ, "STAFF_SESSION_IDLE_MINUTES", 20),
         max_body_bytes=_int(environ, "MAX_BODY_BYTES", 1_000_000),
         mail_from=environ.get("MAIL_FROM", "").strip() or "shortbreaks <no-reply@shortbreaks.invalid>",
+        accessibility_contact=environ.get("ACCESSIBILITY_CONTACT", "").strip(),
         hold_minutes=_int(environ, "PAYMENT_HOLD_MINUTES", 30),
         allow_private_calendar_urls=environ.get("ALLOW_PRIVATE_CALENDAR_URLS", "") == "1",
     )

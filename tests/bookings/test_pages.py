@@ -41,6 +41,10 @@ async def test_a_family_adds_a_child_books_and_cancels_on_the_pages(client: http
     assert booking.reference in listing.text
     detail = await client.get(booked.headers["location"])
     assert "Cancel this booking" in detail.text
+    asked = await client.get(f"/bookings/{booking.id}/cancel")
+    assert asked.status_code == 200 and "Are you sure you want to cancel this booking?" in asked.text
+    assert "late cancellation" not in asked.text
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.CONFIRMED  # asking changed nothing
 
     cancelled = await client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": token})
     assert cancelled.status_code == 303
@@ -193,3 +197,19 @@ async def test_staff_cannot_cancel_another_providers_sessions(
     token = await csrf(client, "/account")
     response = await client.post("/provider/sessions/cancel", data={"csrf_token": token, "session_id": str(session.id), "reason": "x"})
     assert response.status_code == 404
+
+
+async def test_cancelling_asks_first_and_warns_when_it_would_be_a_late_cancellation(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    session = await make_session(await make_service())
+    booking = await services.create_booking(family, session_id=session.id, child_ids=[(await make_child(family)).id], now=clock.now())
+    clock.set(session.starts_at - timedelta(hours=1))
+    await sign_in(client, family)
+
+    asked = await client.get(f"/bookings/{booking.id}/cancel")
+
+    assert asked.status_code == 200
+    assert "so this counts as a late cancellation" in asked.text
+    assert "No, keep this booking" in asked.text

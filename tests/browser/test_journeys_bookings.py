@@ -251,6 +251,9 @@ async def test_a_family_finds_a_saturday_club_books_it_and_cancels_with_the_allo
     await assert_no_axe_violations(page)
     await booking_row.get_by_role("link", name=reference.group()).click()
     await page.get_by_role("button", name="Cancel this booking").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Are you sure you want to cancel this booking?")
+    await assert_no_axe_violations(page)
+    await page.get_by_role("button", name="Yes, cancel this booking").click()
 
     await expect(page.get_by_text("Your booking has been cancelled")).to_be_visible()
     await expect(page.get_by_role("row").filter(has=page.get_by_role("link", name=reference.group()))).to_contain_text("Cancelled")
@@ -398,6 +401,7 @@ async def test_a_family_on_the_waiting_list_is_offered_a_freed_place_and_accepts
     await holder.get_by_role("navigation", name="Menu").get_by_role("link", name="Your bookings").click()
     await holder.get_by_role("link", name=held.group()).click()
     await holder.get_by_role("button", name="Cancel this booking").click()
+    await holder.get_by_role("button", name="Yes, cancel this booking").click()
     await expect(holder.get_by_text("Your booking has been cancelled")).to_be_visible()
 
     await waiter.reload()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -50,3 +52,27 @@ async def test_blank_number_boxes_with_defaults_take_the_default(app: Starlette)
     form, errors, _values = await read_form(_request(app, b"hours=30&pounds="), Grant)
     assert errors == []
     assert form == Grant(hours=30, pounds=0)
+
+
+class SignUp(BaseModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"email": "Enter your email address"}
+
+    email: str = Field(min_length=1)
+    display_name: str = Field(min_length=1, max_length=5)
+    needs: list[str] = Field(min_length=1)
+
+
+async def test_a_blank_required_field_says_what_to_enter_in_the_schemas_words_or_by_its_name(app: Starlette) -> None:
+    _form, errors, _values = await read_form(_request(app, b"email=&display_name="), SignUp, list_fields=("needs",))
+
+    assert [(e.field, e.message) for e in errors] == [
+        ("email", "Enter your email address"),
+        ("display_name", "Enter display name"),
+        ("needs", "Select needs"),
+    ]
+
+
+async def test_a_filled_in_field_that_is_wrong_keeps_its_own_message(app: Starlette) -> None:
+    _form, errors, _values = await read_form(_request(app, b"email=a&display_name=far+too+long&needs=x"), SignUp, list_fields=("needs",))
+
+    assert [(e.field, e.message) for e in errors] == [("display_name", "String should have at most 5 characters")]

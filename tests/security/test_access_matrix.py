@@ -157,6 +157,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/authority/waiting-list/{entry_id:uuid}/priority", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
     ("GET", "/bookings", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("GET", "/bookings/{booking_id:uuid}", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/bookings/{booking_id:uuid}/cancel", "login ok 403 403 403 403 403 404 403 403 403 403"),
     ("POST", "/bookings/{booking_id:uuid}/cancel", "login ok 403 403 403 403 403 404 403 403 403 403"),
     ("GET", "/sessions/{session_id:uuid}/book", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("POST", "/sessions/{session_id:uuid}/book", "login ok 403 403 403 403 403 ok 403 403 403 403"),

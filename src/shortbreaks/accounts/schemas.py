@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -36,11 +37,20 @@ class TokenCreated(BaseModel):
 
 
 class SignInForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"email": "Enter your email address", "password": "Enter your password"}
+
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=256)
 
 
 class RegisterForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {
+        "display_name": "Enter your name",
+        "email": "Enter your email address",
+        "password": "Enter a password",
+        "local_authority_id": "Select your local council",
+    }
+
     display_name: str = Field(min_length=1, max_length=100)
     email: EmailStr = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256)
@@ -48,6 +58,11 @@ class RegisterForm(FormModel):
 
 
 class ChangePasswordForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {
+        "current_password": "Enter your current password",
+        "new_password": "Enter a new password",
+    }
+
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)
 
