@@ -9,7 +9,7 @@ from tortoise.models import Model
 from shortbreaks.accounts import services
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import ApiToken, Membership, Organisation, User
-from shortbreaks.rows import select_joined
+from shortbreaks.rows import execute, select_joined
 from tests.factories import NOW, make_organisation, make_user
 
 
@@ -71,3 +71,11 @@ async def test_find_api_token_loads_the_principal_in_one_read() -> None:
     assert await services.find_api_token(token) is None
     await User.filter(id=lonely.id).update(is_active=False)
     assert await services.find_api_token(lonely_token) is None
+
+
+async def test_execute_runs_a_conditional_update_and_says_whether_it_matched() -> None:
+    user = await make_user(name="Before")
+    changed = await execute("UPDATE core_user SET display_name = {0} WHERE id = {1} AND is_active = {2}", ["After", user.id, True])
+    assert changed == 1 and (await User.get(id=user.id)).display_name == "After"
+    missed = await execute("UPDATE core_user SET display_name = {0} WHERE id = {1} AND is_active = {2}", ["Again", user.id, False])
+    assert missed == 0 and (await User.get(id=user.id)).display_name == "After"
