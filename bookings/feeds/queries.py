@@ -53,6 +53,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 # so it rises when the status changes (requested → confirmed → cancelled) as well as when the
 # provider moves or cancels the session.
 _STATUS_STEP = {
+    BookingStatus.HELD: 0,
     BookingStatus.REQUESTED: 0,
     BookingStatus.CONFIRMED: 1,
     BookingStatus.ATTENDED: 1,
@@ -60,8 +61,9 @@ _STATUS_STEP = {
     BookingStatus.DECLINED: 2,
     BookingStatus.CANCELLED_BY_FAMILY: 2,
     BookingStatus.CANCELLED_BY_PROVIDER: 2,
+    BookingStatus.RELEASED: 2,
 }
-_ENDED = frozenset({BookingStatus.DECLINED, BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER})
+_ENDED = frozenset({BookingStatus.DECLINED, BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER, BookingStatus.RELEASED})
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def booking_event(row: dict[str, Any], names: list[str], *, base_url: str) -> Ca
         summary = "Cancelled: " + summary
     elif status == BookingStatus.REQUESTED:
         summary = "Requested: " + summary
+    elif status == BookingStatus.HELD:
+        summary = "Awaiting payment: " + summary
     description = [f"Booking reference: {row['reference']}", f"Status: {status.label}"]
     if session_cancelled and status not in _ENDED:
         description.append("The provider has cancelled this session.")
@@ -170,7 +174,7 @@ def booking_event(row: dict[str, Any], names: list[str], *, base_url: str) -> Ca
             row["service__provider__updated_at"],
         ),
         cancelled=cancelled,
-        tentative=status == BookingStatus.REQUESTED,
+        tentative=status in (BookingStatus.REQUESTED, BookingStatus.HELD),
     )
 
 

@@ -34,6 +34,7 @@ from tests.feeds.conftest import (
     make_child,
     make_family,
     make_service,
+    parse_both,
     principal_for,
     publish,
     session_at,
@@ -277,3 +278,17 @@ async def test_a_304_builds_nothing(client: httpx.AsyncClient, app: Starlette, w
     assert (response.status_code, response.content) == (304, b"")
     assert count_queries.count == 3  # the token, the booking ids, the validator
     assert response.headers["cache-control"] == "private, no-cache"
+
+
+async def test_bookings_awaiting_payment_or_released_are_in_the_feed(client: httpx.AsyncClient, world: World) -> None:
+    """Every status a feed can select has a place in it (held and released came with payments)."""
+    uid = f"booking-{world.booking.id}@shortbreaks"
+    await Booking.filter(id=world.booking.id).update(status=BookingStatus.HELD)
+    held = await client.get(world.url)
+    await Booking.filter(id=world.booking.id).update(status=BookingStatus.RELEASED, cancelled_at=world.clock.now())
+    released = await client.get(world.url)
+
+    assert (held.status_code, released.status_code) == (200, 200)
+    held_event, released_event = parse_both(held.content).icalendar[uid], parse_both(released.content).icalendar[uid]
+    assert held_event[2:] == ("TENTATIVE", 0, f"Awaiting payment: {world.service.name} (Amara)")
+    assert released_event[2:4] == ("CANCELLED", 2)
