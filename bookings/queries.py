@@ -368,22 +368,26 @@ async def calendar_version(booking_ids: list[UUID], *, ends_after: datetime) -> 
     The digest covers the rows :func:`calendar_bookings` selects (the same ids and session window)
     with every column of :data:`CALENDAR_BOOKING_FIELDS` (the only values the feed's events read)
     and the children's places and first names, so any change a feed can show changes it, whether
-    or not the change touched a timestamp. On PostgreSQL the database digests the rows (``md5``)
-    and returns one row; elsewhere the raw rows are digested here. Hand-written SQL, not the ORM:
-    building a 200-parameter query cost more than running it, and one array parameter keeps the
-    plan to primary-key lookups.
+    or not the change touched a timestamp. On PostgreSQL the database digests the rows and returns
+    one row: the count, the sum and the XOR of two 64-bit hashes of each row
+    (``hash_record_extended``, no text formatting: a third of the cost of ``md5`` over the rows
+    as text); a change goes unseen only if both 64-bit aggregates collide at once. Elsewhere the
+    raw rows are digested here (SHA-256). Hand-written SQL, not the ORM: building a 200-parameter
+    query cost more than running it, and one array parameter keeps the plan to primary-key
+    lookups.
     """
     if not booking_ids:
         return CalendarVersion(digest="empty", last_modified=None)
     db = Booking._meta.db
     if _on_postgres():
+        record = f"ROW({', '.join(_VERSION_COLUMNS)})"
         sql = (
-            f"SELECT md5(string_agg(ROW({', '.join(_VERSION_COLUMNS)})::text, E'\\n' ORDER BY b.id, bc.created_at, bc.id)) AS digest,"
+            f"SELECT count(*) AS n, sum(hash_record_extended({record}, 0)) AS h0, bit_xor(hash_record_extended({record}, 1)) AS h1,"
             f" max(greatest({', '.join(_CHANGE_COLUMNS)})) AS last_modified" + _calendar_from("b.id = ANY($1::uuid[])", "$2", names=True)
         )
         _, rows = await db.execute_query(sql, [[str(i) for i in booking_ids], ends_after])
         row = dict(rows[0])
-        return CalendarVersion(digest=str(row["digest"] or "none"), last_modified=row["last_modified"])
+        return CalendarVersion(digest=f"{row['n']}:{row['h0']}:{row['h1']}", last_modified=row["last_modified"])
     sql = f"SELECT {', '.join(_VERSION_COLUMNS)}, {', '.join(_CHANGE_COLUMNS)}" + _calendar_from(
         "b.id IN (SELECT value FROM json_each(?))", "?", names=True
     )
