@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formatdate
+from uuid import UUID
 
 import httpx
 import pytest
@@ -134,10 +135,10 @@ async def new_booking(w: World) -> None:
 
 
 async def token_reset(w: World) -> None:
-    w.token = await feed_services.reset_feed(await principal_for(w.family), (await _feed_id(w)), now=w.clock.now())
+    w.token = await feed_services.reset_feed(await principal_for(w.family), await _feed_id(w), now=w.clock.now())
 
 
-async def _feed_id(w: World) -> object:
+async def _feed_id(w: World) -> UUID:
     from bookings.feeds.models import FeedToken
 
     return (await FeedToken.get(family_id=w.family.id, revoked_at=None)).id
