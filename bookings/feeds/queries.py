@@ -2,8 +2,10 @@
 
 Every feed is built from a fixed number of queries, whatever its size: the token (private
 feeds), the events with their session, service and provider fields (one query through the
-bookings or providers queries), and children's first names (one query). Nothing here reads
-the clock: ``now`` comes in, and is rounded down to the day (:func:`feed_window`) so the same
+bookings or providers queries; a family's booking ids first), and children's first names (one
+query). A family feed's validators come from one more small query (:func:`family_feed_version`),
+so a 304 costs three small queries (token, booking ids, validator) and builds nothing. Nothing
+here reads the clock: ``now`` comes in, and is rounded down to the day (:func:`feed_window`) so the same
 data gives the same feed all day.
 
 What each feed shows:
@@ -20,6 +22,7 @@ marked ``STATUS:CANCELLED``, so subscribed calendars remove them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +32,7 @@ from uuid import UUID
 from bookings import queries as booking_queries
 from bookings.enums import BookingStatus
 from bookings.feeds.enums import FeedKind
-from bookings.feeds.exporters import CalendarEvent, CalendarFeed
+from bookings.feeds.exporters import FORMAT_VERSION, CalendarEvent, CalendarFeed
 from bookings.feeds.models import CalendarImport, FeedToken, ImportBlock
 from bookings.models import Child
 from providers import queries as provider_queries
@@ -50,6 +53,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 # so it rises when the status changes (requested → confirmed → cancelled) as well as when the
 # provider moves or cancels the session.
 _STATUS_STEP = {
+    BookingStatus.HELD: 0,
     BookingStatus.REQUESTED: 0,
     BookingStatus.CONFIRMED: 1,
     BookingStatus.ATTENDED: 1,
@@ -57,8 +61,9 @@ _STATUS_STEP = {
     BookingStatus.DECLINED: 2,
     BookingStatus.CANCELLED_BY_FAMILY: 2,
     BookingStatus.CANCELLED_BY_PROVIDER: 2,
+    BookingStatus.RELEASED: 2,
 }
-_ENDED = frozenset({BookingStatus.DECLINED, BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER})
+_ENDED = frozenset({BookingStatus.DECLINED, BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER, BookingStatus.RELEASED})
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,8 @@ def booking_event(row: dict[str, Any], names: list[str], *, base_url: str) -> Ca
         summary = "Cancelled: " + summary
     elif status == BookingStatus.REQUESTED:
         summary = "Requested: " + summary
+    elif status == BookingStatus.HELD:
+        summary = "Awaiting payment: " + summary
     description = [f"Booking reference: {row['reference']}", f"Status: {status.label}"]
     if session_cancelled and status not in _ENDED:
         description.append("The provider has cancelled this session.")
@@ -167,20 +174,71 @@ def booking_event(row: dict[str, Any], names: list[str], *, base_url: str) -> Ca
             row["service__provider__updated_at"],
         ),
         cancelled=cancelled,
-        tentative=status == BookingStatus.REQUESTED,
+        tentative=status in (BookingStatus.REQUESTED, BookingStatus.HELD),
     )
 
 
-async def build_family_feed(feed: FeedToken, *, now: datetime, base_url: str) -> CalendarFeed:
-    """A family's bookings (all children, or the feed's one child): two queries."""
+FAMILY_FEED_NAME = "Short breaks"
+FAMILY_FEED_DESCRIPTION = "Your family's short breaks bookings"
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """A family feed's validators, and the bookings it may show (so building it repeats no query)."""
+
+    etag: str
+    last_modified: datetime
+    booking_ids: list[UUID]
+
+
+async def family_feed_version(feed: FeedToken, *, now: datetime, base_url: str) -> FeedVersion:
+    """The family feed's ETag and Last-Modified without building it: two small queries.
+
+    Why this design: the ETag used to be a digest of the built feed, so a 304 cost as much as the
+    feed (every row turned into Python values and events). It is now a digest of everything the
+    feed is written from, taken by the database: the very rows :func:`build_family_feed` renders
+    (same booking ids, same window) with every column it reads and the children's first names
+    (:func:`bookings.queries.calendar_version`), plus what the code adds (format version, name,
+    base URL, the day, the feed and when its token was last reset). So any change the feed can
+    show changes the ETag, including the bulk ``.update()`` status changes that touch no
+    timestamp; a validator built from ``max(updated_at)`` and counts would depend on every writer
+    remembering to touch a timestamp, now and in future code. Computed before the feed is built,
+    so a change in between can only make the client fetch once more, never keep a stale copy.
+
+    Last-Modified, sent for information only (no 304 is decided by date: see
+    ``routes.is_not_modified``), is the latest timestamp of those rows, the feed's creation, or the
+    day the feed is built for.
+    """
     assert feed.family_id is not None
     window = feed_window(now)
-    rows = await booking_queries.calendar_bookings(
-        feed.family_id, ends_after=window.past_since, changed_since=window.changed_since, child_id=feed.child_id
+    booking_ids = await booking_queries.calendar_booking_ids(feed.family_id, changed_since=window.changed_since, child_id=feed.child_id)
+    version = await booking_queries.calendar_version(booking_ids, ends_after=window.past_since)
+    inputs = (
+        FORMAT_VERSION,
+        FAMILY_FEED_NAME,
+        FAMILY_FEED_DESCRIPTION,
+        base_url,
+        window.day_start.isoformat(),
+        str(feed.id),
+        _utc(feed.reset_at).isoformat(),  # a new URL starts afresh, though its bytes are the same
+        version.digest,
     )
+    etag = hashlib.sha256(repr(inputs).encode()).hexdigest()[:40]
+    return FeedVersion(etag=etag, last_modified=_latest(window.day_start, feed.created_at, version.last_modified), booking_ids=booking_ids)
+
+
+async def build_family_feed(feed: FeedToken, *, now: datetime, base_url: str, booking_ids: list[UUID] | None = None) -> CalendarFeed:
+    """A family's bookings (all children, or the feed's one child): three queries, two with ``booking_ids``
+    (from :func:`family_feed_version`).
+    """
+    assert feed.family_id is not None
+    window = feed_window(now)
+    if booking_ids is None:
+        booking_ids = await booking_queries.calendar_booking_ids(feed.family_id, changed_since=window.changed_since, child_id=feed.child_id)
+    rows = await booking_queries.calendar_bookings(booking_ids, ends_after=window.past_since)
     names = await booking_queries.first_names_by_booking([row["id"] for row in rows])
     events = [booking_event(row, names.get(UUID(str(row["id"])), []), base_url=base_url) for row in rows]
-    return _feed("Short breaks", "Your family's short breaks bookings", events, window, feed.created_at)
+    return _feed(FAMILY_FEED_NAME, FAMILY_FEED_DESCRIPTION, events, window, feed.created_at)
 
 
 async def build_booking_calendar(family_id: UUID, booking_id: UUID, *, base_url: str) -> CalendarFeed:

@@ -6,17 +6,18 @@ Feeds (``endpoint`` routes: no cookies, problem-JSON errors):
 - ``GET /feeds/f/{token}.ics``: a family's bookings (private token);
 - ``GET /feeds/p/{token}.ics``: a provider's sessions (private token, for staff).
 
-Each answers with a strong ``ETag`` (a digest of everything the feed is written from) and
-``Last-Modified`` (the latest change), 304 to ``If-None-Match`` / ``If-Modified-Since``, and
-HEAD. ``GET /bookings/{id}/calendar.ics`` downloads one booking for its family (404 for anyone
-else). Pages: the family's and the provider's "Subscribe to your calendar" pages, with reset and
+Each answers with a strong ``ETag`` (a digest of everything the feed is written from; for the
+family feed taken by the database, so a 304 builds nothing: see ``queries.family_feed_version``)
+and ``Last-Modified`` (the latest change it can see, for information), 304 to ``If-None-Match``
+only (see :func:`is_not_modified`), and HEAD. ``GET /bookings/{id}/calendar.ics`` downloads one
+booking for its family (404 for anyone else). Pages: the family's and the provider's "Subscribe to your calendar" pages, with reset and
 revoke forms, and the provider's calendar import settings.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -71,37 +72,33 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in candidates or any(c.removeprefix("W/") == etag for c in candidates)
 
 
-def is_not_modified(request: Request, *, etag: str, last_modified: datetime) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when present; otherwise If-Modified-Since."""
+def is_not_modified(request: Request, *, etag: str) -> bool:
+    """RFC 9110 §13.2.2, If-None-Match only: the client's copy is current when it holds our ETag.
+
+    If-Modified-Since never earns a 304 from a feed (RFC 9110 lets a server answer in full). Our
+    Last-Modified, sent for information, is the latest timestamp of the rows a feed is written
+    from, and some changes move no timestamp (a booking's status after attendance, a session's
+    places taken) while HTTP dates cannot tell two changes in one second apart: a 304 by date
+    could keep a stale calendar. Every ETag here sees every change; calendar clients send it.
+    """
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        return _etag_matches(if_none_match, etag)
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            return False
-        return int(last_modified.timestamp()) <= int(since.timestamp())
-    return False
+    return if_none_match is not None and _etag_matches(if_none_match, etag)
 
 
-def calendar_response(request: Request, feed: CalendarFeed, *, private: bool, filename: str | None = None) -> Response:
-    """The feed with validators; 304 when the client's copy is current; headers only for HEAD."""
-    etag = f'"{fingerprint(feed)}"'
-    headers = {
-        "ETag": etag,
-        "Last-Modified": formatdate(feed.last_modified.timestamp(), usegmt=True),
-        "Cache-Control": "private, no-cache" if private else "public, max-age=300",
-    }
-    if private:
-        headers["X-Robots-Tag"] = "noindex, nofollow"
-        headers["Referrer-Policy"] = "no-referrer"
+def calendar_response(
+    request: Request,
+    feed: CalendarFeed,
+    *,
+    private: bool,
+    filename: str | None = None,
+    etag: str | None = None,
+    last_modified: datetime | None = None,
+) -> Response:
+    """The feed with validators (its own digest unless given); 304 when the client's copy is current; headers only for HEAD."""
+    headers = _validator_headers(f'"{etag or fingerprint(feed)}"', last_modified or feed.last_modified, private=private)
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if is_not_modified(request, etag=etag, last_modified=feed.last_modified):
+    if is_not_modified(request, etag=headers["ETag"]):
         return Response(status_code=304, headers=headers)
     body = render_calendar(feed)
     if request.method == "HEAD":
@@ -109,6 +106,18 @@ def calendar_response(request: Request, feed: CalendarFeed, *, private: bool, fi
         response.headers["Content-Length"] = str(len(body))
         return response
     return Response(body, headers=headers, media_type=CALENDAR_TYPE)
+
+
+def _validator_headers(etag: str, last_modified: datetime, *, private: bool) -> dict[str, str]:
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(last_modified.timestamp(), usegmt=True),
+        "Cache-Control": "private, no-cache" if private else "public, max-age=300",
+    }
+    if private:
+        headers["X-Robots-Tag"] = "noindex, nofollow"
+        headers["Referrer-Policy"] = "no-referrer"
+    return headers
 
 
 # --- feeds ------------------------------------------------------------------------------------
@@ -120,9 +129,14 @@ async def public_feed(request: Request) -> Response:
 
 
 async def family_feed(request: Request) -> Response:
+    """The family feed; a 304 is decided from its validators alone, before anything is built."""
     token = await queries.find_feed_token(FeedKind.FAMILY, request.path_params["token"])
-    feed = await queries.build_family_feed(token, now=_now(request), base_url=_base_url(request))
-    return calendar_response(request, feed, private=True)
+    now, base_url = _now(request), _base_url(request)
+    version = await queries.family_feed_version(token, now=now, base_url=base_url)
+    if is_not_modified(request, etag=f'"{version.etag}"'):
+        return Response(status_code=304, headers=_validator_headers(f'"{version.etag}"', version.last_modified, private=True))
+    feed = await queries.build_family_feed(token, now=now, base_url=base_url, booking_ids=version.booking_ids)
+    return calendar_response(request, feed, private=True, etag=version.etag, last_modified=version.last_modified)
 
 
 async def provider_feed(request: Request) -> Response:
