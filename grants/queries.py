@@ -20,7 +20,7 @@ from tortoise.functions import Sum
 from bookings import queries as booking_queries
 from grants import calculations, permissions
 from grants.enums import PENDING_RETURN_STATUSES, BudgetCategory, CostKind, ReturnStatus
-from grants.models import Award, AwardService, BudgetLine, ExpenditureLine, Fund, SpendReturn, SpendSummary, Tranche
+from grants.models import Award, AwardService, BudgetLine, ExpenditureLine, Fund, SpendMonth, SpendReturn, Tranche, category_column
 from grants.periods import financial_year_bounds, financial_year_label, financial_year_of, quarter_bounds
 from grants.schemas import (
     AwardSummary,
@@ -263,6 +263,16 @@ def line_filter(query: ReportQuery) -> dict[str, Any]:
     return conditions
 
 
+def period_filter(query: ReportQuery) -> dict[str, Any]:
+    """The financial year and quarter filters alone (the report reads one category as its column)."""
+    conditions: dict[str, Any] = {}
+    if query.financial_year is not None:
+        conditions["financial_year"] = query.financial_year
+    if query.quarter is not None:
+        conditions["quarter"] = query.quarter
+    return conditions
+
+
 def _date_range(query: ReportQuery) -> tuple[date, date] | None:
     if query.financial_year is None:
         return None
@@ -295,30 +305,29 @@ async def _sum(queryset: Any, *, group_by: str, field: str = "amount_pence") -> 
 async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, as_of: date) -> FundReport:
     """Everything the dashboard, the report API and the CSVs show about a fund, filtered.
 
-    About a dozen GROUP BY queries, independent of each other, run concurrently (each on its
-    own pooled connection on PostgreSQL); Python only merges their few grouped rows. Spend is
-    summed from ``grants_spendsummary`` (a few rows per return, kept equal to the lines by
-    triggers), so the report does not scan every expenditure line.
+    Five queries, independent of each other, run concurrently (each on its own pooled
+    connection on PostgreSQL): the awards, their budget lines by category and year, tranches
+    paid, and two over ``grants_spendmonth`` (a row per return and month with a column per
+    category, kept equal to the lines by triggers): spend by status, year and month, and
+    approved spend by award. Everything else (awarded, by region, by category and year, the
+    monthly burn) is added up in Python from those few grouped rows, so the report never scans
+    the expenditure lines and reads the fund's spend twice at most.
     """
     awards_q = award_filter(fund, query, principal)
-    lines_q = Q(award_filter(fund, query, principal, prefix=AWARD), Q(**line_filter(query)))
-    approved_lines_q = Q(lines_q, Q(spend_return__status=ReturnStatus.APPROVED))
+    months_q = Q(award_filter(fund, query, principal, prefix=AWARD), Q(**period_filter(query)))
     budget_q = award_filter(fund, query, principal, prefix="award__")
     budget_conditions: dict[str, Any] = {}
     if query.category is not None:
         budget_conditions["category"] = query.category
     if query.financial_year is not None:
         budget_conditions["financial_year"] = query.financial_year
+    # Spend in one category is that category's column; otherwise every column, one per category.
+    categories = [BudgetCategory(query.category)] if query.category is not None else list(BudgetCategory)
+    sums = {category.value: Sum(category_column(category)) for category in categories}
 
     async def nothing() -> None:
         return None
 
-    # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
-    awarded_task = (
-        _sum(BudgetLine.filter(budget_q, **budget_conditions), group_by="award__fund_id")
-        if budget_conditions
-        else _sum(Award.filter(awards_q), group_by="fund_id")
-    )
     # Paid: tranches are not split by category, so there is no paid figure for one category.
     paid_task = (
         _sum(Tranche.filter(budget_q, _paid_window(fund, query), paid_on__isnull=False), group_by="award__fund_id")
@@ -326,38 +335,46 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         else nothing()
     )
     results = await asyncio.gather(
-        awarded_task,
         paid_task,
-        SpendSummary.filter(lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by("spend_return__status")
-        .values("spend_return__status", "total"),
         BudgetLine.filter(budget_q, **budget_conditions)
         .annotate(total=Sum("amount_pence"))
         .group_by("category", "financial_year", "kind")
         .values("category", "financial_year", "kind", "total"),
-        SpendSummary.filter(approved_lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by("category", "financial_year")
-        .values("category", "financial_year", "total"),
-        SpendSummary.filter(approved_lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by("spent_month")
-        .order_by("spent_month")
-        .values("spent_month", "total"),
-        Award.filter(awards_q).annotate(total=Sum("amount_pence")).group_by("region").values("region", "total"),
-        SpendSummary.filter(approved_lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by(f"{AWARD}id", f"{AWARD}region")
-        .values(f"{AWARD}id", f"{AWARD}region", "total"),
+        SpendMonth.filter(months_q)
+        .annotate(**sums)
+        .group_by("spend_return__status", "financial_year", "spent_month")
+        .values("spend_return__status", "financial_year", "spent_month", *sums),
+        SpendMonth.filter(months_q, spend_return__status=ReturnStatus.APPROVED)
+        .annotate(**sums)
+        .group_by(f"{AWARD}id")
+        .values(f"{AWARD}id", *sums),
         award_summaries(fund, awards_q),
     )
-    awarded: int = results[0]
-    paid: int | None = results[1]
-    by_status, budget_rows, actual_rows, monthly_rows, region_awarded, approved_by_award_rows = results[2:8]
-    awards: list[AwardSummary] = results[8]
+    paid: int | None = results[0]
+    budget_rows, month_rows, approved_by_award_rows = results[1:4]
+    awards: list[AwardSummary] = results[4]
 
-    status_totals = {ReturnStatus(r["spend_return__status"]): int(r["total"] or 0) for r in by_status}
+    # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
+    awarded = sum(int(r["total"] or 0) for r in budget_rows) if budget_conditions else sum(a.amount_pence for a in awards)
+
+    # Spend by status; approved spend by month and by category and year. Lines are never zero
+    # (a CHECK), so a zero sum means no line: such months and lines are left out, as before.
+    status_totals: dict[ReturnStatus, int] = {}
+    by_month: dict[date, int] = {}
+    actual: dict[tuple[BudgetCategory, int], int] = {}
+    for r in month_rows:
+        amounts = {category: int(r[category.value] or 0) for category in categories}
+        total = sum(amounts.values())
+        status = ReturnStatus(r["spend_return__status"])
+        status_totals[status] = status_totals.get(status, 0) + total
+        if status is not ReturnStatus.APPROVED or not total:
+            continue
+        month = _as_date(r["spent_month"])
+        by_month[month] = by_month.get(month, 0) + total
+        year = int(r["financial_year"])
+        for category, amount in amounts.items():
+            if amount:
+                actual[(category, year)] = actual.get((category, year), 0) + amount
     approved = status_totals.get(ReturnStatus.APPROVED, 0)
     pending = sum(status_totals.get(s, 0) for s in PENDING_RETURN_STATUSES)
 
@@ -368,9 +385,9 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         entry = lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})
         entry["budget"] += int(r["total"] or 0)
         entry["kinds"].add(CostKind(r["kind"]))
-    for r in actual_rows:
-        key = (BudgetCategory(r["category"]), int(r["financial_year"]))
-        lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})["approved"] += int(r["total"] or 0)
+    for key, amount in actual.items():
+        lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})["approved"] += amount
+    order = {category: i for i, category in enumerate(BudgetCategory)}
     budget_lines = [
         BudgetLineReport(
             category=category,
@@ -381,36 +398,36 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
             approved_pence=entry["approved"],
             variance_pence=entry["budget"] - entry["approved"],
         )
-        for (category, year), entry in sorted(lines.items(), key=lambda item: (item[0][1], list(BudgetCategory).index(item[0][0])))
+        for (category, year), entry in sorted(lines.items(), key=lambda item: (item[0][1], order[item[0][0]]))
     ]
     budget_total = sum(line.budget_pence for line in budget_lines)
     approved_in_lines = sum(line.approved_pence for line in budget_lines)
 
     # Monthly burn against a straight-line plan, and the forecast to the fund's end.
     plan_total = fund.total_pence if not query.is_filtered else awarded
-    months = [_as_date(r["spent_month"]) for r in monthly_rows]
+    months = sorted(by_month)
     plan = calculations.straight_line_plan(plan_total, months, starts_on=fund.starts_on, ends_on=fund.ends_on)
     monthly = []
     cumulative = 0
-    for month, r, planned in zip(months, monthly_rows, plan, strict=True):
-        cumulative += int(r["total"] or 0)
-        monthly.append(
-            MonthReport(month=month, approved_pence=int(r["total"] or 0), cumulative_pence=cumulative, plan_cumulative_pence=planned)
-        )
+    for month, planned in zip(months, plan, strict=True):
+        cumulative += by_month[month]
+        monthly.append(MonthReport(month=month, approved_pence=by_month[month], cumulative_pence=cumulative, plan_cumulative_pence=planned))
     elapsed, remaining = calculations.forecast_months(fund.starts_on, fund.ends_on, as_of)
     forecast = calculations.straight_line_forecast(
         spent_pence=approved, budget_pence=plan_total, months_elapsed=elapsed, months_remaining=remaining
     )
 
     # Spend by region, and by award for cost per respite hour.
-    regions: dict[str, dict[str, int]] = {}
-    for r in region_awarded:
-        regions.setdefault(r["region"], {"awarded": 0, "approved": 0})["awarded"] = int(r["total"] or 0)
     approved_by_award: dict[UUID, int] = {}
     for r in approved_by_award_rows:
-        total = int(r["total"] or 0)
-        regions.setdefault(r[f"{AWARD}region"], {"awarded": 0, "approved": 0})["approved"] += total
-        approved_by_award[UUID(str(r[f"{AWARD}id"]))] = total
+        total = sum(int(r[category.value] or 0) for category in categories)
+        if total:
+            approved_by_award[UUID(str(r[f"{AWARD}id"]))] = total
+    regions: dict[str, dict[str, int]] = {}
+    for a in awards:
+        region = regions.setdefault(a.region, {"awarded": 0, "approved": 0})
+        region["awarded"] += a.amount_pence
+        region["approved"] += approved_by_award.get(a.id, 0)
     by_region = [RegionReport(region=name, awarded_pence=v["awarded"], approved_pence=v["approved"]) for name, v in sorted(regions.items())]
 
     window = _date_range(query)

@@ -522,6 +522,62 @@ async def test_the_spend_summary_always_equals_the_lines_to_the_penny(world) -> 
     assert await _summary_matches_lines() == ([], [])
 
 
+async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
+    """grants_spendmonth beside the lines grouped by return and month, with a total per category."""
+    from grants.enums import BudgetCategory
+    from grants.models import SpendMonth, category_column
+
+    expected: dict[tuple, dict[str, int]] = {}
+    for line in await ExpenditureLine.all():
+        key = (line.spend_return_id, line.financial_year, line.quarter, line.spent_month)  # type: ignore[attr-defined]
+        row = expected.setdefault(key, {category_column(c): 0 for c in BudgetCategory} | {"amount_pence": 0, "line_count": 0})
+        row[category_column(BudgetCategory(line.category))] += line.amount_pence
+        row["amount_pence"] += line.amount_pence
+        row["line_count"] += 1
+    columns = [category_column(c) for c in BudgetCategory] + ["amount_pence", "line_count"]
+    lines = [(*key, *(row[c] for c in columns)) for key, row in expected.items()]
+    months = await SpendMonth.all().values_list("spend_return_id", "financial_year", "quarter", "spent_month", *columns)
+    return sorted(lines, key=str), sorted(map(tuple, months), key=str)
+
+
+async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) -> None:
+    from tortoise import connections
+
+    draft = await services.create_return(world.award, financial_year=2025, quarter=1, actor=world.grantee_p, now=NOW)
+    made = []
+    for spent_on, amount, category in [
+        (date(2025, 4, 1), 101, "staffing"),
+        (date(2025, 4, 30), 202, "staffing"),
+        (date(2025, 4, 15), 5, "premises"),
+        (date(2025, 5, 1), 7, "transport"),
+    ]:
+        made.append(
+            await services.add_expenditure_line(
+                draft, spent_on=spent_on, amount_pence=amount, category=category, description="x", actor=world.grantee_p, now=NOW
+            )
+        )
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert sorted(row[-2:] for row in months) == [(7, 1), (308, 3)]
+    await services.remove_expenditure_line(made[3], actor=world.grantee_p, now=NOW)
+    # Lines written by anything else (a bulk load, a fix-up script) are counted too, in the right column.
+    db = connections.get("default")
+    await db.execute_query(f"UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = {made[0].id}")
+    await db.execute_query(f"UPDATE grants_expenditureline SET category = 'training' WHERE id = {made[2].id}")
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert [row[-2:] for row in months] == [(1207, 3)]
+    await ExpenditureLine.filter(spend_return_id=draft.id).delete()
+    assert await _months_match_lines() == ([], [])
+
+
+def test_every_budget_category_has_a_spend_by_month_column() -> None:
+    from grants.enums import BudgetCategory
+    from grants.models import SpendMonth, category_column
+
+    assert {category_column(c) for c in BudgetCategory} <= set(SpendMonth._meta.fields_map)
+
+
 async def test_the_database_refuses_totals_past_their_limits_whatever_the_code_does(world) -> None:
     from tortoise.exceptions import IntegrityError
 
