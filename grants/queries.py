@@ -148,7 +148,13 @@ def _london_midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
 
 
-async def respite_delivered(award_ids: Iterable[UUID], *, since: date | None = None, until: date | None = None) -> dict[UUID, Outcomes]:
+async def respite_delivered(
+    award_ids: Iterable[UUID],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    links: list[tuple[UUID, UUID]] | None = None,
+) -> dict[UUID, Outcomes]:
     """Children and families reached, sessions and respite minutes per award, from attended bookings.
 
     Computed in SQL by the bookings package, never copied into grant tables. It expects::
@@ -165,12 +171,17 @@ async def respite_delivered(award_ids: Iterable[UUID], *, since: date | None = N
     counts are the sums over its linked services (``grants_awardservice``); a child who
     attended two services of the same award is counted twice, so ask bookings for a
     per-award grouping when one service is funded by several awards.
+
+    ``links`` are the awards' ``(award id, service id)`` pairs when the caller has already
+    fetched them (the fund report does, by joining to its award filter rather than sending a
+    thousand ids back).
     """
     ids = list(award_ids)
     if not ids:
         return {}
     summary_for = booking_queries.attended_summary_for_services
-    links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
+    if links is None:
+        links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
     service_ids = sorted({service_id for _award, service_id in links}, key=str)
     by_service: dict[Any, dict[str, int]] = (
         await summary_for(service_ids, since=_london_midnight(since), until=_london_midnight(until)) if service_ids else {}
@@ -323,7 +334,8 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         budget_conditions["financial_year"] = query.financial_year
     # Spend in one category is that category's column; otherwise every column, one per category.
     categories = [BudgetCategory(query.category)] if query.category is not None else list(BudgetCategory)
-    sums = {category.value: Sum(category_column(category)) for category in categories}
+    names = [category.value for category in categories]
+    sums = {name: Sum(category_column(category)) for name, category in zip(names, categories, strict=True)}
 
     async def nothing() -> None:
         return None
@@ -349,10 +361,12 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         .group_by(f"{AWARD}id")
         .values(f"{AWARD}id", *sums),
         award_summaries(fund, awards_q),
+        AwardService.filter(budget_q).values_list("award_id", "service_id"),
     )
     paid: int | None = results[0]
     budget_rows, month_rows, approved_by_award_rows = results[1:4]
     awards: list[AwardSummary] = results[4]
+    links: list[tuple[UUID, UUID]] = [(UUID(str(a)), UUID(str(s))) for a, s in results[5]]
 
     # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
     awarded = sum(int(r["total"] or 0) for r in budget_rows) if budget_conditions else sum(a.amount_pence for a in awards)
@@ -363,7 +377,7 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     by_month: dict[date, int] = {}
     actual: dict[tuple[BudgetCategory, int], int] = {}
     for r in month_rows:
-        amounts = {category: int(r[category.value] or 0) for category in categories}
+        amounts = {category: int(r[name] or 0) for name, category in zip(names, categories, strict=True)}
         total = sum(amounts.values())
         status = ReturnStatus(r["spend_return__status"])
         status_totals[status] = status_totals.get(status, 0) + total
@@ -420,7 +434,7 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     # Spend by region, and by award for cost per respite hour.
     approved_by_award: dict[UUID, int] = {}
     for r in approved_by_award_rows:
-        total = sum(int(r[category.value] or 0) for category in categories)
+        total = sum(int(r[name] or 0) for name in names)
         if total:
             approved_by_award[UUID(str(r[f"{AWARD}id"]))] = total
     regions: dict[str, dict[str, int]] = {}
@@ -431,7 +445,9 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     by_region = [RegionReport(region=name, awarded_pence=v["awarded"], approved_pence=v["approved"]) for name, v in sorted(regions.items())]
 
     window = _date_range(query)
-    delivered = await respite_delivered([a.id for a in awards], since=window[0] if window else None, until=window[1] if window else None)
+    delivered = await respite_delivered(
+        [a.id for a in awards], since=window[0] if window else None, until=window[1] if window else None, links=links
+    )
     outcomes = outcomes_table(
         [(a.id, a.reference, approved_by_award.get(a.id, 0)) for a in awards], delivered, threshold=fund.disclosure_threshold
     )
