@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
+from pydantic import TypeAdapter
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 
@@ -31,7 +32,6 @@ from grants.schemas import (
     FundReport,
     GrantRecord,
     MonthReport,
-    OutcomeRow,
     OutcomesReport,
     RegionReport,
     ReportQuery,
@@ -217,24 +217,25 @@ def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Out
     total_minutes = sum(int(r["respite_minutes"]) for r in raw)
     total_approved = sum(int(r["approved_pence"]) for r in raw)
 
-    def row(values: dict[str, Any], *, minutes: int, approved: int) -> OutcomeRow:
-        return OutcomeRow(
-            award_id=values.get("award_id"),
-            reference=str(values.get("reference", "Total")),
-            children=values["children"],
-            families=values["families"],
-            sessions=int(values.get("sessions", 0)),
-            respite_hours=_hours(minutes),
-            approved_pence=approved,
-            cost_per_respite_hour_pence=calculations.cost_per_respite_hour(approved, minutes),
-        )
+    def row(values: dict[str, Any], *, minutes: int, approved: int) -> dict[str, Any]:
+        return {
+            "award_id": values.get("award_id"),
+            "reference": str(values.get("reference", "Total")),
+            "children": values["children"],
+            "families": values["families"],
+            "sessions": int(values.get("sessions", 0)),
+            "respite_hours": _hours(minutes),
+            "approved_pence": approved,
+            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes),
+        }
 
     out_rows = [row(r, minutes=int(r["respite_minutes"]), approved=int(r["approved_pence"])) for r in rows]
     total_row = row(
         {"reference": "Total", "sessions": sum(int(r["sessions"]) for r in raw), **total}, minutes=total_minutes, approved=total_approved
     )
     available = all(o.available for o in outcomes.values()) if outcomes else False
-    return OutcomesReport(available=available, threshold=threshold, rows=out_rows, total=total_row)
+    # One validation of the whole table: a thousand OutcomeRow(...) calls cost ten times as much.
+    return OutcomesReport.model_validate({"available": available, "threshold": threshold, "rows": out_rows, "total": total_row})
 
 
 def _hours(minutes: int) -> str:
@@ -520,25 +521,31 @@ async def award_summaries(fund: Fund, awards_q: Q) -> list[AwardSummary]:
             "status",
         )
     )
-    return [
-        AwardSummary(
-            id=r["id"],
-            grant_id=f"{fund.grant_id_prefix}-{r['reference']}",
-            reference=r["reference"],
-            title=r["title"],
-            round_name=r["round__name"],
-            recipient_id=r["recipient_id"],
-            recipient_name=r["recipient__name"],
-            recipient_identifier=r["recipient__identifier"],
-            local_authority_name=r["local_authority__name"],
-            region=r["region"],
-            amount_pence=r["amount_pence"],
-            paid_pence=r["paid_pence"],
-            approved_pence=r["approved_pence"],
-            status=r["status"],
-        )
-        for r in rows
-    ]
+    # One validation of the whole list: a thousand AwardSummary(...) calls cost several times as much.
+    return _AWARD_SUMMARIES.validate_python(
+        [
+            {
+                "id": r["id"],
+                "grant_id": f"{fund.grant_id_prefix}-{r['reference']}",
+                "reference": r["reference"],
+                "title": r["title"],
+                "round_name": r["round__name"],
+                "recipient_id": r["recipient_id"],
+                "recipient_name": r["recipient__name"],
+                "recipient_identifier": r["recipient__identifier"],
+                "local_authority_name": r["local_authority__name"],
+                "region": r["region"],
+                "amount_pence": r["amount_pence"],
+                "paid_pence": r["paid_pence"],
+                "approved_pence": r["approved_pence"],
+                "status": r["status"],
+            }
+            for r in rows
+        ]
+    )
+
+
+_AWARD_SUMMARIES = TypeAdapter(list[AwardSummary])
 
 
 # --- exports -----------------------------------------------------------------------------------------
