@@ -282,6 +282,10 @@ class SpendMonth(Model):
     spend_return: fields.ForeignKeyRelation[SpendReturn] = fields.ForeignKeyField(
         "grants.SpendReturn", related_name="months", on_delete=fields.CASCADE
     )
+    # The return's award and status, copied by the triggers (and kept by a trigger on
+    # grants_spendreturn when they change), so the report joins only the awards.
+    award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="spend_months", on_delete=fields.CASCADE)
+    status = fields.CharEnumField(ReturnStatus, max_length=12)
     financial_year = fields.IntField()
     quarter = fields.IntField()
     spent_month = fields.DateField()

@@ -317,16 +317,17 @@ async def _sum(queryset: Any, *, group_by: str, field: str = "amount_pence") -> 
 async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, as_of: date) -> FundReport:
     """Everything the dashboard, the report API and the CSVs show about a fund, filtered.
 
-    Five queries, independent of each other, run concurrently (each on its own pooled
+    Six queries, independent of each other, run concurrently (each on its own pooled
     connection on PostgreSQL): the awards, their budget lines by category and year, tranches
-    paid, and two over ``grants_spendmonth`` (a row per return and month with a column per
-    category, kept equal to the lines by triggers): spend by status, year and month, and
-    approved spend by award. Everything else (awarded, by region, by category and year, the
+    paid, the services linked to them, and two over ``grants_spendmonth`` (a row per return and
+    month with a column per category and the return's award and status, kept equal to the lines
+    by triggers, so only the awards are joined): spend by status, year and month, and approved
+    spend by award. Everything else (awarded, by region, by category and year, the
     monthly burn) is added up in Python from those few grouped rows, so the report never scans
     the expenditure lines and reads the fund's spend twice at most.
     """
     awards_q = award_filter(fund, query, principal)
-    months_q = Q(award_filter(fund, query, principal, prefix=AWARD), Q(**period_filter(query)))
+    months_q = Q(award_filter(fund, query, principal, prefix="award__"), Q(**period_filter(query)))
     budget_q = award_filter(fund, query, principal, prefix="award__")
     budget_conditions: dict[str, Any] = {}
     if query.category is not None:
@@ -355,12 +356,12 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         .values("category", "financial_year", "kind", "total"),
         SpendMonth.filter(months_q)
         .annotate(**sums)
-        .group_by("spend_return__status", "financial_year", "spent_month")
-        .values("spend_return__status", "financial_year", "spent_month", *sums),
-        SpendMonth.filter(months_q, spend_return__status=ReturnStatus.APPROVED)
-        .annotate(**sums)
-        .group_by(f"{AWARD}id")
-        .values(f"{AWARD}id", *sums),
+        .group_by("status", "financial_year", "spent_month")
+        .values("status", "financial_year", "spent_month", *sums),
+        SpendMonth.filter(months_q, status=ReturnStatus.APPROVED)
+        .annotate(total=Sum(category_column(query.category) if query.category is not None else "amount_pence"))
+        .group_by("award_id")
+        .values("award_id", "total"),
         award_summaries(fund, awards_q),
         AwardService.filter(budget_q).values_list("award_id", "service_id"),
     )
@@ -380,7 +381,7 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     for r in month_rows:
         amounts = {category: int(r[name] or 0) for name, category in zip(names, categories, strict=True)}
         total = sum(amounts.values())
-        status = ReturnStatus(r["spend_return__status"])
+        status = ReturnStatus(r["status"])
         status_totals[status] = status_totals.get(status, 0) + total
         if status is not ReturnStatus.APPROVED or not total:
             continue
@@ -435,9 +436,9 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     # Spend by region, and by award for cost per respite hour.
     approved_by_award: dict[UUID, int] = {}
     for r in approved_by_award_rows:
-        total = sum(int(r[name] or 0) for name in names)
+        total = int(r["total"] or 0)
         if total:
-            approved_by_award[UUID(str(r[f"{AWARD}id"]))] = total
+            approved_by_award[UUID(str(r["award_id"]))] = total
     regions: dict[str, dict[str, int]] = {}
     for a in awards:
         region = regions.setdefault(a.region, {"awarded": 0, "approved": 0})

@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from grants.enums import ReturnStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.migrations.constraints import UniqueConstraint
@@ -15,6 +16,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('spend_return', fields.ForeignKeyField('grants.SpendReturn', source_field='spend_return_id', db_constraint=True, to_field='id', related_name='months', on_delete=OnDelete.CASCADE)),
+                ('award', fields.ForeignKeyField('grants.Award', source_field='award_id', db_constraint=True, to_field='id', related_name='spend_months', on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharEnumField(description='DRAFT: draft\nSUBMITTED: submitted\nQUERIED: queried\nRESUBMITTED: resubmitted\nAPPROVED: approved\nREJECTED: rejected', enum_type=ReturnStatus, max_length=12)),
                 ('financial_year', fields.IntField()),
                 ('quarter', fields.IntField()),
                 ('spent_month', fields.DateField()),
