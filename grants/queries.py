@@ -368,7 +368,7 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     paid: int | None = results[0]
     budget_rows, month_rows, approved_by_award_rows = results[1:4]
     awards: list[AwardSummary] = results[4]
-    links: list[tuple[UUID, UUID]] = [(UUID(str(a)), UUID(str(s))) for a, s in results[5]]
+    links: list[tuple[UUID, UUID]] = [(_uuid(a), _uuid(s)) for a, s in results[5]]
 
     # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
     awarded = sum(int(r["total"] or 0) for r in budget_rows) if budget_conditions else sum(a.amount_pence for a in awards)
@@ -438,7 +438,7 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     for r in approved_by_award_rows:
         total = int(r["total"] or 0)
         if total:
-            approved_by_award[UUID(str(r["award_id"]))] = total
+            approved_by_award[_uuid(r["award_id"])] = total
     regions: dict[str, dict[str, int]] = {}
     for a in awards:
         region = regions.setdefault(a.region, {"awarded": 0, "approved": 0})
@@ -482,6 +482,11 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         awards=awards,
         outcomes=outcomes,
     )
+
+
+def _uuid(value: Any) -> UUID:
+    """A UUID from a grouped row: asyncpg gives one already (a subclass), SQLite a string."""
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _as_date(value: Any) -> date:
