@@ -14,13 +14,14 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
+from pydantic import TypeAdapter
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 
 from bookings import queries as booking_queries
 from grants import calculations, permissions
 from grants.enums import PENDING_RETURN_STATUSES, BudgetCategory, CostKind, ReturnStatus
-from grants.models import Award, AwardService, BudgetLine, ExpenditureLine, Fund, SpendReturn, SpendSummary, Tranche
+from grants.models import Award, AwardService, BudgetLine, ExpenditureLine, Fund, SpendMonth, SpendReturn, Tranche, category_column
 from grants.periods import financial_year_bounds, financial_year_label, financial_year_of, quarter_bounds
 from grants.schemas import (
     AwardSummary,
@@ -31,7 +32,6 @@ from grants.schemas import (
     FundReport,
     GrantRecord,
     MonthReport,
-    OutcomeRow,
     OutcomesReport,
     RegionReport,
     ReportQuery,
@@ -148,7 +148,13 @@ def _london_midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
 
 
-async def respite_delivered(award_ids: Iterable[UUID], *, since: date | None = None, until: date | None = None) -> dict[UUID, Outcomes]:
+async def respite_delivered(
+    award_ids: Iterable[UUID],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    links: list[tuple[UUID, UUID]] | None = None,
+) -> dict[UUID, Outcomes]:
     """Children and families reached, sessions and respite minutes per award, from attended bookings.
 
     Computed in SQL by the bookings package, never copied into grant tables. It expects::
@@ -165,12 +171,17 @@ async def respite_delivered(award_ids: Iterable[UUID], *, since: date | None = N
     counts are the sums over its linked services (``grants_awardservice``); a child who
     attended two services of the same award is counted twice, so ask bookings for a
     per-award grouping when one service is funded by several awards.
+
+    ``links`` are the awards' ``(award id, service id)`` pairs when the caller has already
+    fetched them (the fund report does, by joining to its award filter rather than sending a
+    thousand ids back).
     """
     ids = list(award_ids)
     if not ids:
         return {}
     summary_for = booking_queries.attended_summary_for_services
-    links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
+    if links is None:
+        links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
     service_ids = sorted({service_id for _award, service_id in links}, key=str)
     by_service: dict[Any, dict[str, int]] = (
         await summary_for(service_ids, since=_london_midnight(since), until=_london_midnight(until)) if service_ids else {}
@@ -206,24 +217,25 @@ def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Out
     total_minutes = sum(int(r["respite_minutes"]) for r in raw)
     total_approved = sum(int(r["approved_pence"]) for r in raw)
 
-    def row(values: dict[str, Any], *, minutes: int, approved: int) -> OutcomeRow:
-        return OutcomeRow(
-            award_id=values.get("award_id"),
-            reference=str(values.get("reference", "Total")),
-            children=values["children"],
-            families=values["families"],
-            sessions=int(values.get("sessions", 0)),
-            respite_hours=_hours(minutes),
-            approved_pence=approved,
-            cost_per_respite_hour_pence=calculations.cost_per_respite_hour(approved, minutes),
-        )
+    def row(values: dict[str, Any], *, minutes: int, approved: int) -> dict[str, Any]:
+        return {
+            "award_id": values.get("award_id"),
+            "reference": str(values.get("reference", "Total")),
+            "children": values["children"],
+            "families": values["families"],
+            "sessions": int(values.get("sessions", 0)),
+            "respite_hours": _hours(minutes),
+            "approved_pence": approved,
+            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes),
+        }
 
     out_rows = [row(r, minutes=int(r["respite_minutes"]), approved=int(r["approved_pence"])) for r in rows]
     total_row = row(
         {"reference": "Total", "sessions": sum(int(r["sessions"]) for r in raw), **total}, minutes=total_minutes, approved=total_approved
     )
     available = all(o.available for o in outcomes.values()) if outcomes else False
-    return OutcomesReport(available=available, threshold=threshold, rows=out_rows, total=total_row)
+    # One validation of the whole table: a thousand OutcomeRow(...) calls cost ten times as much.
+    return OutcomesReport.model_validate({"available": available, "threshold": threshold, "rows": out_rows, "total": total_row})
 
 
 def _hours(minutes: int) -> str:
@@ -263,6 +275,16 @@ def line_filter(query: ReportQuery) -> dict[str, Any]:
     return conditions
 
 
+def period_filter(query: ReportQuery) -> dict[str, Any]:
+    """The financial year and quarter filters alone (the report reads one category as its column)."""
+    conditions: dict[str, Any] = {}
+    if query.financial_year is not None:
+        conditions["financial_year"] = query.financial_year
+    if query.quarter is not None:
+        conditions["quarter"] = query.quarter
+    return conditions
+
+
 def _date_range(query: ReportQuery) -> tuple[date, date] | None:
     if query.financial_year is None:
         return None
@@ -295,30 +317,31 @@ async def _sum(queryset: Any, *, group_by: str, field: str = "amount_pence") -> 
 async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, as_of: date) -> FundReport:
     """Everything the dashboard, the report API and the CSVs show about a fund, filtered.
 
-    About a dozen GROUP BY queries, independent of each other, run concurrently (each on its
-    own pooled connection on PostgreSQL); Python only merges their few grouped rows. Spend is
-    summed from ``grants_spendsummary`` (a few rows per return, kept equal to the lines by
-    triggers), so the report does not scan every expenditure line.
+    Six queries, independent of each other, run concurrently (each on its own pooled
+    connection on PostgreSQL): the awards, their budget lines by category and year, tranches
+    paid, the services linked to them, and two over ``grants_spendmonth`` (a row per return and
+    month with a column per category and the return's award and status, kept equal to the lines
+    by triggers, so only the awards are joined): spend by status, year and month, and approved
+    spend by award. Everything else (awarded, by region, by category and year, the
+    monthly burn) is added up in Python from those few grouped rows, so the report never scans
+    the expenditure lines and reads the fund's spend twice at most.
     """
     awards_q = award_filter(fund, query, principal)
-    lines_q = Q(award_filter(fund, query, principal, prefix=AWARD), Q(**line_filter(query)))
-    approved_lines_q = Q(lines_q, Q(spend_return__status=ReturnStatus.APPROVED))
+    months_q = Q(award_filter(fund, query, principal, prefix="award__"), Q(**period_filter(query)))
     budget_q = award_filter(fund, query, principal, prefix="award__")
     budget_conditions: dict[str, Any] = {}
     if query.category is not None:
         budget_conditions["category"] = query.category
     if query.financial_year is not None:
         budget_conditions["financial_year"] = query.financial_year
+    # Spend in one category is that category's column; otherwise every column, one per category.
+    categories = [BudgetCategory(query.category)] if query.category is not None else list(BudgetCategory)
+    names = [category.value for category in categories]
+    sums = {name: Sum(category_column(category)) for name, category in zip(names, categories, strict=True)}
 
     async def nothing() -> None:
         return None
 
-    # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
-    awarded_task = (
-        _sum(BudgetLine.filter(budget_q, **budget_conditions), group_by="award__fund_id")
-        if budget_conditions
-        else _sum(Award.filter(awards_q), group_by="fund_id")
-    )
     # Paid: tranches are not split by category, so there is no paid figure for one category.
     paid_task = (
         _sum(Tranche.filter(budget_q, _paid_window(fund, query), paid_on__isnull=False), group_by="award__fund_id")
@@ -326,38 +349,48 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         else nothing()
     )
     results = await asyncio.gather(
-        awarded_task,
         paid_task,
-        SpendSummary.filter(lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by("spend_return__status")
-        .values("spend_return__status", "total"),
         BudgetLine.filter(budget_q, **budget_conditions)
         .annotate(total=Sum("amount_pence"))
         .group_by("category", "financial_year", "kind")
         .values("category", "financial_year", "kind", "total"),
-        SpendSummary.filter(approved_lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by("category", "financial_year")
-        .values("category", "financial_year", "total"),
-        SpendSummary.filter(approved_lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by("spent_month")
-        .order_by("spent_month")
-        .values("spent_month", "total"),
-        Award.filter(awards_q).annotate(total=Sum("amount_pence")).group_by("region").values("region", "total"),
-        SpendSummary.filter(approved_lines_q)
-        .annotate(total=Sum("amount_pence"))
-        .group_by(f"{AWARD}id", f"{AWARD}region")
-        .values(f"{AWARD}id", f"{AWARD}region", "total"),
+        SpendMonth.filter(months_q)
+        .annotate(**sums)
+        .group_by("status", "financial_year", "spent_month")
+        .values("status", "financial_year", "spent_month", *sums),
+        SpendMonth.filter(months_q, status=ReturnStatus.APPROVED)
+        .annotate(total=Sum(category_column(query.category) if query.category is not None else "amount_pence"))
+        .group_by("award_id")
+        .values("award_id", "total"),
         award_summaries(fund, awards_q),
+        AwardService.filter(budget_q).values_list("award_id", "service_id"),
     )
-    awarded: int = results[0]
-    paid: int | None = results[1]
-    by_status, budget_rows, actual_rows, monthly_rows, region_awarded, approved_by_award_rows = results[2:8]
-    awards: list[AwardSummary] = results[8]
+    paid: int | None = results[0]
+    budget_rows, month_rows, approved_by_award_rows = results[1:4]
+    awards: list[AwardSummary] = results[4]
+    links: list[tuple[UUID, UUID]] = [(_uuid(a), _uuid(s)) for a, s in results[5]]
 
-    status_totals = {ReturnStatus(r["spend_return__status"]): int(r["total"] or 0) for r in by_status}
+    # Awarded: the awards' amounts, or their budget lines when narrowed to a category or year.
+    awarded = sum(int(r["total"] or 0) for r in budget_rows) if budget_conditions else sum(a.amount_pence for a in awards)
+
+    # Spend by status; approved spend by month and by category and year. Lines are never zero
+    # (a CHECK), so a zero sum means no line: such months and lines are left out, as before.
+    status_totals: dict[ReturnStatus, int] = {}
+    by_month: dict[date, int] = {}
+    actual: dict[tuple[BudgetCategory, int], int] = {}
+    for r in month_rows:
+        amounts = {category: int(r[name] or 0) for name, category in zip(names, categories, strict=True)}
+        total = sum(amounts.values())
+        status = ReturnStatus(r["status"])
+        status_totals[status] = status_totals.get(status, 0) + total
+        if status is not ReturnStatus.APPROVED or not total:
+            continue
+        month = _as_date(r["spent_month"])
+        by_month[month] = by_month.get(month, 0) + total
+        year = int(r["financial_year"])
+        for category, amount in amounts.items():
+            if amount:
+                actual[(category, year)] = actual.get((category, year), 0) + amount
     approved = status_totals.get(ReturnStatus.APPROVED, 0)
     pending = sum(status_totals.get(s, 0) for s in PENDING_RETURN_STATUSES)
 
@@ -368,9 +401,9 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         entry = lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})
         entry["budget"] += int(r["total"] or 0)
         entry["kinds"].add(CostKind(r["kind"]))
-    for r in actual_rows:
-        key = (BudgetCategory(r["category"]), int(r["financial_year"]))
-        lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})["approved"] += int(r["total"] or 0)
+    for key, amount in actual.items():
+        lines.setdefault(key, {"kind": None, "budget": 0, "approved": 0, "kinds": set()})["approved"] += amount
+    order = {category: i for i, category in enumerate(BudgetCategory)}
     budget_lines = [
         BudgetLineReport(
             category=category,
@@ -381,40 +414,42 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
             approved_pence=entry["approved"],
             variance_pence=entry["budget"] - entry["approved"],
         )
-        for (category, year), entry in sorted(lines.items(), key=lambda item: (item[0][1], list(BudgetCategory).index(item[0][0])))
+        for (category, year), entry in sorted(lines.items(), key=lambda item: (item[0][1], order[item[0][0]]))
     ]
     budget_total = sum(line.budget_pence for line in budget_lines)
     approved_in_lines = sum(line.approved_pence for line in budget_lines)
 
     # Monthly burn against a straight-line plan, and the forecast to the fund's end.
     plan_total = fund.total_pence if not query.is_filtered else awarded
-    months = [_as_date(r["spent_month"]) for r in monthly_rows]
+    months = sorted(by_month)
     plan = calculations.straight_line_plan(plan_total, months, starts_on=fund.starts_on, ends_on=fund.ends_on)
     monthly = []
     cumulative = 0
-    for month, r, planned in zip(months, monthly_rows, plan, strict=True):
-        cumulative += int(r["total"] or 0)
-        monthly.append(
-            MonthReport(month=month, approved_pence=int(r["total"] or 0), cumulative_pence=cumulative, plan_cumulative_pence=planned)
-        )
+    for month, planned in zip(months, plan, strict=True):
+        cumulative += by_month[month]
+        monthly.append(MonthReport(month=month, approved_pence=by_month[month], cumulative_pence=cumulative, plan_cumulative_pence=planned))
     elapsed, remaining = calculations.forecast_months(fund.starts_on, fund.ends_on, as_of)
     forecast = calculations.straight_line_forecast(
         spent_pence=approved, budget_pence=plan_total, months_elapsed=elapsed, months_remaining=remaining
     )
 
     # Spend by region, and by award for cost per respite hour.
-    regions: dict[str, dict[str, int]] = {}
-    for r in region_awarded:
-        regions.setdefault(r["region"], {"awarded": 0, "approved": 0})["awarded"] = int(r["total"] or 0)
     approved_by_award: dict[UUID, int] = {}
     for r in approved_by_award_rows:
         total = int(r["total"] or 0)
-        regions.setdefault(r[f"{AWARD}region"], {"awarded": 0, "approved": 0})["approved"] += total
-        approved_by_award[UUID(str(r[f"{AWARD}id"]))] = total
+        if total:
+            approved_by_award[_uuid(r["award_id"])] = total
+    regions: dict[str, dict[str, int]] = {}
+    for a in awards:
+        region = regions.setdefault(a.region, {"awarded": 0, "approved": 0})
+        region["awarded"] += a.amount_pence
+        region["approved"] += approved_by_award.get(a.id, 0)
     by_region = [RegionReport(region=name, awarded_pence=v["awarded"], approved_pence=v["approved"]) for name, v in sorted(regions.items())]
 
     window = _date_range(query)
-    delivered = await respite_delivered([a.id for a in awards], since=window[0] if window else None, until=window[1] if window else None)
+    delivered = await respite_delivered(
+        [a.id for a in awards], since=window[0] if window else None, until=window[1] if window else None, links=links
+    )
     outcomes = outcomes_table(
         [(a.id, a.reference, approved_by_award.get(a.id, 0)) for a in awards], delivered, threshold=fund.disclosure_threshold
     )
@@ -447,6 +482,11 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         awards=awards,
         outcomes=outcomes,
     )
+
+
+def _uuid(value: Any) -> UUID:
+    """A UUID from a grouped row: asyncpg gives one already (a subclass), SQLite a string."""
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _as_date(value: Any) -> date:
@@ -487,25 +527,31 @@ async def award_summaries(fund: Fund, awards_q: Q) -> list[AwardSummary]:
             "status",
         )
     )
-    return [
-        AwardSummary(
-            id=r["id"],
-            grant_id=f"{fund.grant_id_prefix}-{r['reference']}",
-            reference=r["reference"],
-            title=r["title"],
-            round_name=r["round__name"],
-            recipient_id=r["recipient_id"],
-            recipient_name=r["recipient__name"],
-            recipient_identifier=r["recipient__identifier"],
-            local_authority_name=r["local_authority__name"],
-            region=r["region"],
-            amount_pence=r["amount_pence"],
-            paid_pence=r["paid_pence"],
-            approved_pence=r["approved_pence"],
-            status=r["status"],
-        )
-        for r in rows
-    ]
+    # One validation of the whole list: a thousand AwardSummary(...) calls cost several times as much.
+    return _AWARD_SUMMARIES.validate_python(
+        [
+            {
+                "id": r["id"],
+                "grant_id": f"{fund.grant_id_prefix}-{r['reference']}",
+                "reference": r["reference"],
+                "title": r["title"],
+                "round_name": r["round__name"],
+                "recipient_id": r["recipient_id"],
+                "recipient_name": r["recipient__name"],
+                "recipient_identifier": r["recipient__identifier"],
+                "local_authority_name": r["local_authority__name"],
+                "region": r["region"],
+                "amount_pence": r["amount_pence"],
+                "paid_pence": r["paid_pence"],
+                "approved_pence": r["approved_pence"],
+                "status": r["status"],
+            }
+            for r in rows
+        ]
+    )
+
+
+_AWARD_SUMMARIES = TypeAdapter(list[AwardSummary])
 
 
 # --- exports -----------------------------------------------------------------------------------------

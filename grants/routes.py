@@ -71,8 +71,10 @@ def _id(request: Request, name: str) -> UUID:
     return request.path_params[name]  # type: ignore[no-any-return]  # the uuid convertor made it
 
 
-def _json(model: Any, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
+def _json(model: Any, status_code: int = 200) -> Response:
+    # pydantic writes the JSON itself (in Rust), the same bytes JSONResponse would write from
+    # model_dump(mode="json") at a fraction of the CPU: the fund report has thousands of objects.
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 def _budget_inputs(lines: list[Any] | None) -> list[BudgetLineInput] | None:

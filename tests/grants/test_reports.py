@@ -233,3 +233,115 @@ async def test_people_without_a_grants_role_see_no_fund(world, scene) -> None:
         with pytest.raises(NotFound):
             await queries.get_fund(await principal(user), world.fund.id)
     assert await queries.list_funds(await principal(world.family)) == []
+
+
+# --- the report's spend equals a straightforward sum of the lines -----------------------------------
+
+
+async def _from_the_lines(world, principal_, query: ReportQuery) -> dict:
+    """The report's spend figures computed the plain way: every matching expenditure line, summed in Python."""
+    from grants.enums import PENDING_RETURN_STATUSES, ReturnStatus
+    from grants.models import BudgetLine, ExpenditureLine
+
+    fund = await queries.get_fund(principal_, world.fund.id)
+    awards = {a.id: a for a in await Award.filter(queries.award_filter(fund, query, principal_))}
+    lines = await ExpenditureLine.filter(spend_return__award_id__in=list(awards)).values(
+        "spend_return__status", "spend_return__award_id", "category", "financial_year", "quarter", "spent_month", "amount_pence"
+    )
+    approved: dict = {"total": 0, "month": {}, "line": {}, "award": {}, "region": {}}
+    pending = 0
+    for line in lines:
+        if query.category is not None and line["category"] != query.category:
+            continue
+        if query.financial_year is not None and line["financial_year"] != query.financial_year:
+            continue
+        if query.quarter is not None and line["quarter"] != query.quarter:
+            continue
+        amount, status = line["amount_pence"], ReturnStatus(line["spend_return__status"])
+        if status in PENDING_RETURN_STATUSES:
+            pending += amount
+        if status is not ReturnStatus.APPROVED:
+            continue
+        award = awards[line["spend_return__award_id"]]
+        approved["total"] += amount
+        for key, value in (
+            ("month", line["spent_month"]),
+            ("line", (BudgetCategory(line["category"]), line["financial_year"])),
+            ("award", award.id),
+            ("region", award.region),
+        ):
+            approved[key][value] = approved[key].get(value, 0) + amount
+    if query.category is not None or query.financial_year is not None:
+        budget = BudgetLine.filter(award_id__in=list(awards))
+        if query.category is not None:
+            budget = budget.filter(category=query.category)
+        if query.financial_year is not None:
+            budget = budget.filter(financial_year=query.financial_year)
+        awarded = sum(b.amount_pence for b in await budget)
+    else:
+        awarded = sum(a.amount_pence for a in awards.values())
+    return {
+        "awarded": awarded,
+        "approved": approved["total"],
+        "pending": pending,
+        "monthly": sorted(approved["month"].items()),
+        "lines": approved["line"],
+        "awards": {a: approved["award"].get(a, 0) for a in awards},
+        "regions": {a.region: approved["region"].get(a.region, 0) for a in awards.values()},
+    }
+
+
+def _spend_in(report) -> dict:
+    return {
+        "awarded": report.awarded_pence,
+        "approved": report.approved_pence,
+        "pending": report.pending_pence,
+        "monthly": [(m.month, m.approved_pence) for m in report.monthly],
+        "lines": {(line.category, line.financial_year): line.approved_pence for line in report.budget_lines if line.approved_pence},
+        "awards": {r.award_id: r.approved_pence for r in report.outcomes.rows},
+        "regions": {r.region: r.approved_pence for r in report.by_region},
+    }
+
+
+async def test_the_reports_spend_equals_the_lines_summed_plainly_under_every_filter(world, scene) -> None:
+    import itertools
+
+    from tortoise import connections
+
+    from grants.models import ExpenditureLine
+
+    # Several categories in one return and month, then lines changed and removed behind the
+    # service's back, so every column of grants_spendmonth and every trigger path is used.
+    leeds_p = await principal(scene["leeds_grantee"])
+    spread = await services.create_return(scene["second"], financial_year=2026, quarter=2, actor=leeds_p, now=NOW)
+    made = [
+        await services.add_expenditure_line(
+            spread, spent_on=spent_on, amount_pence=amount, category=category, description="x", actor=leeds_p, now=NOW
+        )
+        for spent_on, amount, category in [
+            (date(2026, 7, 1), 11, "staffing"),
+            (date(2026, 7, 2), 22, "equipment"),
+            (date(2026, 7, 3), 33, "management"),
+            (date(2026, 9, 30), 44, "training"),
+            (date(2026, 9, 30), 55, "evaluation"),
+        ]
+    ]
+    await services.submit_return(spread, actor=leeds_p, now=NOW)
+    await services.approve_return(spread, actor=world.funder_p, now=NOW, approve_over_budget=True, reason="test")
+    db = connections.get("default")
+    await db.execute_query(f"UPDATE grants_expenditureline SET category = 'premises', amount_pence = 66 WHERE id = {made[1].id}")
+    await ExpenditureLine.filter(id=made[2].id).delete()
+
+    checked = 0
+    for who in (world.funder_p, world.grantee_p, leeds_p):
+        for region, category, year, quarter in itertools.product(
+            (None, "Yorkshire and The Humber"), (None, "staffing", "premises", "transport"), (None, 2025, 2026), (None, 1, 2, 3)
+        ):
+            query = ReportQuery(region=region, category=category, financial_year=year, quarter=quarter)
+            report = await queries.fund_report(await queries.get_fund(who, world.fund.id), query, who, as_of=AS_OF)
+            assert _spend_in(report) == await _from_the_lines(world, who, query), query
+            checked += 1
+    for filters in ({"round_id": world.round.id}, {"local_authority_id": scene["leeds"].id}, {"grantee_id": scene["charity"].id}):
+        query = ReportQuery(**filters)
+        assert _spend_in(await _report(world, world.funder_p, **filters)) == await _from_the_lines(world, world.funder_p, query)
+    assert checked == 3 * 2 * 4 * 3 * 4

@@ -522,6 +522,96 @@ async def test_the_spend_summary_always_equals_the_lines_to_the_penny(world) -> 
     assert await _summary_matches_lines() == ([], [])
 
 
+async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
+    """grants_spendmonth beside the lines grouped by return and month, with a total per category."""
+    from grants.enums import BudgetCategory
+    from grants.models import SpendMonth, category_column
+
+    returns = {r.id: r for r in await SpendReturn.all()}
+    expected: dict[tuple, dict[str, int]] = {}
+    for line in await ExpenditureLine.all():
+        spend_return = returns[line.spend_return_id]  # type: ignore[attr-defined]
+        key = (
+            spend_return.id,
+            spend_return.award_id,  # type: ignore[attr-defined]
+            spend_return.status.value,
+            line.financial_year,
+            line.quarter,
+            line.spent_month,
+        )
+        row = expected.setdefault(key, {category_column(c): 0 for c in BudgetCategory} | {"amount_pence": 0, "line_count": 0})
+        row[category_column(BudgetCategory(line.category))] += line.amount_pence
+        row["amount_pence"] += line.amount_pence
+        row["line_count"] += 1
+    columns = [category_column(c) for c in BudgetCategory] + ["amount_pence", "line_count"]
+    lines = [(*key, *(row[c] for c in columns)) for key, row in expected.items()]
+    months = await SpendMonth.all().values_list(
+        "spend_return_id", "award_id", "status", "financial_year", "quarter", "spent_month", *columns
+    )
+    return sorted(lines, key=str), sorted(((r[0], r[1], str(r[2]), *r[3:]) for r in months), key=str)
+
+
+async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) -> None:
+    from tortoise import connections
+
+    draft = await services.create_return(world.award, financial_year=2025, quarter=1, actor=world.grantee_p, now=NOW)
+    made = []
+    for spent_on, amount, category in [
+        (date(2025, 4, 1), 101, "staffing"),
+        (date(2025, 4, 30), 202, "staffing"),
+        (date(2025, 4, 15), 5, "premises"),
+        (date(2025, 5, 1), 7, "transport"),
+    ]:
+        made.append(
+            await services.add_expenditure_line(
+                draft, spent_on=spent_on, amount_pence=amount, category=category, description="x", actor=world.grantee_p, now=NOW
+            )
+        )
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert sorted(row[-2:] for row in months) == [(7, 1), (308, 3)]
+    # The return's status is copied to its rows as it moves.
+    await services.submit_return(draft, actor=world.grantee_p, now=NOW)
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert {row[2] for row in months} == {"submitted"}
+    await services.query_return(draft, reason="Receipts?", actor=world.funder_p, now=NOW)
+    # Statements that write many lines at once (a bulk load, a fix-up script).
+    db = connections.get("default")
+    columns = "spend_return_id, spent_on, amount_pence, category, description, evidence_reference, financial_year, quarter, spent_month"
+    ids = ", ".join(str(line.id) for line in made)
+    copy = f"INSERT INTO grants_expenditureline ({columns}, created_at) SELECT {columns}, created_at FROM grants_expenditureline"
+    await db.execute_query(f"{copy} WHERE id IN ({ids})")
+    await db.execute_query(
+        f"UPDATE grants_expenditureline SET amount_pence = amount_pence + 1, category = 'evaluation' WHERE id IN ({ids})"
+    )
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert sorted(row[-2:] for row in months) == [(7 + 1 + 7, 2), (308 + 3 + 308, 6)]
+    await ExpenditureLine.filter(id__in=[line.id for line in made]).delete()
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert sorted(row[-2:] for row in months) == [(7, 1), (308, 3)]
+    made = await ExpenditureLine.filter(spend_return_id=draft.id).order_by("spent_on", "id")
+    made = [made[0], made[2], made[1], made[3]]  # 1 April 101, 15 April 5, 30 April 202, 1 May 7
+    await services.remove_expenditure_line(made[3], actor=world.grantee_p, now=NOW)
+    # Lines written by anything else are counted too, in the right column.
+    await db.execute_query(f"UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = {made[0].id}")
+    await db.execute_query(f"UPDATE grants_expenditureline SET category = 'training' WHERE id = {made[2].id}")
+    lines, months = await _months_match_lines()
+    assert lines == months
+    assert [row[-2:] for row in months] == [(1207, 3)]
+    await ExpenditureLine.filter(spend_return_id=draft.id).delete()
+    assert await _months_match_lines() == ([], [])
+
+
+def test_every_budget_category_has_a_spend_by_month_column() -> None:
+    from grants.enums import BudgetCategory
+    from grants.models import SpendMonth, category_column
+
+    assert {category_column(c) for c in BudgetCategory} <= set(SpendMonth._meta.fields_map)
+
+
 async def test_the_database_refuses_totals_past_their_limits_whatever_the_code_does(world) -> None:
     from tortoise.exceptions import IntegrityError
 
