@@ -165,6 +165,8 @@ class Bench:
         parts = urlsplit(self.database_url)
         query = dict(q.split("=", 1) for q in parts.query.split("&") if "=" in q)
         query.setdefault("maxsize", str(self.args.pool))
+        if self.args.pool_min is not None:
+            query.setdefault("minsize", str(self.args.pool_min))
         env.update(
             SHORTBREAKS_ENV="production",
             SECRET_KEY=secrets.token_urlsafe(48),
@@ -801,6 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"))
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     parser.add_argument("--pool", type=int, default=10, help="database pool maxsize per server process (default 10, the app's default)")
+    parser.add_argument("--pool-min", type=int, default=None, help="database pool minsize per server process (default: the app's)")
     parser.add_argument("--profile", action="store_true", help="sample the server processes with py-spy during the rushes")
     parser.add_argument("--only", default="", help=f"comma-separated scenarios to run (default all): {','.join(SCENARIOS)}")
     parser.add_argument("--keep-database", action="store_true", help="leave the database for inspection (EXPLAIN, psql)")
