@@ -19,10 +19,10 @@ from tortoise.contrib.starlette import RegisterTortoise
 from shortbreaks import core_routes, jobs, navigation
 from shortbreaks.accounts import routes as account_routes
 from shortbreaks.clock import Clock, SystemClock
-from shortbreaks.db import tortoise_config
+from shortbreaks.db import admission_limit, tortoise_config
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
 from shortbreaks.metrics import MetricsMiddleware
-from shortbreaks.middleware import RequestContextMiddleware
+from shortbreaks.middleware import AdmissionMiddleware, RequestContextMiddleware
 from shortbreaks.routing import PublicMount
 from shortbreaks.settings import Settings
 from shortbreaks.web import EXCEPTION_HANDLERS, make_templates
@@ -40,6 +40,11 @@ def collect_routes() -> list[BaseRoute]:
             routes.extend(module.routes)
     routes.append(PublicMount("/assets", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="assets"))
     return routes
+
+
+def _admission(settings: Settings) -> list[Middleware]:
+    limit = admission_limit(settings.database_url)
+    return [] if limit is None else [Middleware(AdmissionMiddleware, limit=limit)]
 
 
 def _checkout_origins(settings: Settings) -> tuple[str, ...]:
@@ -92,6 +97,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
         middleware=[
             Middleware(RequestContextMiddleware, https=settings.https, form_actions=_checkout_origins(settings)),
             Middleware(MetricsMiddleware),
+            *_admission(settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -36,6 +36,16 @@ def connection_url(database_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
+def admission_limit(database_url: str) -> int | None:
+    """How many requests may work at once in one process (``middleware.AdmissionMiddleware``): the
+    PostgreSQL pool's ``maxsize`` less one. ``None`` on SQLite, whose one connection Tortoise
+    serialises anyway."""
+    url = connection_url(database_url)
+    if not is_postgres(url):
+        return None
+    return max(1, int(dict(parse_qsl(urlsplit(url).query))["maxsize"]) - 1)
+
+
 def is_postgres(database_url: str) -> bool:
     return urlsplit(database_url).scheme in ("postgres", "postgresql", "asyncpg")
 

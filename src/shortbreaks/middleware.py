@@ -1,7 +1,8 @@
-"""ASGI middleware: request ids and security headers."""
+"""ASGI middleware: request ids and security headers; admission (requests working at once)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
@@ -60,3 +61,47 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             request_id_var.reset(token)
+
+
+EXEMPT_FROM_ADMISSION = ("/healthz", "/readyz", "/metrics", "/static/")
+
+
+class AdmissionMiddleware:
+    """At most ``limit`` requests work at once in this process; the others wait their turn, in order.
+
+    Tortoise takes a pool connection for every query outside a transaction, and asyncpg's pool
+    gives a released connection to whichever coroutine asks next, so with more requests in flight
+    than connections, a request can lose its place in the queue at each of its queries while
+    others barge past. In the booking rush (bench/README.md) that left a few requests waiting
+    ten times the median. With no more requests working than the pool has connections, less one
+    (so a request inside a transaction can still make a query outside it), each query finds a
+    connection free, and a request waits once, here, first come first served (``asyncio.Semaphore``
+    is FIFO). Health checks, metrics and static files do not queue. The slot is given up when the
+    response starts, so a client slow to read a large feed cannot hold it.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.app = app
+        self.slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT_FROM_ADMISSION):
+            await self.app(scope, receive, send)
+            return
+        await self.slots.acquire()
+        held = True
+
+        async def send_and_free(message: Message) -> None:
+            nonlocal held
+            if held and message["type"] == "http.response.start":
+                held = False
+                self.slots.release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_free)
+        finally:
+            if held:
+                self.slots.release()
