@@ -65,11 +65,15 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
-def _connection(database_url: str) -> str | dict[str, Any]:
+def _connection(database_url: str, *, production: bool = False) -> str | dict[str, Any]:
     url = connection_url(database_url)
     if not is_postgres(url):
         return url
     config = expand_db_url(url)
+    if production and "minsize" not in dict(parse_qsl(urlsplit(url).query)):
+        # Open the whole pool at start-up: a booking rush that finds one warm connection per
+        # process spends its first second opening the rest (bench/README.md).
+        config["credentials"]["minsize"] = config["credentials"]["maxsize"]
     config["credentials"]["connection_class"] = PooledConnection
     return config
 
@@ -89,7 +93,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
             "default_connection": "default",
         }
     return {
-        "connections": {"default": _connection(settings.database_url)},
+        "connections": {"default": _connection(settings.database_url, production=settings.is_production)},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",

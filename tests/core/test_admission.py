@@ -84,3 +84,14 @@ def test_the_limit_is_the_postgres_pool_less_one() -> None:
     assert admission_limit("postgres://u@h:5432/db?maxsize=4") == 3
     assert admission_limit("postgres://u@h:5432/db?maxsize=1") == 1
     assert admission_limit("sqlite://var/db.sqlite3") is None
+
+
+def test_production_opens_the_whole_pool_at_start_up() -> None:
+    from shortbreaks.db import _connection
+
+    production = _connection("postgres://u@h:5432/db?maxsize=6", production=True)
+    assert isinstance(production, dict) and production["credentials"]["minsize"] == production["credentials"]["maxsize"] == "6"
+    chosen = _connection("postgres://u@h:5432/db?minsize=2", production=True)
+    assert isinstance(chosen, dict) and chosen["credentials"]["minsize"] == "2"
+    development = _connection("postgres://u@h:5432/db")
+    assert isinstance(development, dict) and "minsize" not in development["credentials"]
