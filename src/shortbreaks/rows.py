@@ -82,3 +82,17 @@ async def execute(statement: str, values: list[Any], *, using_db: BaseDBAsyncCli
     dialect = conn.capabilities.dialect
     changed, _ = await conn.execute_query(_placeholders(statement, dialect), [_value(v, dialect) for v in values])
     return int(changed)
+
+
+async def update_returning(model: type[M], statement: str, values: list[Any], *, using_db: BaseDBAsyncClient | None = None) -> list[M]:
+    """``UPDATE <model's table> <statement> RETURNING <every column>``: the changed rows as model objects.
+
+    ``statement`` is the ``SET … WHERE …`` part, with ``{0}``, ``{1}``… for the ``values``. Claiming
+    a row and reading it in one round trip (SQLite has had ``RETURNING`` since 3.35).
+    """
+    conn = using_db or connections.get("default")
+    dialect = conn.capabilities.dialect
+    returning = ", ".join(f'"{column}" AS "m__{column}"' for column in model._meta.db_fields)
+    sql = f'UPDATE "{model._meta.db_table}" {_placeholders(statement, dialect)} RETURNING {returning}'
+    found = await conn.execute_query_dict(sql, [_value(v, dialect) for v in values])
+    return [obj for row in found if (obj := hydrate(model, row, "m")) is not None]

@@ -9,7 +9,7 @@ from tortoise.models import Model
 from shortbreaks.accounts import services
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import ApiToken, Membership, Organisation, User
-from shortbreaks.rows import execute, select_joined
+from shortbreaks.rows import execute, select_joined, update_returning
 from tests.factories import NOW, make_organisation, make_user
 
 
@@ -79,3 +79,11 @@ async def test_execute_runs_a_conditional_update_and_says_whether_it_matched() -
     assert changed == 1 and (await User.get(id=user.id)).display_name == "After"
     missed = await execute("UPDATE core_user SET display_name = {0} WHERE id = {1} AND is_active = {2}", ["Again", user.id, False])
     assert missed == 0 and (await User.get(id=user.id)).display_name == "After"
+
+
+async def test_update_returning_gives_back_the_changed_rows_as_objects() -> None:
+    user = await make_user(name="Before")
+    [changed] = await update_returning(User, "SET display_name = {0} WHERE id = {1}", ["After", user.id])
+    same_fields(changed, await User.get(id=user.id))
+    assert changed.display_name == "After"
+    assert await update_returning(User, "SET display_name = {0} WHERE id = {1} AND is_active = {2}", ["X", user.id, False]) == []
