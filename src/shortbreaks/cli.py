@@ -64,6 +64,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         print("shortbreaks: the worker needs REDIS_URL (without Redis, jobs run inside 'shortbreaks serve')", file=sys.stderr)
         return 2
+    if settings.worker_nice:
+        # Background work yields the CPU to requests: in a booking rush the families' requests come
+        # first and their confirmation emails a few seconds later (bench/README.md).
+        os.nice(settings.worker_nice)
     worker = create_worker(settings, burst=args.burst)
     worker.run()
     return 0

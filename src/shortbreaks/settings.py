@@ -66,6 +66,7 @@ class Settings:
     accessibility_contact: str = ""
     hold_minutes: int = 30
     allow_private_calendar_urls: bool = False
+    worker_nice: int = 10
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -175,4 +176,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         accessibility_contact=environ.get("ACCESSIBILITY_CONTACT", "").strip(),
         hold_minutes=_int(environ, "PAYMENT_HOLD_MINUTES", 30),
         allow_private_calendar_urls=environ.get("ALLOW_PRIVATE_CALENDAR_URLS", "") == "1",
+        worker_nice=min(19, _int(environ, "WORKER_NICE", 10, minimum=0)),
     )

@@ -33,6 +33,7 @@ def test_defaults_give_a_sqlite_database_under_var_and_a_persistent_secret(tmp_p
         ({"STRIPE_SECRET_KEY": "pk_test_123"}, "STRIPE_SECRET_KEY must start with sk_ or rk_"),
         ({"SHORTBREAKS_ENV": "staging"}, "SHORTBREAKS_ENV must be one of"),
         ({"SESSION_IDLE_MINUTES": "ten"}, "SESSION_IDLE_MINUTES must be a whole number"),
+        ({"WORKER_NICE": "-5"}, "WORKER_NICE must be at least 0"),
     ],
 )
 def test_a_bad_setting_names_the_variable(env: dict[str, str], message: str, tmp_path: Path) -> None:

@@ -31,6 +31,12 @@ def settings(settings: Settings, own_redis: OwnRedis, smtp_server: tuple[Inbox, 
     return dataclasses.replace(settings, redis_url=own_redis.url, smtp_url=smtp_server[1])
 
 
+def nice_of(pid: int) -> int:
+    """The process's nice value: field 19 of /proc/<pid>/stat (fields after the name's closing parenthesis start at 3)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
 def start_worker(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -78,6 +84,7 @@ async def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_worker_whic
     second: subprocess.Popen[bytes] | None = None
     try:
         await wait_until(lambda: inbox.data_started == 1, seconds=30, what=f"the first worker to reach DATA; log: {log_file}")
+        assert nice_of(first.pid) == min(19, os.nice(0) + 10), "the worker yields the CPU to requests (WORKER_NICE)"
         assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENDING
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
