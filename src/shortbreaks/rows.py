@@ -96,3 +96,12 @@ async def update_returning(model: type[M], statement: str, values: list[Any], *,
     sql = f'UPDATE "{model._meta.db_table}" {_placeholders(statement, dialect)} RETURNING {returning}'
     found = await conn.execute_query_dict(sql, [_value(v, dialect) for v in values])
     return [obj for row in found if (obj := hydrate(model, row, "m")) is not None]
+
+
+async def select_rows(statement: str, values: list[Any], *, using_db: BaseDBAsyncClient | None = None) -> list[dict[str, Any]]:
+    """A hand-written ``SELECT`` (``{0}``, ``{1}``… for the ``values``): its rows as dicts, each value as the
+    driver returns it (asyncpg: ``UUID``, ``datetime``; SQLite: text for both). For reads of a few
+    plain columns on a hot path, where hydrating models would cost more than the read."""
+    conn = using_db or connections.get("default")
+    dialect = conn.capabilities.dialect
+    return list(await conn.execute_query_dict(_placeholders(statement, dialect), [_value(v, dialect) for v in values]))
