@@ -9,7 +9,7 @@ from tortoise.models import Model
 from shortbreaks.accounts import services
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import ApiToken, Membership, Organisation, User
-from shortbreaks.rows import execute, select_joined, update_returning
+from shortbreaks.rows import execute, select_joined, select_rows, update_returning
 from tests.factories import NOW, make_organisation, make_user
 
 
@@ -87,3 +87,9 @@ async def test_update_returning_gives_back_the_changed_rows_as_objects() -> None
     same_fields(changed, await User.get(id=user.id))
     assert changed.display_name == "After"
     assert await update_returning(User, "SET display_name = {0} WHERE id = {1} AND is_active = {2}", ["X", user.id, False]) == []
+
+
+async def test_select_rows_gives_plain_values() -> None:
+    user = await make_user(name="Plain")
+    found = await select_rows("SELECT u.id, u.display_name FROM core_user u WHERE u.id = {0}", [user.id])
+    assert [(str(r["id"]), r["display_name"]) for r in found] == [(str(user.id), "Plain")]
