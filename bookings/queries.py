@@ -277,18 +277,24 @@ async def calendar_booking_ids(family_id: UUID, *, changed_since: datetime, chil
     database) it hashes the whole sessions table (1M rows: 200 ms). With an id list, it always
     looks the sessions up by primary key.
     """
-    # Hand-written (shortbreaks.rows): every feed request and every 304 starts here.
-    values: list[Any] = [family_id, changed_since, *(s.value for s in _LIVE_STATUSES)]
-    marks = ", ".join(f"{{{i + 2}}}" for i in range(len(_LIVE_STATUSES)))
-    statement = (
-        "SELECT b.id FROM bookings_booking b WHERE b.family_id = {0}"
-        f" AND (b.status IN ({marks}) OR b.cancelled_at >= {{1}} OR b.decided_at >= {{1}})"
-    )
-    if child_id is not None:
-        statement += f" AND b.id IN (SELECT p.booking_id FROM bookings_bookingchild p WHERE p.child_id = {{{len(values)}}})"
-        values.append(child_id)
+    # Hand-written (shortbreaks.rows): every feed request starts here.
+    statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=0)
     found = await rows.select_rows(statement, values)
     return [r["id"] if isinstance(r["id"], UUID) else UUID(r["id"]) for r in found]
+
+
+def _calendar_ids_statement(family_id: UUID, *, changed_since: datetime, child_id: UUID | None, first: int) -> tuple[str, list[Any]]:
+    """The ``SELECT`` of :func:`calendar_booking_ids`, its placeholders numbered from ``{first}``."""
+    values: list[Any] = [family_id, changed_since, *(s.value for s in _LIVE_STATUSES)]
+    marks = ", ".join(f"{{{first + i + 2}}}" for i in range(len(_LIVE_STATUSES)))
+    statement = (
+        f"SELECT x.id FROM bookings_booking x WHERE x.family_id = {{{first}}}"
+        f" AND (x.status IN ({marks}) OR x.cancelled_at >= {{{first + 1}}} OR x.decided_at >= {{{first + 1}}})"
+    )
+    if child_id is not None:
+        statement += f" AND x.id IN (SELECT xc.booking_id FROM bookings_bookingchild xc WHERE xc.child_id = {{{first + len(values)}}})"
+        values.append(child_id)
+    return statement, values
 
 
 def _on_postgres() -> bool:
@@ -366,6 +372,33 @@ class CalendarVersion:
 
     digest: str
     last_modified: datetime | None
+
+
+async def family_calendar_version(
+    family_id: UUID, *, changed_since: datetime, ends_after: datetime, child_id: UUID | None = None
+) -> tuple[CalendarVersion, list[UUID] | None]:
+    """:func:`calendar_version` of :func:`calendar_booking_ids`' bookings, and those ids when it read them.
+
+    On PostgreSQL in one statement, which is all a 304 costs: the ids go in as ``ARRAY(SELECT …)``,
+    an InitPlan run first, so the plan stays primary-key lookups whatever the statistics say about
+    the family (the reason :func:`calendar_booking_ids` is a separate step), and the ids never
+    travel to Python and back. The ids are then not returned (``None``): a feed that must be built
+    reads them itself. Elsewhere, the two steps.
+    """
+    if not _on_postgres():
+        ids = await calendar_booking_ids(family_id, changed_since=changed_since, child_id=child_id)
+        return await calendar_version(ids, ends_after=ends_after), ids
+    ids_statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=1)
+    record = f"ROW({', '.join(_VERSION_COLUMNS)})"
+    statement = (
+        f"SELECT count(*) AS n, sum(hash_record_extended({record}, 0)) AS h0, bit_xor(hash_record_extended({record}, 1)) AS h1,"
+        f" max(greatest({', '.join(_CHANGE_COLUMNS)})) AS last_modified"
+        + _calendar_from(f"b.id = ANY(ARRAY({ids_statement}))", "{0}", names=True)
+    )
+    row = (await rows.select_rows(statement, [ends_after, *values]))[0]
+    if not row["n"]:
+        return CalendarVersion(digest="empty", last_modified=None), None
+    return CalendarVersion(digest=f"{row['n']}:{row['h0']}:{row['h1']}", last_modified=row["last_modified"]), None
 
 
 async def calendar_version(booking_ids: list[UUID], *, ends_after: datetime) -> CalendarVersion:

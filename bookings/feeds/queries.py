@@ -195,7 +195,7 @@ class FeedVersion:
 
     etag: str
     last_modified: datetime
-    booking_ids: list[UUID]
+    booking_ids: list[UUID] | None  # None: not read (PostgreSQL digests them in the same statement)
 
 
 async def family_feed_version(feed: FeedToken, *, now: datetime, base_url: str) -> FeedVersion:
@@ -218,8 +218,9 @@ async def family_feed_version(feed: FeedToken, *, now: datetime, base_url: str) 
     """
     assert feed.family_id is not None
     window = feed_window(now)
-    booking_ids = await booking_queries.calendar_booking_ids(feed.family_id, changed_since=window.changed_since, child_id=feed.child_id)
-    version = await booking_queries.calendar_version(booking_ids, ends_after=window.past_since)
+    version, booking_ids = await booking_queries.family_calendar_version(
+        feed.family_id, changed_since=window.changed_since, ends_after=window.past_since, child_id=feed.child_id
+    )
     inputs = (
         FORMAT_VERSION,
         FAMILY_FEED_NAME,

@@ -277,7 +277,9 @@ async def test_a_304_builds_nothing(client: httpx.AsyncClient, app: Starlette, w
     response = await client.get(world.url, headers={"If-None-Match": etag})
 
     assert (response.status_code, response.content) == (304, b"")
-    assert count_queries.count == 3  # the token, the booking ids, the validator
+    on_postgres = Booking._meta.db.capabilities.dialect == "postgres"
+    # The token and the validator; on SQLite the booking ids are a query of their own.
+    assert count_queries.count == (2 if on_postgres else 3)
     assert response.headers["cache-control"] == "private, no-cache"
 
 
