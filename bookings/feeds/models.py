@@ -94,3 +94,20 @@ class ImportBlock(Model):
     class Meta:
         table = "feeds_importblock"
         constraints = [UniqueConstraint(fields=("calendar_import_id", "session_id"), name="feeds_importblock_once")]
+
+
+class FeedState(Model):
+    """When a feed's content last changed, for an exact ``Last-Modified``.
+
+    ``key`` names the feed (``family:<token id>``, ``provider:<token id>``, ``service:<id>``);
+    ``etag`` is the ETag a request last computed for it. When a request computes a different one,
+    ``changed_at`` moves to now, or to one second after its previous value if that is later, so
+    two changes never share an HTTP date. Holds no personal data.
+    """
+
+    key = fields.CharField(max_length=80, primary_key=True)
+    etag = fields.CharField(max_length=80)
+    changed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "feeds_feedstate"

@@ -29,11 +29,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from tortoise.exceptions import IntegrityError
+
 from bookings import queries as booking_queries
 from bookings.enums import BookingStatus
 from bookings.feeds.enums import FeedKind
 from bookings.feeds.exporters import FORMAT_VERSION, CalendarEvent, CalendarFeed
-from bookings.feeds.models import CalendarImport, FeedToken, ImportBlock
+from bookings.feeds.models import CalendarImport, FeedState, FeedToken, ImportBlock
 from bookings.models import Child
 from providers import queries as provider_queries
 from providers.enums import SessionStatus
@@ -113,6 +115,33 @@ def _feed(name: str, description: str, events: Iterable[CalendarEvent], window: 
 
 
 # --- tokens ---------------------------------------------------------------------------------
+
+
+async def feed_changed_at(key: str, etag: str, *, now: datetime) -> datetime:
+    """When the feed ``key`` last changed, to the second (its ``Last-Modified``), given the ETag just
+    computed for it: exact, unlike row timestamps, which some changes do not move.
+
+    Recorded the first time a feed is served and whenever its ETag differs from the one recorded,
+    and then at least a second after the previous change, so an ``If-Modified-Since`` from before
+    a change can never match the date after it. Concurrent requests that see the same change agree;
+    of two that see different ones, the later write wins, and the next request records it again.
+    """
+    state = await FeedState.get_or_none(key=key)
+    if state is None:
+        try:
+            state = await FeedState.create(key=key, etag=etag, changed_at=now)
+        except IntegrityError:  # another request recorded it first
+            state = await FeedState.get(key=key)
+    if state.etag != etag:
+        changed = max(now, state.changed_at + timedelta(seconds=1))
+        await FeedState.filter(key=key).update(etag=etag, changed_at=changed)
+        state.changed_at = changed
+    return _whole_second_up(state.changed_at)
+
+
+def _whole_second_up(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 async def find_feed_token(kind: FeedKind, token: str) -> FeedToken:

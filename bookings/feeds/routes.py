@@ -16,8 +16,8 @@ revoke forms, and the provider's calendar import settings.
 
 from __future__ import annotations
 
-from datetime import datetime
-from email.utils import formatdate
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -72,33 +72,51 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in candidates or any(c.removeprefix("W/") == etag for c in candidates)
 
 
-def is_not_modified(request: Request, *, etag: str) -> bool:
-    """RFC 9110 §13.2.2, If-None-Match only: the client's copy is current when it holds our ETag.
+def is_not_modified(request: Request, *, etag: str, last_modified: datetime | None = None) -> bool:
+    """RFC 9110 §13.2: the client's copy is current when it holds our ETag (If-None-Match) or, when
+    it sends no ETag, when nothing changed after its If-Modified-Since.
 
-    If-Modified-Since never earns a 304 from a feed (RFC 9110 lets a server answer in full). Our
-    Last-Modified, sent for information, is the latest timestamp of the rows a feed is written
-    from, and some changes move no timestamp (a booking's status after attendance, a session's
-    places taken) while HTTP dates cannot tell two changes in one second apart: a 304 by date
-    could keep a stale calendar. Every ETag here sees every change; calendar clients send it.
+    A feed's ``last_modified`` comes from :func:`queries.feed_changed_at`: the time its ETag last
+    changed, a second or more after the change before, so a date answer is as exact as the ETag.
+    Row timestamps would not do (some changes move none, and an HTTP date cannot tell two changes
+    in one second apart). Without ``last_modified`` (a one-booking download) only the ETag counts.
     """
     if_none_match = request.headers.get("if-none-match")
-    return if_none_match is not None and _etag_matches(if_none_match, etag)
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, etag)
+    since = request.headers.get("if-modified-since")
+    if last_modified is None or not since:
+        return False
+    try:
+        client_copy = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # not a date: answer in full (RFC 9110 §13.1.3)
+    if client_copy.tzinfo is None:
+        client_copy = client_copy.replace(tzinfo=UTC)
+    return last_modified <= client_copy
 
 
-def calendar_response(
+async def calendar_response(
     request: Request,
     feed: CalendarFeed,
     *,
     private: bool,
     filename: str | None = None,
     etag: str | None = None,
+    state_key: str | None = None,
     last_modified: datetime | None = None,
 ) -> Response:
-    """The feed with validators (its own digest unless given); 304 when the client's copy is current; headers only for HEAD."""
-    headers = _validator_headers(f'"{etag or fingerprint(feed)}"', last_modified or feed.last_modified, private=private)
+    """The feed with validators (its own digest unless given); 304 when the client's copy is current;
+    headers only for HEAD. ``state_key`` names a subscribed feed, whose Last-Modified is the time its
+    ETag last changed (:func:`queries.feed_changed_at`), unless the caller has it (``last_modified``);
+    without either (a download) the feed's own, and only the ETag earns a 304."""
+    etag = etag or fingerprint(feed)
+    if state_key and last_modified is None:
+        last_modified = await queries.feed_changed_at(state_key, etag, now=_now(request))
+    headers = _validator_headers(f'"{etag}"', last_modified or feed.last_modified, private=private)
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if is_not_modified(request, etag=headers["ETag"]):
+    if is_not_modified(request, etag=headers["ETag"], last_modified=last_modified):
         return Response(status_code=304, headers=headers)
     body = render_calendar(feed)
     if request.method == "HEAD":
@@ -124,8 +142,9 @@ def _validator_headers(etag: str, last_modified: datetime, *, private: bool) -> 
 
 
 async def public_feed(request: Request) -> Response:
-    feed = await queries.build_public_feed(_uuid(request, "service_id"), now=_now(request), base_url=_base_url(request))
-    return calendar_response(request, feed, private=False)
+    service_id = _uuid(request, "service_id")
+    feed = await queries.build_public_feed(service_id, now=_now(request), base_url=_base_url(request))
+    return await calendar_response(request, feed, private=False, state_key=f"service:{service_id}")
 
 
 async def family_feed(request: Request) -> Response:
@@ -133,16 +152,17 @@ async def family_feed(request: Request) -> Response:
     token = await queries.find_feed_token(FeedKind.FAMILY, request.path_params["token"])
     now, base_url = _now(request), _base_url(request)
     version = await queries.family_feed_version(token, now=now, base_url=base_url)
-    if is_not_modified(request, etag=f'"{version.etag}"'):
-        return Response(status_code=304, headers=_validator_headers(f'"{version.etag}"', version.last_modified, private=True))
+    changed_at = await queries.feed_changed_at(f"family:{token.id}", version.etag, now=now)
+    if is_not_modified(request, etag=f'"{version.etag}"', last_modified=changed_at):
+        return Response(status_code=304, headers=_validator_headers(f'"{version.etag}"', changed_at, private=True))
     feed = await queries.build_family_feed(token, now=now, base_url=base_url, booking_ids=version.booking_ids)
-    return calendar_response(request, feed, private=True, etag=version.etag, last_modified=version.last_modified)
+    return await calendar_response(request, feed, private=True, etag=version.etag, last_modified=changed_at)
 
 
 async def provider_feed(request: Request) -> Response:
     token = await queries.find_feed_token(FeedKind.PROVIDER, request.path_params["token"])
     feed = await queries.build_provider_feed(token, now=_now(request), base_url=_base_url(request))
-    return calendar_response(request, feed, private=True)
+    return await calendar_response(request, feed, private=True, state_key=f"provider:{token.id}")
 
 
 async def booking_calendar(request: Request) -> Response:
@@ -151,7 +171,7 @@ async def booking_calendar(request: Request) -> Response:
     if not permissions.is_family_of(principal, principal.id):
         raise NotFound("Booking not found")
     feed = await queries.build_booking_calendar(principal.id, _uuid(request, "booking_id"), base_url=_base_url(request))
-    return calendar_response(request, feed, private=True, filename="short-break.ics")
+    return await calendar_response(request, feed, private=True, filename="short-break.ics")
 
 
 async def copy_script(request: Request) -> Response:
