@@ -9,9 +9,10 @@ Feeds (``endpoint`` routes: no cookies, problem-JSON errors):
 Each answers with a strong ``ETag`` (a digest of everything the feed is written from; for the
 family feed taken by the database, so a 304 builds nothing: see ``queries.family_feed_version``)
 and ``Last-Modified`` (when that ETag last changed: ``queries.feed_changed_at``), 304 to
-``If-None-Match`` or, without it, ``If-Modified-Since`` (see :func:`is_not_modified`), and HEAD. ``GET /bookings/{id}/calendar.ics`` downloads one
-booking for its family (404 for anyone else). Pages: the family's and the provider's "Subscribe to your calendar" pages, with reset and
-revoke forms, and the provider's calendar import settings.
+``If-None-Match`` or, without it, ``If-Modified-Since`` (see :func:`is_not_modified`), and HEAD.
+``GET /bookings/{id}/calendar.ics`` downloads one booking for its family (404 for anyone else).
+Pages: the family's and the provider's "Subscribe to your calendar" pages, with reset and revoke
+forms, and the provider's calendar import settings.
 """
 
 from __future__ import annotations
