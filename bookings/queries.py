@@ -2,8 +2,8 @@
 record is simply not found (404). Aggregates are computed in SQL.
 
 For calendar feeds (added from the feeds branch): ``calendar_booking_ids`` then ``calendar_bookings``
-(a family's bookings with their session, service and provider fields), ``calendar_version`` (a
-validator for those rows, one small answer), ``first_names_by_booking`` and
+(a family's bookings with their session, service and provider fields), ``family_calendar_version``
+(a validator for those rows, one small answer), ``first_names_by_booking`` and
 ``first_names_by_session`` (children's first names only, one query each; never care details).
 """
 
@@ -377,17 +377,26 @@ class CalendarVersion:
 async def family_calendar_version(
     family_id: UUID, *, changed_since: datetime, ends_after: datetime, child_id: UUID | None = None
 ) -> tuple[CalendarVersion, list[UUID] | None]:
-    """:func:`calendar_version` of :func:`calendar_booking_ids`' bookings, and those ids when it read them.
+    """A digest of every value a family feed is written from, and the latest change; and the
+    feed's booking ids (:func:`calendar_booking_ids`) when they were read.
 
-    On PostgreSQL in one statement, which is all a 304 costs: the ids go in as ``ARRAY(SELECT …)``,
-    an InitPlan run first, so the plan stays primary-key lookups whatever the statistics say about
-    the family (the reason :func:`calendar_booking_ids` is a separate step), and the ids never
-    travel to Python and back. The ids are then not returned (``None``): a feed that must be built
-    reads them itself. Elsewhere, the two steps.
+    The digest covers the rows :func:`calendar_bookings` selects (the same ids and session window)
+    with every column of :data:`CALENDAR_BOOKING_FIELDS` (the only values the feed's events read)
+    and the children's places and first names, so any change a feed can show changes it, whether
+    or not the change touched a timestamp.
+
+    On PostgreSQL one statement, which is all a 304 costs: the database digests the rows into the
+    count, the sum and the XOR of two 64-bit hashes of each row (``hash_record_extended``, no text
+    formatting: a third of the cost of ``md5`` over the rows as text; a change goes unseen only if
+    both 64-bit aggregates collide at once). The ids go in as ``ARRAY(SELECT …)``, an InitPlan run
+    first, so the plan stays primary-key lookups whatever the statistics say about the family, and
+    they never travel to Python and back, so they are not returned (``None``): a feed that must be
+    built reads them itself. Elsewhere (SQLite) the ids are read first and the raw rows digested
+    here (SHA-256).
     """
     if not _on_postgres():
         ids = await calendar_booking_ids(family_id, changed_since=changed_since, child_id=child_id)
-        return await calendar_version(ids, ends_after=ends_after), ids
+        return await _digest_rows_here(ids, ends_after=ends_after), ids
     ids_statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=1)
     record = f"ROW({', '.join(_VERSION_COLUMNS)})"
     statement = (
@@ -401,37 +410,15 @@ async def family_calendar_version(
     return CalendarVersion(digest=f"{row['n']}:{row['h0']}:{row['h1']}", last_modified=row["last_modified"]), None
 
 
-async def calendar_version(booking_ids: list[UUID], *, ends_after: datetime) -> CalendarVersion:
-    """A digest of every value a family feed is written from, and the latest change, in one query.
-
-    The digest covers the rows :func:`calendar_bookings` selects (the same ids and session window)
-    with every column of :data:`CALENDAR_BOOKING_FIELDS` (the only values the feed's events read)
-    and the children's places and first names, so any change a feed can show changes it, whether
-    or not the change touched a timestamp. On PostgreSQL the database digests the rows and returns
-    one row: the count, the sum and the XOR of two 64-bit hashes of each row
-    (``hash_record_extended``, no text formatting: a third of the cost of ``md5`` over the rows
-    as text); a change goes unseen only if both 64-bit aggregates collide at once. Elsewhere the
-    raw rows are digested here (SHA-256). Hand-written SQL, not the ORM: building a 200-parameter
-    query cost more than running it, and one array parameter keeps the plan to primary-key
-    lookups.
-    """
+async def _digest_rows_here(booking_ids: list[UUID], *, ends_after: datetime) -> CalendarVersion:
+    """:func:`family_calendar_version` on SQLite: the rows read raw and digested in Python."""
     if not booking_ids:
         return CalendarVersion(digest="empty", last_modified=None)
-    db = Booking._meta.db
-    if _on_postgres():
-        record = f"ROW({', '.join(_VERSION_COLUMNS)})"
-        sql = (
-            f"SELECT count(*) AS n, sum(hash_record_extended({record}, 0)) AS h0, bit_xor(hash_record_extended({record}, 1)) AS h1,"
-            f" max(greatest({', '.join(_CHANGE_COLUMNS)})) AS last_modified" + _calendar_from("b.id = ANY($1::uuid[])", "$2", names=True)
-        )
-        _, rows = await db.execute_query(sql, [[str(i) for i in booking_ids], ends_after])
-        row = dict(rows[0])
-        return CalendarVersion(digest=f"{row['n']}:{row['h0']}:{row['h1']}", last_modified=row["last_modified"])
     sql = f"SELECT {', '.join(_VERSION_COLUMNS)}, {', '.join(_CHANGE_COLUMNS)}" + _calendar_from(
         "b.id IN (SELECT value FROM json_each(?))", "?", names=True
     )
     ends_after_value = Session._meta.fields_map["ends_at"].to_db_value(ends_after, Session)  # as the ORM stores it
-    _, raw = await db.execute_query(sql, [json.dumps([str(i) for i in booking_ids]), ends_after_value])
+    _, raw = await Booking._meta.db.execute_query(sql, [json.dumps([str(i) for i in booking_ids]), ends_after_value])
     width = len(_VERSION_COLUMNS)
     records = sorted(repr(tuple(r)[:width]) for r in raw)
     stamps = [_as_datetime(value) for r in raw for value in tuple(r)[width:]]

@@ -234,7 +234,7 @@ async def family_feed_version(feed: FeedToken, *, now: datetime, base_url: str) 
     feed (every row turned into Python values and events). It is now a digest of everything the
     feed is written from, taken by the database: the very rows :func:`build_family_feed` renders
     (same booking ids, same window) with every column it reads and the children's first names
-    (:func:`bookings.queries.calendar_version`), plus what the code adds (format version, name,
+    (:func:`bookings.queries.family_calendar_version`), plus what the code adds (format version, name,
     base URL, the day, the feed and when its token was last reset). So any change the feed can
     show changes the ETag, including the bulk ``.update()`` status changes that touch no
     timestamp; a validator built from ``max(updated_at)`` and counts would depend on every writer
