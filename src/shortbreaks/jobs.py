@@ -75,6 +75,20 @@ async def deliver_email(ctx: JobContext, *, message_id: str) -> None:
         raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
 
 
+async def deliver_new_email(ctx: JobContext) -> int:
+    """Send the outbox's new messages in batches (``mail.deliver_later`` queues one such job per
+    quarter second); a message that fails for now goes on to its own retried ``deliver_email``."""
+    run = await mail.deliver_new(
+        mailer=ctx["mailer"], now=ctx["clock"].now(), claim_timeout=MAIL_CLAIM_TIMEOUT, deadline=time.monotonic() + JOB_TIMEOUT_S / 2
+    )
+    for message_id in run.retry:
+        await enqueue("deliver_email", message_id=str(message_id), _job_id=f"deliver-email:{message_id}", _defer_by=backoff(1))
+    if run.more:
+        job_id, defer_s = mail.slot_job(time.time())
+        await enqueue("deliver_new_email", _job_id=f"{job_id}:more", _defer_by=defer_s, _shared=True)
+    return len(run.retry)
+
+
 async def requeue_pending_email(ctx: JobContext) -> int:
     """Re-enqueue outbox messages whose delivery job was lost (Redis restarted, a worker died)."""
     now = ctx["clock"].now()
@@ -86,7 +100,12 @@ async def requeue_pending_email(ctx: JobContext) -> int:
     return len(ids) + len(stale)
 
 
-CORE_FUNCTIONS: list[JobFunction] = [deliver_email, requeue_pending_email]
+CORE_FUNCTIONS: list[JobFunction | Function] = [
+    deliver_email,
+    # A slot's id is never queued again once its slot has passed, so its result need not be kept long.
+    func(deliver_new_email, name="deliver_new_email", keep_result=60),  # type: ignore[arg-type]  # see instrumented()
+    requeue_pending_email,
+]
 CORE_CRON_JOBS: list[CronJob] = [cron(requeue_pending_email, minute=set(range(0, 60, 5)), run_at_startup=False)]
 
 
@@ -185,6 +204,7 @@ REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, Connection
 # After Redis fails, enqueue straight to the job outbox for this long instead of waiting on Redis again.
 REDIS_BACKOFF_S = 5.0
 OUTBOX_CLAIM_S = 60.0
+KNOWN_ID_S = 30.0  # below every job's keep_result (deliver_new_email's 60 s is the shortest)
 OUTBOX_SWEEP_S = _env_seconds("SHORTBREAKS_JOB_OUTBOX_SWEEP_S", 5)
 
 
@@ -199,17 +219,31 @@ class ArqQueue:
         self.pool = pool
         self.clock = clock or SystemClock()
         self._redis_down_until = 0.0
+        # Job ids Redis has answered for lately (queued, or there already): arq keeps an id at
+        # least a minute (``keep_result``), so asking again within KNOWN_ID_S would be refused.
+        # Spares the round trips when many requests queue one id (a slot's email batch).
+        self._known: dict[str, float] = {}
 
     async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool:
-        if time.monotonic() >= self._redis_down_until:
+        monotonic = time.monotonic()
+        if job_id is not None and self._known.get(job_id, 0.0) > monotonic:
+            return False
+        if monotonic >= self._redis_down_until:
             try:
                 job = await self.pool.enqueue_job(function, _job_id=job_id, _defer_by=defer_by, **kwargs)
                 self._redis_down_until = 0.0
+                if job_id is not None:
+                    self._remember(job_id, monotonic)
                 return job is not None
             except REDIS_ERRORS as exc:
                 self._redis_down_until = time.monotonic() + REDIS_BACKOFF_S
                 log.warning("redis unavailable (%s): job %s kept in the job outbox", type(exc).__name__, function)
         return await to_outbox(function, job_id=job_id, defer_by=defer_by, kwargs=kwargs, now=self.clock.now())
+
+    def _remember(self, job_id: str, monotonic: float) -> None:
+        if len(self._known) >= 1024:
+            self._known = {k: v for k, v in self._known.items() if v > monotonic}
+        self._known[job_id] = monotonic + KNOWN_ID_S
 
     @property
     def redis_suspect(self) -> bool:
@@ -371,14 +405,18 @@ def get_queue() -> Queue:
     return _queue
 
 
-async def enqueue(function: str, *, _job_id: str | None = None, _defer_by: float | timedelta | None = None, **kwargs: Any) -> bool:
+async def enqueue(
+    function: str, *, _job_id: str | None = None, _defer_by: float | timedelta | None = None, _shared: bool = False, **kwargs: Any
+) -> bool:
     """Enqueue ``function`` with keyword arguments; ``_job_id`` makes a second enqueue a no-op.
 
-    Returns whether the job was queued (``False``: one with that id exists already).
+    The job logs under the enqueuing request's id, unless it is ``_shared`` by many requests
+    (a batch), when it logs under its own job id. Returns whether the job was queued
+    (``False``: one with that id exists already).
     """
     defer = _defer_by.total_seconds() if isinstance(_defer_by, timedelta) else _defer_by
     request_id = request_id_var.get()
-    if request_id:
+    if request_id and not _shared:
         kwargs["_request_id"] = request_id
     return await get_queue().enqueue(function, job_id=_job_id, defer_by=defer, kwargs=kwargs)
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from email import message_from_bytes
 from typing import Any
 
@@ -170,3 +171,137 @@ async def test_in_process_cron_jobs_run_under_arqs_cron_names(settings: Settings
     await queue.drain()
     await jobs.close_context(ctx)
     assert runs == [("cron", 1)]
+
+
+# --- new messages go out in batches, one job per quarter-second slot -------------------------
+
+
+async def _queue(count: int, *, prefix: str = "batch") -> list[OutboxMessage]:
+    return [
+        await mail.queue_email(to=f"parent{i}@example.com", subject=f"Booking {i}", body="Saturday", dedupe_key=f"{prefix}:{i}", now=NOW)
+        for i in range(count)
+    ]
+
+
+async def test_the_batch_sends_every_new_message_once_even_when_two_batches_run_at_once(smtp: tuple[Inbox, str]) -> None:
+    inbox, url = smtp
+    mailer = mail.Mailer(url, sender="x@example.com")
+    queued = await _queue(7)
+    first, second = await asyncio.gather(
+        mail.deliver_new(mailer=mailer, now=NOW, batch_size=2), mail.deliver_new(mailer=mailer, now=NOW, batch_size=2)
+    )
+    assert (first, second) == (mail.BatchRun(), mail.BatchRun())
+    assert sorted(m["Subject"] for m in inbox.messages) == [f"Booking {i}" for i in range(7)]
+    rows = await OutboxMessage.filter(id__in=[m.id for m in queued])
+    assert {(r.status, r.attempts, r.sent_at) for r in rows} == {(OutboxStatus.SENT, 1, NOW)}
+    assert await mail.deliver_new(mailer=mailer, now=NOW) == mail.BatchRun(), "nothing new is left"
+    assert len(inbox.messages) == 7
+
+
+async def test_a_temporary_failure_stops_the_batch_and_hands_the_rest_to_their_own_retried_jobs(smtp: tuple[Inbox, str]) -> None:
+    inbox, url = smtp
+    mailer = mail.Mailer(url, sender="x@example.com")
+    queued = await _queue(4)
+    inbox.refuse_next = 1
+    run = await mail.deliver_new(mailer=mailer, now=NOW, batch_size=3)
+    # The first message failed for now; it and the rest of its batch wait for their own jobs.
+    assert (len(run.retry), run.more) == (3, False)
+    failed, *rest = [await OutboxMessage.get(id=i) for i in run.retry]
+    assert (failed.status, failed.attempts, failed.last_error) == (OutboxStatus.PENDING, 1, "SMTP 451")
+    assert {(r.status, r.attempts) for r in rest} == {(OutboxStatus.PENDING, 0)}
+    # The next batch takes only the message no batch has claimed; the handed-over ones are left to deliver().
+    assert await mail.deliver_new(mailer=mailer, now=NOW) == mail.BatchRun()
+    [unclaimed] = [m for m in queued if m.id not in run.retry]
+    assert [m["Subject"] for m in inbox.messages] == [unclaimed.subject]
+    for message_id in run.retry:
+        assert await mail.deliver(str(message_id), mailer=mailer, now=NOW) == OutboxStatus.SENT
+    assert sorted(m["Subject"] for m in inbox.messages) == [f"Booking {i}" for i in range(4)]
+
+
+async def test_the_batch_job_queues_each_handed_over_message_its_own_retry_with_backoff(
+    smtp: tuple[Inbox, str], settings: Settings, clock: FrozenClock
+) -> None:
+    inbox, url = smtp
+    queued = await _queue(2)
+    inbox.refuse_next = 1
+    ctx = await jobs.build_context(settings, clock)
+    ctx["mailer"] = mail.Mailer(url, sender="x@example.com")
+    queue = jobs.InProcessQueue(ctx, jobs.collect_functions())
+    jobs.set_queue(queue)
+    try:
+        assert await jobs.deliver_new_email(ctx) == 2
+        retries = {job_id: deadline for job_id, deadline in queue._seen.items()}
+        assert set(retries) == {f"deliver-email:{m.id}" for m in queued}
+        await asyncio.sleep(0)
+        assert inbox.messages == [], f"the retries wait {jobs.backoff(1)} s first"
+    finally:
+        for task in list(queue._tasks):
+            task.cancel()
+        await asyncio.gather(*queue._tasks, return_exceptions=True)
+        await jobs.close_context(ctx)
+
+
+async def test_the_batch_takes_over_a_claim_abandoned_by_a_dead_job(smtp: tuple[Inbox, str]) -> None:
+    inbox, url = smtp
+    mailer = mail.Mailer(url, sender="x@example.com")
+    [message] = await _queue(1)
+    await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENDING, claimed_at=NOW - timedelta(minutes=11))
+    assert await mail.deliver_new(mailer=mailer, now=NOW) == mail.BatchRun()
+    assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT
+    # A claim younger than the timeout belongs to a job still sending: left alone.
+    [fresh] = await _queue(1, prefix="fresh")
+    await OutboxMessage.filter(id=fresh.id).update(status=OutboxStatus.SENDING, claimed_at=NOW - timedelta(minutes=1))
+    assert await mail.deliver_new(mailer=mailer, now=NOW) == mail.BatchRun()
+    assert (await OutboxMessage.get(id=fresh.id)).status == OutboxStatus.SENDING
+    assert len(inbox.messages) == 1
+
+
+async def test_the_batch_stops_at_its_deadline_and_says_there_may_be_more() -> None:
+    await _queue(3)
+    mailer = mail.Mailer(None, sender="x@example.com")
+    run = await mail.deliver_new(mailer=mailer, now=NOW, batch_size=1, deadline=0.0)
+    assert run == mail.BatchRun(more=True)
+    assert await OutboxMessage.filter(status=OutboxStatus.LOGGED).count() == 1
+    assert await mail.deliver_new(mailer=mailer, now=NOW, batch_size=1) == mail.BatchRun()
+    assert await OutboxMessage.filter(status=OutboxStatus.LOGGED).count() == 3
+
+
+def test_messages_in_one_quarter_second_share_one_batch_job_run_after_the_slot_and_its_margin() -> None:
+    start = 1_800_000_000.0  # a slot boundary
+    job, defer = mail.slot_job(start)
+    assert (job, defer) == ("deliver-new-email:7200000000", mail.SLOT_S + mail.SLOT_MARGIN_S)
+    later, later_defer = mail.slot_job(start + 0.2)
+    assert later == job and later_defer == pytest.approx(0.05 + mail.SLOT_MARGIN_S)
+    assert mail.slot_job(start + mail.SLOT_S)[0] == "deliver-new-email:7200000001"
+
+
+async def test_without_redis_a_booking_rushs_emails_go_out_in_one_batch(settings: Settings, clock: FrozenClock) -> None:
+    ctx = await jobs.build_context(settings, clock)
+    queue = jobs.InProcessQueue(ctx, jobs.collect_functions())
+    jobs.set_queue(queue)
+    try:
+        queued = await _queue(5)
+        for message in queued:
+            await mail.deliver_later(message)
+        batch_jobs = [job_id for job_id in queue._seen if job_id.startswith("deliver-new-email:")]
+        assert 1 <= len(batch_jobs) <= 2, "one job per slot (two if the loop crossed a slot boundary)"
+        await queue.drain()
+    finally:
+        await jobs.close_context(ctx)
+    assert {m.status for m in await OutboxMessage.filter(id__in=[m.id for m in queued])} == {OutboxStatus.LOGGED}
+
+
+@pytest.mark.redis
+async def test_on_redis_a_process_asks_about_a_job_id_once_however_many_requests_queue_it(app: Starlette, redis_url: str) -> None:
+    assert isinstance(app.state.queue, jobs.ArqQueue)
+    redis = app.state.redis
+
+    async def watches() -> int:
+        return int((await redis.info("commandstats")).get("cmdstat_watch", {}).get("calls", 0))
+
+    before = await watches()
+    assert await jobs.enqueue("record_run", label="batch", _job_id="shared-1") is True
+    for _ in range(20):
+        assert await jobs.enqueue("record_run", label="batch", _job_id="shared-1") is False
+    assert await watches() - before == 1, "arq's WATCH-and-check ran once; the repeats were answered from memory"
+    assert await redis.zcard("arq:queue") == 1
