@@ -1,5 +1,7 @@
 """Email: an outbox written inside the change's transaction, delivered by a job.
 
+New messages go out in batches (:func:`deliver_later`, :func:`deliver_new`); a message that
+fails for now, or was left by a job that died, goes on to its own retried :func:`deliver` job.
 Without ``SMTP_URL`` the message is logged (recipient redacted) and kept in the outbox,
 so the demo still shows it. Delivery claims the message first, so a job that runs twice
 sends it once.
