@@ -118,7 +118,7 @@ def slot_job(now: float) -> tuple[str, float]:
 
 
 async def deliver_later(message: OutboxMessage) -> None:
-    """Have a message delivered within about half a second. Call after the transaction that wrote
+    """Have a message delivered within a second or so. Call after the transaction that wrote
     it has committed: the slot's batch job (see ``SLOT_S``) sends it with the slot's other new
     messages, and the first failure hands it to its own retried ``deliver_email`` job."""
     from shortbreaks import jobs
