@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
+from starlette._utils import get_route_path
+from starlette.datastructures import URL, URLPath
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Match, Mount, Route
-from starlette.types import Scope
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route, Router
+from starlette.types import Receive, Scope, Send
 
 from shortbreaks.errors import (
     BadRequest,
@@ -232,3 +234,146 @@ def walk_routes(routes: Sequence[Any], prefix: str = "") -> list[tuple[str, Any]
         if isinstance(route, Mount) and getattr(route, "routes", None) and not isinstance(route, PublicMount):
             found.extend(walk_routes(route.routes, path))
     return found
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+
+def _fixed_segments(route: BaseRoute) -> tuple[str, ...]:
+    """The whole path segments every path this route matches begins with: ``("api", "v1",
+    "bookings")`` for ``/api/v1/bookings/{id}``, ``("feeds", "f")`` for ``/feeds/f/{token}.ics``;
+    none for a route type this index does not know."""
+    if not isinstance(route, Route | Mount):
+        return ()
+    path = route.path if isinstance(route, Route) else route.path + "/{path:path}"  # as Mount compiles it
+    literal = path.split("{", 1)[0]
+    if not literal.startswith("/"):
+        return ()
+    segments = literal[1:].split("/")
+    return tuple(segments if literal == path else segments[:-1])  # the last one is cut by a parameter
+
+
+class _Node:
+    __slots__ = ("children", "routes")
+
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        self.children: dict[str, _Node] = {}
+        self.routes = routes
+
+
+def _plain_name(route: BaseRoute) -> str | None:
+    """The one name a route's ``url_path_for`` answers to, or None when it may answer to others."""
+    if isinstance(route, Route) and type(route).url_path_for is Route.url_path_for:
+        return route.name
+    return None
+
+
+class IndexedRouter(Router):
+    """Starlette's ``Router``, which tries its routes in order, but trying only those that can match.
+
+    Starlette tries every route in turn: for a feed, 125 regular expressions before the right one
+    (68 µs a request), and for an unknown path every route twice (once more for a slash redirect).
+    ``url_path_for`` is worse: it raises and catches ``NoMatchFound`` for each earlier route, 136 µs
+    for a late one such as a provider's calendar page. Both matter on hot paths (bench/README.md).
+
+    Here a request tries only the routes whose fixed leading path segments (:func:`_fixed_segments`)
+    begin its own path, found by walking a tree of those segments, in their original order; and
+    ``url_path_for`` tries only the routes of that name, with every mount. A route left out could
+    not have matched, so the result is Starlette's in every case: ``tests/core/test_routing_index.py``
+    checks it against Starlette's own ``Router`` for every route of the app. The index is built on
+    first use and again if routes are added or removed; routes are not expected to change once the
+    app serves.
+    """
+
+    _indexed: tuple[int, int] | None = None
+    _tree: _Node
+    _by_name: dict[str, list[BaseRoute]]
+    _unnamed: list[BaseRoute]
+
+    def _index(self) -> None:
+        key = (id(self.routes), len(self.routes))
+        if self._indexed == key:
+            return
+        fixed = [(route, _fixed_segments(route)) for route in self.routes]
+        self._tree = _Node([route for route, segments in fixed if not segments])
+        for _route, segments in fixed:
+            node = self._tree
+            for depth in range(1, len(segments) + 1):
+                if segments[depth - 1] not in node.children:
+                    prefix = segments[:depth]
+                    node.children[segments[depth - 1]] = _Node([r for r, s in fixed if prefix[: len(s)] == s])
+                node = node.children[segments[depth - 1]]
+        # A plain Route answers to its own name only; a Mount also to "<name>:…", and a route type
+        # that overrides url_path_for may answer to anything: those are tried for every name.
+        named = [(route, _plain_name(route)) for route in self.routes]
+        self._unnamed = [route for route, name in named if name is None]
+        self._by_name = {}
+        for name in {name for _route, name in named if name is not None}:
+            self._by_name[name] = [route for route, n in named if n in (name, None)]
+        self._indexed = key
+
+    def candidates(self, scope: Scope) -> list[BaseRoute]:
+        """The routes that may match ``scope``'s path, in their original order: those whose fixed
+        segments all begin the path. One deeper would need the path's next segment in the tree."""
+        self._index()
+        node = self._tree
+        path = get_route_path(scope)
+        if path.startswith("/"):
+            for segment in path[1:].split("/"):
+                child = node.children.get(segment)
+                if child is None:
+                    break
+                node = child
+        return node.routes
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        self._index()
+        for route in self._by_name.get(name, self._unnamed):
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        raise NoMatchFound(name, path_params)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette 1.10's Router.app, with self.routes replaced by self.candidates(...).
+        assert scope["type"] in ("http", "websocket", "lifespan")
+        if "router" not in scope:
+            scope["router"] = self
+        if scope["type"] == "lifespan":
+            await self.lifespan(scope, receive, send)
+            return
+
+        partial = None
+        partial_scope: Scope = {}
+        for route in self.candidates(scope):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope["route"] = route
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
+            if match is Match.PARTIAL and partial is None:
+                partial = route
+                partial_scope = child_scope
+        if partial is not None:  # e.g. the path matches but the method does not: 405
+            scope["route"] = partial
+            scope.update(partial_scope)
+            await partial.handle(scope, receive, send)
+            return
+
+        route_path = get_route_path(scope)
+        if scope["type"] == "http" and self.redirect_slashes and route_path != "/":
+            redirect_scope = dict(scope)
+            if route_path.endswith("/"):
+                redirect_scope["path"] = redirect_scope["path"].rstrip("/")
+            else:
+                redirect_scope["path"] = redirect_scope["path"] + "/"
+            for route in self.candidates(redirect_scope):
+                match, _child_scope = route.matches(redirect_scope)
+                if match is not Match.NONE:
+                    response = RedirectResponse(url=str(URL(scope=redirect_scope)))
+                    await response(scope, receive, send)
+                    return
+
+        await self.default(scope, receive, send)
