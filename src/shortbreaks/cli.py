@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from shortbreaks import serving
 from shortbreaks.settings import Settings, SettingsError, load_settings
 
 
@@ -42,18 +43,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.is_production and args.reload:
         print("shortbreaks: --reload is for development only", file=sys.stderr)
         return 2
-    uvicorn.run(
-        "shortbreaks.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers if not args.reload else None,
-        reload=args.reload,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        access_log=not settings.is_production or args.access_log,
-        log_level="info",
-        log_config=_logging_config(settings),
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers if not args.reload else None,
+        "reload": args.reload,
+        "proxy_headers": True,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "access_log": not settings.is_production or args.access_log,
+        "log_level": "info",
+        "log_config": _logging_config(settings),
+    }
+    if args.workers > 1 and not args.reload and serving.reuse_port_balances(args.port):
+        # A socket per worker, so the kernel spreads connections across them (shortbreaks.serving).
+        return serving.run_workers(uvicorn.Config("shortbreaks.asgi:app", **options))
+    uvicorn.run("shortbreaks.asgi:app", **options)
     return 0
 
 
