@@ -765,11 +765,15 @@ class Bench:
 
 
 def cpu_summary(cpu: dict[str, Any]) -> str:
-    """'server 9.1, postgres 6.0, worker 0.1, load 0.5, others 20.3 of 49.6 CPU s': who used the two cores."""
+    """'server 9.1 (4.6 + 4.5), postgres 6.0, worker 0.1, load 0.5, other people's 20.3 of 49.6 CPU s': who used the
+    two cores, and how the server processes split theirs."""
     used = cpu.get("process_cpu_s", {})
     server = sum(v for k, v in used.items() if k.startswith("server"))
+    # How the server processes shared it: with one shared listening socket, a few connections
+    # opened together often all went to one process (src/shortbreaks/serving.py).
+    split = [f"{v:.1f}" for k, v in sorted(used.items()) if k.startswith("server process")]
     parts = [
-        f"server {server:.1f}",
+        f"server {server:.1f}" + (f" ({' + '.join(split)})" if len(split) > 1 else ""),
         f"postgres {used.get('postgres (bench database)', 0):.1f}",
         f"worker {used.get('worker', 0):.1f}",
         f"load {used.get('load process (this harness)', 0):.1f}",
