@@ -354,16 +354,14 @@ _CHANGE_COLUMNS = (
 )
 
 
-def _calendar_from(ids_match: str, ends_after: str, *, names: bool) -> str:
-    """FROM … WHERE of the calendar rows (and, with ``names``, each child's place and name): the same
-    rows as ``Booking.filter(id__in=…, session__ends_at__gte=…)`` (every foreign key is NOT NULL).
+def _calendar_from(ids_match: str, ends_after: str, *, names: bool, services: bool = True) -> str:
+    """FROM … WHERE of the calendar rows (and, with ``names``, each child's place and name; without
+    ``services``, no service and provider): the same rows as ``Booking.filter(id__in=…,
+    session__ends_at__gte=…)`` (every foreign key is NOT NULL).
     """
-    sql = (
-        f" FROM {Booking._meta.db_table} b"
-        f" JOIN {Session._meta.db_table} s ON s.id = b.session_id"
-        f" JOIN {Service._meta.db_table} sv ON sv.id = b.service_id"
-        f" JOIN {Provider._meta.db_table} p ON p.id = sv.provider_id"
-    )
+    sql = f" FROM {Booking._meta.db_table} b JOIN {Session._meta.db_table} s ON s.id = b.session_id"
+    if services:
+        sql += f" JOIN {Service._meta.db_table} sv ON sv.id = b.service_id JOIN {Provider._meta.db_table} p ON p.id = sv.provider_id"
     if names:
         sql += (
             f" LEFT JOIN {BookingChild._meta.db_table} bc ON bc.booking_id = b.id LEFT JOIN {Child._meta.db_table} c ON c.id = bc.child_id"
@@ -406,11 +404,7 @@ async def family_calendar_version(
         ids = await calendar_booking_ids(family_id, changed_since=changed_since, child_id=child_id)
         return await _digest_rows_here(ids, ends_after=ends_after), ids
     ids_statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=1)
-    places_from = (
-        f" FROM {Booking._meta.db_table} b JOIN {Session._meta.db_table} s ON s.id = b.session_id"
-        f" LEFT JOIN {BookingChild._meta.db_table} bc ON bc.booking_id = b.id LEFT JOIN {Child._meta.db_table} c ON c.id = bc.child_id"
-        f" WHERE b.id = ANY(ARRAY({ids_statement})) AND s.ends_at >= {{0}}"
-    )
+    places_from = _calendar_from(f"b.id = ANY(ARRAY({ids_statement}))", "{0}", names=True, services=False)
     service_changes = [c for c in _CHANGE_COLUMNS if c.startswith(_SERVICE_ALIASES)]
     place_changes = [c for c in _CHANGE_COLUMNS if not c.startswith(_SERVICE_ALIASES)]
     digest = "count(*) AS n, sum(hash_record_extended(rec, 0)) AS h0, bit_xor(hash_record_extended(rec, 1)) AS h1, max(changed) AS m"

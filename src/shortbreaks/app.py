@@ -99,9 +99,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
             *_admission(settings),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan,
     )
-    # Starlette's Router tries every route in turn; this one only those that can match (same result).
+    # The routes and the lifespan live on the router. Starlette's Router tries every route in turn;
+    # this one only those that can match (same result).
     app.router = IndexedRouter(collect_routes(), lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()

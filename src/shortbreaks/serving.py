@@ -24,7 +24,10 @@ import logging
 import socket
 import sys
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("uvicorn.error")
 
@@ -76,9 +79,9 @@ def check_address_free(host: str, port: int) -> None:
         probe.close()
 
 
-def run_workers(config: Any) -> int:
-    """Run ``config.workers`` uvicorn processes under uvicorn's supervisor, each with its own socket.
-    ``config`` is a ``uvicorn.Config`` for a TCP host and port. Returns the exit status."""
+def run_workers(config: uvicorn.Config) -> int:
+    """Run ``config.workers`` uvicorn processes under uvicorn's supervisor, each with its own socket
+    on ``config``'s TCP host and port. Returns the exit status."""
     from uvicorn.supervisors import Multiprocess
 
     try:
