@@ -18,14 +18,7 @@ from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
 from bookings.enums import Attendance, BookingStatus, FundingSource, LedgerKind, WaitingStatus
-
-
-class TimestampedModel(Model):
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from shortbreaks.models import TimestampedModel
 
 
 class Child(TimestampedModel):

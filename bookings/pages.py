@@ -26,9 +26,9 @@ from providers.enums import Need
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.errors import DomainError, FieldError, NotFound
 from shortbreaks.forms import form_values, read_form
-from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, Principal
+from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF
 from shortbreaks.routing import page
-from shortbreaks.web import clear_cookie, error_summary, field_errors, redirect, render
+from shortbreaks.web import clear_cookie, error_summary, field_errors, path_uuid, redirect, render, request_principal
 
 
 class BookForm(BaseModel):
@@ -60,16 +60,6 @@ class GrantForm(BaseModel):
     reason: str = ""
 
 
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _id(request: Request, name: str) -> UUID:
-    value = request.path_params[name]
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
 def _errors(exc: DomainError, field: str) -> list[FieldError]:
     return exc.errors or [FieldError(field, exc.message)]
 
@@ -88,7 +78,7 @@ def _page(request: Request, template: str, context: dict[str, Any], errors: list
 
 
 async def my_bookings(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     bookings = await presenters.bookings_out(await queries.list_family_bookings(principal.id))
     children = {c.id: c for c in await queries.list_children(principal.id)}
     waiting = await queries.family_waiting_list(principal.id)
@@ -108,8 +98,8 @@ async def my_bookings(request: Request) -> Response:
 
 
 async def booking_detail(request: Request) -> Response:
-    principal = _principal(request)
-    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    principal = request_principal(request)
+    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
     out = (await presenters.bookings_out([booking]))[0]
     children = {c.id: c for c in await queries.list_children(principal.id)}
     payment = await payment_queries.find_booking_payment(booking.id)
@@ -133,8 +123,8 @@ async def _after_booking(request: Request, booking: Booking) -> Response:
 
 async def confirm_cancel_page(request: Request) -> Response:
     """Ask "are you sure?" before a booking is cancelled, saying whether it would be a late cancellation."""
-    principal = _principal(request)
-    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    principal = request_principal(request)
+    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
     if booking.status not in ACTIVE_STATUSES:
         return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message="This booking cannot be cancelled")
     out = (await presenters.bookings_out([booking]))[0]
@@ -143,8 +133,8 @@ async def confirm_cancel_page(request: Request) -> Response:
 
 
 async def cancel_booking_page(request: Request) -> Response:
-    principal = _principal(request)
-    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    principal = request_principal(request)
+    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
     try:
         await services.cancel_booking(booking, actor=principal.user, now=request.app.state.clock.now())
     except DomainError as exc:
@@ -156,8 +146,8 @@ async def cancel_booking_page(request: Request) -> Response:
 
 
 async def _book_context(request: Request) -> dict[str, Any]:
-    session = await provider_queries.get_session_for_booking(_id(request, "session_id"))
-    children = await queries.list_children(_principal(request).id)
+    session = await provider_queries.get_session_for_booking(path_uuid(request, "session_id"))
+    children = await queries.list_children(request_principal(request).id)
     return {
         "session": session,
         "children": children,
@@ -178,7 +168,7 @@ async def book(request: Request) -> Response:
     if form is not None and not form.child_ids:
         errors = [FieldError("child_ids", "Choose which children to book")]
     if form is not None and not errors:
-        principal = _principal(request)
+        principal = request_principal(request)
         action = (await form_values(request)).get("action")
         try:
             if action == "waiting_list":
@@ -201,8 +191,8 @@ async def book(request: Request) -> Response:
 
 
 async def accept_offer_page(request: Request) -> Response:
-    principal = _principal(request)
-    entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
+    principal = request_principal(request)
+    entry = await queries.get_family_waiting_entry(principal.id, path_uuid(request, "entry_id"))
     try:
         booking = await services.accept_offer(
             entry, family=principal.user, now=request.app.state.clock.now(), payment_hold=payment_hold(request.app.state.settings)
@@ -213,8 +203,8 @@ async def accept_offer_page(request: Request) -> Response:
 
 
 async def leave_waiting_list_page(request: Request) -> Response:
-    principal = _principal(request)
-    entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
+    principal = request_principal(request)
+    entry = await queries.get_family_waiting_entry(principal.id, path_uuid(request, "entry_id"))
     try:
         await services.leave_waiting_list(entry, family=principal.user, now=request.app.state.clock.now())
     except DomainError as exc:
@@ -223,7 +213,7 @@ async def leave_waiting_list_page(request: Request) -> Response:
 
 
 async def allocations_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     children = {c.id: c for c in await queries.list_children(principal.id)}
     return _page(
         request, "bookings/allocations.html", {"allocations": await queries.family_allocations(principal.id), "children": children}
@@ -231,12 +221,12 @@ async def allocations_page(request: Request) -> Response:
 
 
 async def children_page(request: Request) -> Response:
-    children = await queries.list_children(_principal(request).id)
+    children = await queries.list_children(request_principal(request).id)
     return _page(request, "bookings/children.html", {"children": children, "needs": list(Need), "values": {}})
 
 
 async def add_child(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     form, errors, values = await read_form(request, ChildForm, list_fields=("needs",))
     if form is not None:
         care = form.model_dump(
@@ -267,14 +257,14 @@ async def my_data_page(request: Request) -> Response:
 
 
 async def download_data_page(request: Request) -> Response:
-    data = await queries.export_family_data(_principal(request).user)
+    data = await queries.export_family_data(request_principal(request).user)
     return JSONResponse(
         data, headers={"Content-Disposition": 'attachment; filename="my-short-breaks-data.json"', "Cache-Control": "no-store"}
     )
 
 
 async def erase_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     try:
         await services.erase_family(principal.user, now=request.app.state.clock.now())
     except DomainError as exc:
@@ -288,7 +278,7 @@ async def erase_page(request: Request) -> Response:
 
 
 async def _register_context(request: Request) -> dict[str, Any]:
-    session = await presenters.staff_session(_principal(request), _id(request, "session_id"))
+    session = await presenters.staff_session(request_principal(request), path_uuid(request, "session_id"))
     bookings = [await presenters.staff_booking_out(b) for b in await queries.list_session_bookings(session.id)]
     return {"session": session, "bookings": bookings, "active": ACTIVE_STATUSES, "now": request.app.state.clock.now()}
 
@@ -298,8 +288,8 @@ async def session_register(request: Request) -> Response:
 
 
 async def provider_booking_action(request: Request) -> Response:
-    principal = _principal(request)
-    booking = await presenters.staff_booking(principal, _id(request, "booking_id"))
+    principal = request_principal(request)
+    booking = await presenters.staff_booking(principal, path_uuid(request, "booking_id"))
     values = await form_values(request)
     action = values.get("action")
     now = request.app.state.clock.now()
@@ -321,7 +311,7 @@ async def provider_booking_action(request: Request) -> Response:
 
 
 async def cancel_session_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     context = await _register_context(request)
     form, errors, _values = await read_form(request, ReasonForm)
     if form is not None:
@@ -344,8 +334,8 @@ async def cancel_session_page(request: Request) -> Response:
 
 
 async def _family_context(request: Request) -> dict[str, Any]:
-    principal = _principal(request)
-    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), _id(request, "family_id"))
+    principal = request_principal(request)
+    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), path_uuid(request, "family_id"))
     children = await queries.list_children(family.id)
     allocations = await Allocation.filter(child_id__in=[c.id for c in children]).order_by("-year")
     bookings = await presenters.bookings_out(await queries.list_family_bookings(family.id))
@@ -357,9 +347,9 @@ async def officer_family_page(request: Request) -> Response:
 
 
 async def officer_grant_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     context = await _family_context(request)
-    child = context["children"].get(_id(request, "child_id"))
+    child = context["children"].get(path_uuid(request, "child_id"))
     if child is None:
         raise NotFound("Child not found")
     form, errors, values = await read_form(request, GrantForm)
@@ -383,13 +373,10 @@ async def officer_grant_page(request: Request) -> Response:
     return _page(request, "bookings/officer_family.html", context, errors)
 
 
-_U = "{%s:uuid}"
-
-
 async def cancel_sessions_page(request: Request) -> Response:
     """Cancel several of the provider's sessions at once, telling families (offered when a change to
     when a service runs is refused because those sessions have bookings)."""
-    principal = _principal(request)
+    principal = request_principal(request)
     values = await form_values(request)
     raw_ids = values.get("session_id") or []
     ids = raw_ids if isinstance(raw_ids, list) else [raw_ids]
@@ -408,19 +395,17 @@ async def cancel_sessions_page(request: Request) -> Response:
     return redirect(request, next_url, message=message)
 
 
-page_routes = [
+routes = [
     page("/provider/sessions/cancel", cancel_sessions_page, name="bookings:cancel_sessions", permission=PROVIDER_STAFF, methods=["POST"]),
     page("/bookings", my_bookings, name="bookings:mine", permission=FAMILY),
-    page("/bookings/" + _U % "booking_id", booking_detail, name="bookings:detail", permission=FAMILY),
-    page("/bookings/" + _U % "booking_id" + "/cancel", confirm_cancel_page, name="bookings:confirm_cancel", permission=FAMILY),
-    page("/bookings/" + _U % "booking_id" + "/cancel", cancel_booking_page, name="bookings:cancel", permission=FAMILY, methods=["POST"]),
-    page("/sessions/" + _U % "session_id" + "/book", book_page, name="bookings:book", permission=FAMILY),
-    page("/sessions/" + _U % "session_id" + "/book", book, name="bookings:book_submit", permission=FAMILY, methods=["POST"]),
+    page("/bookings/{booking_id:uuid}", booking_detail, name="bookings:detail", permission=FAMILY),
+    page("/bookings/{booking_id:uuid}/cancel", confirm_cancel_page, name="bookings:confirm_cancel", permission=FAMILY),
+    page("/bookings/{booking_id:uuid}/cancel", cancel_booking_page, name="bookings:cancel", permission=FAMILY, methods=["POST"]),
+    page("/sessions/{session_id:uuid}/book", book_page, name="bookings:book", permission=FAMILY),
+    page("/sessions/{session_id:uuid}/book", book, name="bookings:book_submit", permission=FAMILY, methods=["POST"]),
+    page("/waiting-list/{entry_id:uuid}/accept", accept_offer_page, name="bookings:accept_offer", permission=FAMILY, methods=["POST"]),
     page(
-        "/waiting-list/" + _U % "entry_id" + "/accept", accept_offer_page, name="bookings:accept_offer", permission=FAMILY, methods=["POST"]
-    ),
-    page(
-        "/waiting-list/" + _U % "entry_id" + "/leave",
+        "/waiting-list/{entry_id:uuid}/leave",
         leave_waiting_list_page,
         name="bookings:leave_waiting_list",
         permission=FAMILY,
@@ -432,24 +417,24 @@ page_routes = [
     page("/my-data", my_data_page, name="bookings:my_data", permission=FAMILY),
     page("/my-data/download", download_data_page, name="bookings:download_data", permission=FAMILY),
     page("/my-data/erase", erase_page, name="bookings:erase", permission=FAMILY, methods=["POST"]),
-    page("/provider/sessions/" + _U % "session_id", session_register, name="bookings:register", permission=PROVIDER_STAFF),
+    page("/provider/sessions/{session_id:uuid}", session_register, name="bookings:register", permission=PROVIDER_STAFF),
     page(
-        "/provider/sessions/" + _U % "session_id" + "/cancel",
+        "/provider/sessions/{session_id:uuid}/cancel",
         cancel_session_page,
         name="bookings:cancel_session",
         permission=PROVIDER_STAFF,
         methods=["POST"],
     ),
     page(
-        "/provider/bookings/" + _U % "booking_id",
+        "/provider/bookings/{booking_id:uuid}",
         provider_booking_action,
         name="bookings:provider_action",
         permission=PROVIDER_STAFF,
         methods=["POST"],
     ),
-    page("/authority/families/" + _U % "family_id", officer_family_page, name="bookings:officer_family", permission=LA_OFFICER),
+    page("/authority/families/{family_id:uuid}", officer_family_page, name="bookings:officer_family", permission=LA_OFFICER),
     page(
-        "/authority/families/" + _U % "family_id" + "/children/" + _U % "child_id" + "/allocations",
+        "/authority/families/{family_id:uuid}/children/{child_id:uuid}/allocations",
         officer_grant_page,
         name="bookings:officer_grant",
         permission=LA_OFFICER,

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bookings import permissions, queries, services
 from bookings.models import AllocationEntry, WaitingListEntry
-from bookings.pages import page_routes
 from bookings.payments.services import payment_hold
 from bookings.presenters import (
     allocation_out,
@@ -48,22 +46,9 @@ from bookings.schemas import (
     WaitingListIn,
 )
 from shortbreaks.errors import NotFound, ValidationFailed
-from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, Principal
+from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF
 from shortbreaks.routing import api
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _now(request: Request) -> Any:
-    return request.app.state.clock.now()
-
-
-def _id(request: Request, name: str) -> UUID:
-    value = request.path_params[name]
-    return value if isinstance(value, UUID) else UUID(str(value))
+from shortbreaks.web import path_uuid, request_now, request_principal
 
 
 def _json(model: Any, status_code: int = 200) -> JSONResponse:
@@ -77,13 +62,13 @@ def _json(model: Any, status_code: int = 200) -> JSONResponse:
 
 async def list_children(request: Request) -> Response:
     """The family's children, with their care profiles."""
-    children = await queries.list_children(_principal(request).id)
+    children = await queries.list_children(request_principal(request).id)
     return _json([await child_out(c) for c in children])
 
 
 async def create_child(request: Request, *, body: ChildIn) -> Response:
     """Add a child to the family's account."""
-    principal = _principal(request)
+    principal = request_principal(request)
     child = await services.create_child(
         principal.user,
         local_authority_id=home_authority(principal),
@@ -92,43 +77,43 @@ async def create_child(request: Request, *, body: ChildIn) -> Response:
         date_of_birth=body.date_of_birth,
         needs=[n.value for n in body.needs],
         care=body.care_profile.model_dump(),
-        now=_now(request),
+        now=request_now(request),
     )
     return _json(await child_out(child), status_code=201)
 
 
 async def get_child(request: Request) -> Response:
-    child = await queries.get_family_child(_principal(request).id, _id(request, "child_id"))
+    child = await queries.get_family_child(request_principal(request).id, path_uuid(request, "child_id"))
     return _json(await child_out(child))
 
 
 async def create_booking(request: Request, *, body: BookingIn) -> Response:
     """Book children onto a session, all or none (409 ``session_full`` when the places are gone)."""
     booking, places = await services.book_places(
-        _principal(request).user,
+        request_principal(request).user,
         session_id=body.session_id,
         child_ids=body.child_ids,
         funding=body.funding,
-        now=_now(request),
+        now=request_now(request),
         payment_hold=payment_hold(request.app.state.settings),
     )
     return _json(booking_out(booking, places), status_code=201)
 
 
 async def list_bookings(request: Request) -> Response:
-    return _json(await bookings_out(await queries.list_family_bookings(_principal(request).id)))
+    return _json(await bookings_out(await queries.list_family_bookings(request_principal(request).id)))
 
 
 async def get_booking(request: Request) -> Response:
-    booking = await queries.get_family_booking(_principal(request).id, _id(request, "booking_id"))
+    booking = await queries.get_family_booking(request_principal(request).id, path_uuid(request, "booking_id"))
     return _json((await bookings_out([booking]))[0])
 
 
 async def cancel_booking(request: Request, *, body: CancelIn) -> Response:
     """Cancel a booking: credited before the notice deadline, marked late after it."""
-    principal = _principal(request)
-    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
-    await services.cancel_booking(booking, actor=principal.user, reason=body.reason, now=_now(request))
+    principal = request_principal(request)
+    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
+    await services.cancel_booking(booking, actor=principal.user, reason=body.reason, now=request_now(request))
     booking = await queries.get_family_booking(principal.id, booking.id)
     return _json((await bookings_out([booking]))[0])
 
@@ -136,47 +121,47 @@ async def cancel_booking(request: Request, *, body: CancelIn) -> Response:
 async def join_waiting_list(request: Request, *, body: WaitingListIn) -> Response:
     """Join a full session's waiting list."""
     entries = await services.join_waiting_list(
-        _principal(request).user, session_id=_id(request, "session_id"), child_ids=body.child_ids, now=_now(request)
+        request_principal(request).user, session_id=path_uuid(request, "session_id"), child_ids=body.child_ids, now=request_now(request)
     )
     return _json([entry_out(e) for e in entries], status_code=201)
 
 
 async def list_waiting_list(request: Request) -> Response:
-    return _json([entry_out(e) for e in await queries.family_waiting_list(_principal(request).id, include_closed=True)])
+    return _json([entry_out(e) for e in await queries.family_waiting_list(request_principal(request).id, include_closed=True)])
 
 
 async def accept_offer(request: Request, *, body: AcceptOfferIn) -> Response:
     """Accept a waiting-list offer before it expires (409 ``offer_expired`` after)."""
-    principal = _principal(request)
-    entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
+    principal = request_principal(request)
+    entry = await queries.get_family_waiting_entry(principal.id, path_uuid(request, "entry_id"))
     booking = await services.accept_offer(
-        entry, family=principal.user, funding=body.funding, now=_now(request), payment_hold=payment_hold(request.app.state.settings)
+        entry, family=principal.user, funding=body.funding, now=request_now(request), payment_hold=payment_hold(request.app.state.settings)
     )
     booking = await queries.get_family_booking(principal.id, booking.id)
     return _json((await bookings_out([booking]))[0], status_code=201)
 
 
 async def leave_waiting_list(request: Request) -> Response:
-    principal = _principal(request)
-    entry = await queries.get_family_waiting_entry(principal.id, _id(request, "entry_id"))
-    await services.leave_waiting_list(entry, family=principal.user, now=_now(request))
+    principal = request_principal(request)
+    entry = await queries.get_family_waiting_entry(principal.id, path_uuid(request, "entry_id"))
+    await services.leave_waiting_list(entry, family=principal.user, now=request_now(request))
     return Response(status_code=204)
 
 
 async def list_allocations(request: Request) -> Response:
     """The family's allocations with their balances and ledgers."""
-    return _json([allocation_out(a, entries) for a, entries in await queries.family_allocations(_principal(request).id)])
+    return _json([allocation_out(a, entries) for a, entries in await queries.family_allocations(request_principal(request).id)])
 
 
 async def export_data(request: Request) -> Response:
     """Everything held about the family, as JSON."""
-    data = await queries.export_family_data(_principal(request).user)
+    data = await queries.export_family_data(request_principal(request).user)
     return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="my-short-breaks-data.json"'})
 
 
 async def erase_account(request: Request) -> Response:
     """Erase the family's personal data and close the account."""
-    await services.erase_family(_principal(request).user, now=_now(request))
+    await services.erase_family(request_principal(request).user, now=request_now(request))
     return Response(status_code=204)
 
 
@@ -185,40 +170,40 @@ async def erase_account(request: Request) -> Response:
 
 async def staff_session_bookings(request: Request) -> Response:
     """Bookings on one of the provider's sessions (the register)."""
-    session = await staff_session(_principal(request), _id(request, "session_id"))
+    session = await staff_session(request_principal(request), path_uuid(request, "session_id"))
     return _json([await staff_booking_out(b) for b in await queries.list_session_bookings(session.id)])
 
 
 async def staff_get_booking(request: Request) -> Response:
-    return _json(await staff_booking_out(await staff_booking(_principal(request), _id(request, "booking_id"))))
+    return _json(await staff_booking_out(await staff_booking(request_principal(request), path_uuid(request, "booking_id"))))
 
 
 async def staff_confirm(request: Request, *, body: ConfirmIn) -> Response:
-    principal = _principal(request)
-    booking = await staff_booking(principal, _id(request, "booking_id"))
-    await services.confirm_booking(booking, actor=principal.user, override_age=body.override_age, now=_now(request))
+    principal = request_principal(request)
+    booking = await staff_booking(principal, path_uuid(request, "booking_id"))
+    await services.confirm_booking(booking, actor=principal.user, override_age=body.override_age, now=request_now(request))
     return _json(await staff_booking_out(booking))
 
 
 async def staff_decline(request: Request, *, body: DeclineIn) -> Response:
-    principal = _principal(request)
-    booking = await staff_booking(principal, _id(request, "booking_id"))
-    await services.decline_booking(booking, actor=principal.user, reason=body.reason, now=_now(request))
+    principal = request_principal(request)
+    booking = await staff_booking(principal, path_uuid(request, "booking_id"))
+    await services.decline_booking(booking, actor=principal.user, reason=body.reason, now=request_now(request))
     return _json(await staff_booking_out(booking))
 
 
 async def staff_attendance(request: Request, *, body: AttendanceIn) -> Response:
-    principal = _principal(request)
-    booking = await staff_booking(principal, _id(request, "booking_id"))
-    await services.record_attendance(booking, actor=principal.user, attendance=body.attendance, now=_now(request))
+    principal = request_principal(request)
+    booking = await staff_booking(principal, path_uuid(request, "booking_id"))
+    await services.record_attendance(booking, actor=principal.user, attendance=body.attendance, now=request_now(request))
     return _json(await staff_booking_out(booking))
 
 
 async def staff_cancel_session(request: Request, *, body: CancelSessionIn) -> Response:
     """Cancel a whole session: bookings cancelled and credited, families told, waiting list cleared."""
-    principal = _principal(request)
-    session = await staff_session(principal, _id(request, "session_id"))
-    cancelled = await services.cancel_session(session.id, actor=principal.user, reason=body.reason, now=_now(request))
+    principal = request_principal(request)
+    session = await staff_session(principal, path_uuid(request, "session_id"))
+    cancelled = await services.cancel_session(session.id, actor=principal.user, reason=body.reason, now=request_now(request))
     return JSONResponse({"session_id": str(session.id), "bookings_cancelled": cancelled})
 
 
@@ -227,20 +212,20 @@ async def staff_cancel_session(request: Request, *, body: CancelSessionIn) -> Re
 
 async def officer_grant(request: Request, *, body: GrantIn) -> Response:
     """Grant a child in the officer's authority an allocation for a financial year."""
-    principal = _principal(request)
-    child = await queries.children_in_authorities(permissions.officer_authority_ids(principal), _id(request, "child_id"))
+    principal = request_principal(request)
+    child = await queries.children_in_authorities(permissions.officer_authority_ids(principal), path_uuid(request, "child_id"))
     allocation = await services.grant_allocation(
-        child, actor=principal.user, year=body.year, minutes=body.minutes, pence=body.pence, reason=body.reason, now=_now(request)
+        child, actor=principal.user, year=body.year, minutes=body.minutes, pence=body.pence, reason=body.reason, now=request_now(request)
     )
     entries = list(await AllocationEntry.filter(allocation_id=allocation.id).order_by("created_at", "id"))
     return _json(allocation_out(allocation, entries), status_code=201)
 
 
 async def officer_adjust(request: Request, *, body: AdjustIn) -> Response:
-    principal = _principal(request)
-    allocation = await queries.allocation_in_authorities(permissions.officer_authority_ids(principal), _id(request, "allocation_id"))
+    principal = request_principal(request)
+    allocation = await queries.allocation_in_authorities(permissions.officer_authority_ids(principal), path_uuid(request, "allocation_id"))
     allocation = await services.adjust_allocation(
-        allocation, actor=principal.user, minutes=body.minutes, pence=body.pence, reason=body.reason, now=_now(request)
+        allocation, actor=principal.user, minutes=body.minutes, pence=body.pence, reason=body.reason, now=request_now(request)
     )
     entries = list(await AllocationEntry.filter(allocation_id=allocation.id).order_by("created_at", "id"))
     return _json(allocation_out(allocation, entries))
@@ -248,26 +233,26 @@ async def officer_adjust(request: Request, *, body: AdjustIn) -> Response:
 
 async def officer_family_bookings(request: Request) -> Response:
     """A family's bookings, for an officer of its authority."""
-    principal = _principal(request)
-    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), _id(request, "family_id"))
+    principal = request_principal(request)
+    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), path_uuid(request, "family_id"))
     return _json(await bookings_out(await queries.list_family_bookings(family.id)))
 
 
 async def officer_family_children(request: Request) -> Response:
     """A family's children (without care profiles), for an officer of its authority."""
-    principal = _principal(request)
-    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), _id(request, "family_id"))
+    principal = request_principal(request)
+    family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), path_uuid(request, "family_id"))
     return _json([await child_out(c, with_care=False) for c in await queries.list_children(family.id)])
 
 
 async def officer_priority(request: Request, *, body: PriorityIn) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     entry = await WaitingListEntry.filter(
-        id=_id(request, "entry_id"), child__local_authority_id__in=permissions.officer_authority_ids(principal)
+        id=path_uuid(request, "entry_id"), child__local_authority_id__in=permissions.officer_authority_ids(principal)
     ).first()
     if entry is None:
         raise NotFound("Waiting-list entry not found")
-    await services.set_waiting_priority(entry, actor=principal.user, priority=body.priority, now=_now(request))
+    await services.set_waiting_priority(entry, actor=principal.user, priority=body.priority, now=request_now(request))
     return _json(entry_out(entry))
 
 
@@ -278,7 +263,6 @@ def parse_date(value: str, field: str) -> date:
         raise ValidationFailed.field(field, "Enter a real date") from None
 
 
-_U = "{%s:uuid}"
 TAGS = ["bookings"]
 api_routes = [
     api(
@@ -303,7 +287,7 @@ api_routes = [
         tags=TAGS,
         errors=[422],
     ),
-    api("/api/v1/children/" + _U % "child_id", get_child, name="api:child", permission=FAMILY, response=ChildOut, errors=[404], tags=TAGS),
+    api("/api/v1/children/{child_id:uuid}", get_child, name="api:child", permission=FAMILY, response=ChildOut, errors=[404], tags=TAGS),
     api(
         "/api/v1/bookings",
         create_booking,
@@ -327,7 +311,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/bookings/" + _U % "booking_id",
+        "/api/v1/bookings/{booking_id:uuid}",
         get_booking,
         name="api:booking",
         permission=FAMILY,
@@ -336,7 +320,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/bookings/" + _U % "booking_id" + "/cancel",
+        "/api/v1/bookings/{booking_id:uuid}/cancel",
         cancel_booking,
         name="api:booking_cancel",
         permission=FAMILY,
@@ -348,7 +332,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/sessions/" + _U % "session_id" + "/waiting-list",
+        "/api/v1/sessions/{session_id:uuid}/waiting-list",
         join_waiting_list,
         name="api:waiting_list_join",
         permission=FAMILY,
@@ -362,7 +346,7 @@ api_routes = [
     ),
     api("/api/v1/waiting-list", list_waiting_list, name="api:waiting_list", permission=FAMILY, response=list[WaitingEntryOut], tags=TAGS),
     api(
-        "/api/v1/waiting-list/" + _U % "entry_id" + "/accept",
+        "/api/v1/waiting-list/{entry_id:uuid}/accept",
         accept_offer,
         name="api:waiting_list_accept",
         permission=FAMILY,
@@ -375,7 +359,7 @@ api_routes = [
         summary="Accept a waiting-list offer",
     ),
     api(
-        "/api/v1/waiting-list/" + _U % "entry_id" + "/withdraw",
+        "/api/v1/waiting-list/{entry_id:uuid}/withdraw",
         leave_waiting_list,
         name="api:waiting_list_withdraw",
         permission=FAMILY,
@@ -406,7 +390,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/provider/sessions/" + _U % "session_id" + "/bookings",
+        "/api/v1/provider/sessions/{session_id:uuid}/bookings",
         staff_session_bookings,
         name="api:staff_session_bookings",
         permission=PROVIDER_STAFF,
@@ -415,7 +399,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/provider/sessions/" + _U % "session_id" + "/cancel",
+        "/api/v1/provider/sessions/{session_id:uuid}/cancel",
         staff_cancel_session,
         name="api:staff_session_cancel",
         permission=PROVIDER_STAFF,
@@ -425,7 +409,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/provider/bookings/" + _U % "booking_id",
+        "/api/v1/provider/bookings/{booking_id:uuid}",
         staff_get_booking,
         name="api:staff_booking",
         permission=PROVIDER_STAFF,
@@ -434,7 +418,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/provider/bookings/" + _U % "booking_id" + "/confirm",
+        "/api/v1/provider/bookings/{booking_id:uuid}/confirm",
         staff_confirm,
         name="api:staff_booking_confirm",
         permission=PROVIDER_STAFF,
@@ -445,7 +429,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/provider/bookings/" + _U % "booking_id" + "/decline",
+        "/api/v1/provider/bookings/{booking_id:uuid}/decline",
         staff_decline,
         name="api:staff_booking_decline",
         permission=PROVIDER_STAFF,
@@ -456,7 +440,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/provider/bookings/" + _U % "booking_id" + "/attendance",
+        "/api/v1/provider/bookings/{booking_id:uuid}/attendance",
         staff_attendance,
         name="api:staff_booking_attendance",
         permission=PROVIDER_STAFF,
@@ -467,7 +451,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/authority/children/" + _U % "child_id" + "/allocations",
+        "/api/v1/authority/children/{child_id:uuid}/allocations",
         officer_grant,
         name="api:officer_grant",
         permission=LA_OFFICER,
@@ -479,7 +463,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/authority/allocations/" + _U % "allocation_id" + "/adjustments",
+        "/api/v1/authority/allocations/{allocation_id:uuid}/adjustments",
         officer_adjust,
         name="api:officer_adjust",
         permission=LA_OFFICER,
@@ -490,7 +474,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/authority/families/" + _U % "family_id" + "/bookings",
+        "/api/v1/authority/families/{family_id:uuid}/bookings",
         officer_family_bookings,
         name="api:officer_family_bookings",
         permission=LA_OFFICER,
@@ -499,7 +483,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/authority/families/" + _U % "family_id" + "/children",
+        "/api/v1/authority/families/{family_id:uuid}/children",
         officer_family_children,
         name="api:officer_family_children",
         permission=LA_OFFICER,
@@ -508,7 +492,7 @@ api_routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/authority/waiting-list/" + _U % "entry_id" + "/priority",
+        "/api/v1/authority/waiting-list/{entry_id:uuid}/priority",
         officer_priority,
         name="api:officer_priority",
         permission=LA_OFFICER,
@@ -520,4 +504,4 @@ api_routes = [
     ),
 ]
 
-routes = [*api_routes, *page_routes]
+routes = api_routes

@@ -19,15 +19,14 @@ from typing import Any
 from grants.periods import financial_year_label
 from grants.schemas import FundReport, GrantRecord
 from shortbreaks.accounts.identifiers import identifier_problem
+from shortbreaks.exporters import spreadsheet_cell
 
 STANDARD_VERSION = "1.4"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_cell(value)
     if value is None:
         return ""
     return value

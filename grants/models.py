@@ -14,7 +14,7 @@ from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
 from grants.enums import AwardStatus, BudgetCategory, CostKind, ReturnStatus
-from shortbreaks.accounts.models import TimestampedModel
+from shortbreaks.models import TimestampedModel
 
 
 class Fund(TimestampedModel):

@@ -47,28 +47,15 @@ from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, NotFound, ValidationFailed
 from shortbreaks.forms import read_form
-from shortbreaks.permissions import FUNDER, GRANTEE, PUBLIC, SIGNED_IN, Principal
+from shortbreaks.permissions import FUNDER, GRANTEE, PUBLIC, SIGNED_IN
 from shortbreaks.routing import api, endpoint, page, validation_errors
-from shortbreaks.web import error_summary, field_errors, redirect, render
+from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 CSV = "text/csv; charset=utf-8"
 
 
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _now(request: Request) -> Any:
-    return request.app.state.clock.now()
-
-
 def _today(request: Request) -> date:
-    return _now(request).astimezone(LONDON).date()
-
-
-def _id(request: Request, name: str) -> UUID:
-    return request.path_params[name]  # type: ignore[no-any-return]  # the uuid convertor made it
+    return request_now(request).astimezone(LONDON).date()
 
 
 def _json(model: Any, status_code: int = 200) -> Response:
@@ -84,8 +71,8 @@ def _budget_inputs(lines: list[Any] | None) -> list[BudgetLineInput] | None:
 
 
 async def _report(request: Request, query: ReportQuery) -> FundReport:
-    principal = _principal(request)
-    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    principal = request_principal(request)
+    fund = await queries.get_fund(principal, path_uuid(request, "fund_id"))
     return await queries.fund_report(fund, query, principal, as_of=_today(request))
 
 
@@ -149,7 +136,7 @@ async def _return_out(return_id: UUID) -> SpendReturnOut:
 
 async def list_funds_api(request: Request) -> Response:
     """Funds the caller funds, or holds or oversees an award in."""
-    funds = await queries.list_funds(_principal(request))
+    funds = await queries.list_funds(request_principal(request))
     items = [
         FundListItem(
             id=f.id,
@@ -176,8 +163,8 @@ async def awards_csv(request: Request, *, query: ReportQuery) -> Response:
 
 
 async def tranches_csv(request: Request, *, query: ReportQuery) -> Response:
-    principal = _principal(request)
-    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    principal = request_principal(request)
+    fund = await queries.get_fund(principal, path_uuid(request, "fund_id"))
     rows = await queries.tranche_rows(fund, query, principal)
     return Response(
         exporters.tranches_csv(rows, grant_id_prefix=fund.grant_id_prefix),
@@ -187,8 +174,8 @@ async def tranches_csv(request: Request, *, query: ReportQuery) -> Response:
 
 
 async def spend_csv(request: Request, *, query: ReportQuery) -> Response:
-    principal = _principal(request)
-    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    principal = request_principal(request)
+    fund = await queries.get_fund(principal, path_uuid(request, "fund_id"))
     batches = queries.approved_line_batches(fund, query, principal)
     return StreamingResponse(
         exporters.spend_csv(batches, grant_id_prefix=fund.grant_id_prefix),
@@ -201,7 +188,7 @@ async def fund_360giving(request: Request) -> Response:
     """The fund's awards as a 360Giving data package (open data: organisations only)."""
     from grants.models import Fund
 
-    fund = await Fund.get_or_none(id=_id(request, "fund_id")).select_related("funder")
+    fund = await Fund.get_or_none(id=path_uuid(request, "fund_id")).select_related("funder")
     if fund is None:
         raise NotFound()
     records = await queries.grant_records(fund)
@@ -219,8 +206,8 @@ async def fund_360giving(request: Request) -> Response:
 
 async def create_award_api(request: Request, *, body: AwardIn) -> Response:
     """Award a grant from a round (funder)."""
-    principal = _principal(request)
-    round_ = await Round.filter(id=_id(request, "round_id"), fund__funder_id__in=permissions.funder_org_ids(principal)).first()
+    principal = request_principal(request)
+    round_ = await Round.filter(id=path_uuid(request, "round_id"), fund__funder_id__in=permissions.funder_org_ids(principal)).first()
     if round_ is None:
         raise NotFound()
     recipient = await Organisation.get_or_none(identifier=body.recipient_identifier)
@@ -242,33 +229,35 @@ async def create_award_api(request: Request, *, body: AwardIn) -> Response:
         planned_end=body.planned_end,
         budget_lines=_budget_inputs(body.budget_lines) or [],
         actor=principal,
-        now=_now(request),
+        now=request_now(request),
     )
     return _json(await _award_out(await queries.get_award(principal, award.id)), 201)
 
 
 async def award_api(request: Request) -> Response:
-    return _json(await _award_out(await queries.get_award(_principal(request), _id(request, "award_id"))))
+    return _json(await _award_out(await queries.get_award(request_principal(request), path_uuid(request, "award_id"))))
 
 
 async def schedule_tranche_api(request: Request, *, body: TrancheIn) -> Response:
-    principal = _principal(request)
-    award = await queries.get_award(principal, _id(request, "award_id"))
-    t = await services.schedule_tranche(award, amount_pence=body.amount_pence, due_on=body.due_on, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    award = await queries.get_award(principal, path_uuid(request, "award_id"))
+    t = await services.schedule_tranche(
+        award, amount_pence=body.amount_pence, due_on=body.due_on, actor=principal, now=request_now(request)
+    )
     return _json(TrancheOut(id=t.id, number=t.number, amount_pence=t.amount_pence, due_on=t.due_on, paid_on=t.paid_on), 201)
 
 
 async def pay_tranche_api(request: Request, *, body: PayTrancheIn) -> Response:
-    principal = _principal(request)
-    tranche = await queries.get_tranche(principal, _id(request, "tranche_id"))
-    t = await services.pay_tranche(tranche, paid_on=body.paid_on, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    tranche = await queries.get_tranche(principal, path_uuid(request, "tranche_id"))
+    t = await services.pay_tranche(tranche, paid_on=body.paid_on, actor=principal, now=request_now(request))
     return _json(TrancheOut(id=t.id, number=t.number, amount_pence=t.amount_pence, due_on=t.due_on, paid_on=t.paid_on))
 
 
 async def vary_award_api(request: Request, *, body: VariationIn) -> Response:
     """Vary an award's amount, dates or budget (funder); audited."""
-    principal = _principal(request)
-    award = await queries.get_award(principal, _id(request, "award_id"))
+    principal = request_principal(request)
+    award = await queries.get_award(principal, path_uuid(request, "award_id"))
     await services.vary_award(
         award,
         reason=body.reason,
@@ -277,7 +266,7 @@ async def vary_award_api(request: Request, *, body: VariationIn) -> Response:
         planned_end=body.planned_end,
         budget_lines=_budget_inputs(body.budget_lines),
         actor=principal,
-        now=_now(request),
+        now=request_now(request),
     )
     return _json(await _award_out(await queries.get_award(principal, award.id)), 201)
 
@@ -286,20 +275,22 @@ async def vary_award_api(request: Request, *, body: VariationIn) -> Response:
 
 
 async def create_return_api(request: Request, *, body: ReturnIn) -> Response:
-    principal = _principal(request)
-    award = await queries.get_award(principal, _id(request, "award_id"))
-    r = await services.create_return(award, financial_year=body.financial_year, quarter=body.quarter, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    award = await queries.get_award(principal, path_uuid(request, "award_id"))
+    r = await services.create_return(
+        award, financial_year=body.financial_year, quarter=body.quarter, actor=principal, now=request_now(request)
+    )
     return _json(await _return_out(r.id), 201)
 
 
 async def return_api(request: Request) -> Response:
-    r = await queries.get_return(_principal(request), _id(request, "return_id"))
+    r = await queries.get_return(request_principal(request), path_uuid(request, "return_id"))
     return _json(await _return_out(r.id))
 
 
 async def add_line_api(request: Request, *, body: ExpenditureLineIn) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
     await services.add_expenditure_line(
         r,
         spent_on=body.spent_on,
@@ -308,36 +299,38 @@ async def add_line_api(request: Request, *, body: ExpenditureLineIn) -> Response
         description=body.description,
         evidence_reference=body.evidence_reference,
         actor=principal,
-        now=_now(request),
+        now=request_now(request),
     )
     return _json(await _return_out(r.id), 201)
 
 
 async def submit_return_api(request: Request) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
-    await services.submit_return(r, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
+    await services.submit_return(r, actor=principal, now=request_now(request))
     return _json(await _return_out(r.id))
 
 
 async def approve_return_api(request: Request, *, body: DecisionIn) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
-    await services.approve_return(r, reason=body.reason, approve_over_budget=body.approve_over_budget, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
+    await services.approve_return(
+        r, reason=body.reason, approve_over_budget=body.approve_over_budget, actor=principal, now=request_now(request)
+    )
     return _json(await _return_out(r.id))
 
 
 async def reject_return_api(request: Request, *, body: ReasonIn) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
-    await services.reject_return(r, reason=body.reason, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
+    await services.reject_return(r, reason=body.reason, actor=principal, now=request_now(request))
     return _json(await _return_out(r.id))
 
 
 async def query_return_api(request: Request, *, body: ReasonIn) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
-    await services.query_return(r, reason=body.reason, actor=principal, now=_now(request))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
+    await services.query_return(r, reason=body.reason, actor=principal, now=request_now(request))
     return _json(await _return_out(r.id))
 
 
@@ -345,7 +338,7 @@ async def query_return_api(request: Request, *, body: ReasonIn) -> Response:
 
 
 async def index_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     funds = await queries.list_funds(principal)
     return render(request, "grants/index.html", {"funds": funds})
 
@@ -360,9 +353,9 @@ def _page_query(request: Request) -> ReportQuery:
 
 
 async def fund_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     query = _page_query(request)
-    fund = await queries.get_fund(principal, _id(request, "fund_id"))
+    fund = await queries.get_fund(principal, path_uuid(request, "fund_id"))
     report = await queries.fund_report(fund, query, principal, as_of=_today(request))
     rounds = await Round.filter(fund_id=fund.id).order_by("starts_on")
     authorities = await Organisation.filter(grant_awards_in_area__fund_id=fund.id).distinct().order_by("name")
@@ -394,8 +387,8 @@ async def fund_page(request: Request) -> Response:
 async def award_page(
     request: Request, *, errors: list[FieldError] | None = None, values: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
-    principal = _principal(request)
-    award = await queries.get_award(principal, _id(request, "award_id"))
+    principal = request_principal(request)
+    award = await queries.get_award(principal, path_uuid(request, "award_id"))
     returns = await queries.list_returns(award.id)
     totals = await queries.return_totals(r.id for r in returns)
     variations = await Variation.filter(award_id=award.id).order_by("approved_at")
@@ -423,13 +416,13 @@ async def award_view(request: Request) -> Response:
 
 
 async def create_return_page(request: Request) -> Response:
-    principal = _principal(request)
-    award = await queries.get_award(principal, _id(request, "award_id"))
+    principal = request_principal(request)
+    award = await queries.get_award(principal, path_uuid(request, "award_id"))
     form, errors, values = await read_form(request, ReturnForm)
     if form is not None:
         try:
             r = await services.create_return(
-                award, financial_year=form.financial_year, quarter=form.quarter, actor=principal, now=_now(request)
+                award, financial_year=form.financial_year, quarter=form.quarter, actor=principal, now=request_now(request)
             )
         except ValidationFailed as exc:
             errors = exc.errors
@@ -441,8 +434,8 @@ async def create_return_page(request: Request) -> Response:
 async def return_page(
     request: Request, *, errors: list[FieldError] | None = None, values: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
     out = await _return_out(r.id)
     award = r.award
     return render(
@@ -474,8 +467,8 @@ def _problem(exc: DomainError, default_field: str) -> list[FieldError]:
 
 
 async def add_line_page(request: Request) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
     form, errors, values = await read_form(request, ExpenditureLineForm)
     if form is not None:
         try:
@@ -487,7 +480,7 @@ async def add_line_page(request: Request) -> Response:
                 description=form.description,
                 evidence_reference=form.evidence_reference,
                 actor=principal,
-                now=_now(request),
+                now=request_now(request),
             )
         except DomainError as exc:
             if exc.status_code not in (409, 422):
@@ -499,10 +492,10 @@ async def add_line_page(request: Request) -> Response:
 
 
 async def submit_return_page(request: Request) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
     try:
-        await services.submit_return(r, actor=principal, now=_now(request))
+        await services.submit_return(r, actor=principal, now=request_now(request))
     except DomainError as exc:
         if exc.status_code != 409:
             raise
@@ -511,11 +504,11 @@ async def submit_return_page(request: Request) -> Response:
 
 
 async def decide_return_page(request: Request) -> Response:
-    principal = _principal(request)
-    r = await queries.get_return(principal, _id(request, "return_id"))
+    principal = request_principal(request)
+    r = await queries.get_return(principal, path_uuid(request, "return_id"))
     form, errors, values = await read_form(request, DecisionForm)
     if form is not None:
-        now = _now(request)
+        now = request_now(request)
         try:
             if form.decision == "approve":
                 await services.approve_return(r, reason=form.reason, approve_over_budget=form.approve_over_budget, actor=principal, now=now)
@@ -542,13 +535,9 @@ async def spend_csv_page(request: Request) -> Response:
     return await spend_csv(request, query=_page_query(request))
 
 
-def _uuid(name: str) -> str:
-    return "{" + name + ":uuid}"
-
-
-FUND = "/api/v1/funds/" + _uuid("fund_id")
-RETURN = "/api/v1/returns/" + _uuid("return_id")
-AWARD = "/api/v1/awards/" + _uuid("award_id")
+FUND = "/api/v1/funds/{fund_id:uuid}"
+RETURN = "/api/v1/returns/{return_id:uuid}"
+AWARD = "/api/v1/awards/{award_id:uuid}"
 TAGS = ["grants"]
 
 routes = [
@@ -613,7 +602,7 @@ routes = [
         in_openapi=True,
     ),
     api(
-        "/api/v1/rounds/" + _uuid("round_id") + "/awards",
+        "/api/v1/rounds/{round_id:uuid}/awards",
         create_award_api,
         name="api:grants_award_create",
         permission=FUNDER,
@@ -640,7 +629,7 @@ routes = [
         tags=TAGS,
     ),
     api(
-        "/api/v1/tranches/" + _uuid("tranche_id") + "/pay",
+        "/api/v1/tranches/{tranche_id:uuid}/pay",
         pay_tranche_api,
         name="api:grants_tranche_pay",
         permission=FUNDER,
@@ -749,30 +738,28 @@ routes = [
     ),
     # Pages
     page("/grants", index_page, name="grants:index", permission=GRANTS_USER),
-    page("/grants/funds/" + _uuid("fund_id"), fund_page, name="grants:fund", permission=SIGNED_IN),
-    page("/grants/funds/" + _uuid("fund_id") + "/awards.csv", awards_csv_page, name="grants:awards_csv", permission=SIGNED_IN),
-    page("/grants/funds/" + _uuid("fund_id") + "/spend.csv", spend_csv_page, name="grants:spend_csv", permission=SIGNED_IN),
-    page("/grants/awards/" + _uuid("award_id"), award_view, name="grants:award", permission=SIGNED_IN),
+    page("/grants/funds/{fund_id:uuid}", fund_page, name="grants:fund", permission=SIGNED_IN),
+    page("/grants/funds/{fund_id:uuid}/awards.csv", awards_csv_page, name="grants:awards_csv", permission=SIGNED_IN),
+    page("/grants/funds/{fund_id:uuid}/spend.csv", spend_csv_page, name="grants:spend_csv", permission=SIGNED_IN),
+    page("/grants/awards/{award_id:uuid}", award_view, name="grants:award", permission=SIGNED_IN),
     page(
-        "/grants/awards/" + _uuid("award_id") + "/returns",
+        "/grants/awards/{award_id:uuid}/returns",
         create_return_page,
         name="grants:return_create",
         permission=GRANTEE,
         methods=["POST"],
     ),
-    page("/grants/returns/" + _uuid("return_id"), return_view, name="grants:return", permission=SIGNED_IN),
+    page("/grants/returns/{return_id:uuid}", return_view, name="grants:return", permission=SIGNED_IN),
+    page("/grants/returns/{return_id:uuid}/lines", add_line_page, name="grants:line_create", permission=GRANTEE, methods=["POST"]),
     page(
-        "/grants/returns/" + _uuid("return_id") + "/lines", add_line_page, name="grants:line_create", permission=GRANTEE, methods=["POST"]
-    ),
-    page(
-        "/grants/returns/" + _uuid("return_id") + "/submit",
+        "/grants/returns/{return_id:uuid}/submit",
         submit_return_page,
         name="grants:return_submit",
         permission=GRANTEE,
         methods=["POST"],
     ),
     page(
-        "/grants/returns/" + _uuid("return_id") + "/decision",
+        "/grants/returns/{return_id:uuid}/decision",
         decide_return_page,
         name="grants:return_decide",
         permission=FUNDER,

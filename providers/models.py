@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
-from tortoise.models import Model
 
 from providers.enums import (
     AccessibilityFeature,
@@ -22,14 +21,7 @@ from providers.enums import (
     StaffRatio,
     from_mask,
 )
-
-
-class TimestampedModel(Model):
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from shortbreaks.models import TimestampedModel
 
 
 class Provider(TimestampedModel):

@@ -41,20 +41,11 @@ from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import form_values, read_form
 from shortbreaks.permissions import LA_OFFICER, PUBLIC, Principal
 from shortbreaks.routing import api, endpoint, page, parse_query
-from shortbreaks.web import error_summary, field_errors, redirect, render
+from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 CALENDAR_WEEKS_BACK = 4
 ORUK_MAX_PER_PAGE = 100
-
-
-def _now(request: Request) -> Any:
-    return request.app.state.clock.now()
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
 
 
 def _json(model: Any, status_code: int = 200) -> JSONResponse:
@@ -128,16 +119,16 @@ async def _service_out(service_id: object) -> ServiceOut:
 
 
 async def search_api(request: Request, query: SearchQuery) -> Response:
-    return _json(search_page_out(await search_services(query, now=_now(request))))
+    return _json(search_page_out(await search_services(query, now=request_now(request))))
 
 
 async def service_api(request: Request) -> Response:
-    return _json(await _service_out(request.path_params["service_id"]))
+    return _json(await _service_out(path_uuid(request, "service_id")))
 
 
 async def service_sessions_api(request: Request, query: SessionsQuery) -> Response:
-    service = await queries.get_public_service(request.path_params["service_id"])
-    sessions = await queries.list_sessions([service.id], now=_now(request), start=query.from_, end=query.to)
+    service = await queries.get_public_service(path_uuid(request, "service_id"))
+    sessions = await queries.list_sessions([service.id], now=request_now(request), start=query.from_, end=query.to)
     return JSONResponse([session_out(s).model_dump(mode="json") for s in sessions])
 
 
@@ -156,31 +147,33 @@ def _default_organisation(principal: Principal, requested: Any) -> Any:
 
 
 async def providers_api(request: Request) -> Response:
-    providers = await queries.list_manageable_providers(_principal(request))
+    providers = await queries.list_manageable_providers(request_principal(request))
     return JSONResponse([provider_out(p).model_dump(mode="json") for p in providers])
 
 
 async def provider_create_api(request: Request, body: ProviderIn) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     organisation_id = _default_organisation(principal, body.organisation_id)
-    provider = await services.create_provider(body, organisation_id=organisation_id, actor=principal, now=_now(request))
+    provider = await services.create_provider(body, organisation_id=organisation_id, actor=principal, now=request_now(request))
     return _json(provider_out(provider), 201)
 
 
 async def provider_api(request: Request) -> Response:
-    return _json(provider_out(await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])))
+    return _json(provider_out(await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))))
 
 
 async def provider_update_api(request: Request, body: ProviderPatch) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
-    provider = await services.update_provider(provider, body.model_dump(exclude_unset=True), actor=_principal(request), now=_now(request))
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
+    provider = await services.update_provider(
+        provider, body.model_dump(exclude_unset=True), actor=request_principal(request), now=request_now(request)
+    )
     return _json(provider_out(provider))
 
 
 async def _status_change(request: Request, publish: bool) -> Provider:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     change = services.publish_provider if publish else services.suspend_provider
-    return await change(provider, actor=_principal(request), now=_now(request))
+    return await change(provider, actor=request_principal(request), now=request_now(request))
 
 
 async def provider_publish_api(request: Request) -> Response:
@@ -192,15 +185,17 @@ async def provider_suspend_api(request: Request) -> Response:
 
 
 async def service_create_api(request: Request, body: ServiceIn) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
-    service = await services.create_service(provider, body, actor=_principal(request), now=_now(request))
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
+    service = await services.create_service(provider, body, actor=request_principal(request), now=request_now(request))
     await service.fetch_related("provider")
     return _json(ServiceOut.model_validate(queries.public_service_fields(service)), 201)
 
 
 async def service_update_api(request: Request, body: ServicePatch) -> Response:
-    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
-    service = await services.update_service(service, body.model_dump(exclude_unset=True), actor=_principal(request), now=_now(request))
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    service = await services.update_service(
+        service, body.model_dump(exclude_unset=True), actor=request_principal(request), now=request_now(request)
+    )
     await service.fetch_related("provider")
     return _json(ServiceOut.model_validate(queries.public_service_fields(service)))
 
@@ -220,38 +215,38 @@ def closure_out(closure: Closure) -> ClosureOut:
 
 
 async def rule_create_api(request: Request, body: RuleIn) -> Response:
-    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
-    return _json(rule_out(await services.create_rule(service, body, actor=_principal(request), now=_now(request))), 201)
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    return _json(rule_out(await services.create_rule(service, body, actor=request_principal(request), now=request_now(request))), 201)
 
 
 async def rule_update_api(request: Request, body: RulePatch) -> Response:
-    rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
-    rule = await services.update_rule(rule, body.model_dump(exclude_unset=True), actor=_principal(request), now=_now(request))
+    rule = await queries.get_manageable_rule(request_principal(request), path_uuid(request, "rule_id"))
+    rule = await services.update_rule(rule, body.model_dump(exclude_unset=True), actor=request_principal(request), now=request_now(request))
     return _json(rule_out(rule))
 
 
 async def rule_delete_api(request: Request) -> Response:
-    rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
-    await services.delete_rule(rule, actor=_principal(request), now=_now(request))
+    rule = await queries.get_manageable_rule(request_principal(request), path_uuid(request, "rule_id"))
+    await services.delete_rule(rule, actor=request_principal(request), now=request_now(request))
     return Response(status_code=204)
 
 
 async def closure_create_api(request: Request, body: ClosureIn) -> Response:
-    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
-    return _json(closure_out(await services.create_closure(service, body, actor=_principal(request), now=_now(request))), 201)
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    return _json(closure_out(await services.create_closure(service, body, actor=request_principal(request), now=request_now(request))), 201)
 
 
 async def closure_delete_api(request: Request) -> Response:
-    closure = await queries.get_manageable_closure(_principal(request), request.path_params["closure_id"])
-    await services.delete_closure(closure, actor=_principal(request), now=_now(request))
+    closure = await queries.get_manageable_closure(request_principal(request), path_uuid(request, "closure_id"))
+    await services.delete_closure(closure, actor=request_principal(request), now=request_now(request))
     return Response(status_code=204)
 
 
 async def calendar_api(request: Request, query: SessionsQuery) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     service_list = await queries.list_services(provider)
     names = {s.id: s.name for s in service_list}
-    sessions = await queries.list_sessions(list(names), now=_now(request), start=query.from_, end=query.to, include_past=True)
+    sessions = await queries.list_sessions(list(names), now=request_now(request), start=query.from_, end=query.to, include_past=True)
     return JSONResponse(
         [
             {
@@ -292,7 +287,7 @@ async def oruk_services(request: Request) -> Response:
 
 
 async def oruk_service(request: Request) -> Response:
-    service = await queries.get_public_service(request.path_params["service_id"])
+    service = await queries.get_public_service(path_uuid(request, "service_id"))
     rules = await AvailabilityRule.filter(service_id=service.id).order_by("created_at", "id")
     return JSONResponse(exporters.service_full(service, service.provider, rules), headers=CORS)
 
@@ -303,7 +298,7 @@ async def oruk_service_at_locations(request: Request) -> Response:
     if request.query_params.get("postcode"):
         metres = float(request.query_params.get("proximity") or 16093)
         params |= {"postcode": request.query_params["postcode"], "within_miles": min(100.0, metres / 1609.344)}
-    results = await search_services(SearchQuery.model_validate(params), now=_now(request))
+    results = await search_services(SearchQuery.model_validate(params), now=request_now(request))
     by_id = {s.id: s for s in await Service.filter(id__in=[h.service_id for h in results.hits]).select_related("provider")}
     contents = [exporters.service_at_location(by_id[h.service_id], by_id[h.service_id].provider) for h in results.hits]
     return JSONResponse(exporters.page(contents, total=results.total, page_number=number, per_page=params["page_size"]), headers=CORS)
@@ -349,7 +344,7 @@ async def search_page(request: Request) -> Response:
     context: dict[str, Any] = {"values": values, "results": None, "errors": [], "field_errors": {}, **_vocabularies()}
     if request.query_params:
         try:
-            results = await search_services(parse_query(request, SearchQuery), now=_now(request))  # type: ignore[arg-type]
+            results = await search_services(parse_query(request, SearchQuery), now=request_now(request))  # type: ignore[arg-type]
             context |= _search_context(request, results)
         except ValidationFailed as exc:
             context |= {"errors": error_summary(exc.errors), "field_errors": field_errors(exc.errors)}
@@ -370,8 +365,8 @@ def _is_open_for_booking(session: Session, service: Service, now: Any) -> bool:
 
 
 async def service_page(request: Request) -> Response:
-    service = await queries.get_public_service(request.path_params["service_id"])
-    now = _now(request)
+    service = await queries.get_public_service(path_uuid(request, "service_id"))
+    now = request_now(request)
     sessions = (await queries.list_sessions([service.id], now=now, start=None, end=None))[:60]
     book_paths = _session_paths(request, "bookings:book", [s for s in sessions if _is_open_for_booking(s, service, now)])
     context = {"service": service, "provider": service.provider, "sessions": sessions, "book_paths": book_paths}
@@ -390,7 +385,7 @@ def _form_error_page(request: Request, template: str, exc: DomainError, values: 
 
 
 async def dashboard_page(request: Request) -> Response:
-    providers = await queries.list_manageable_providers(_principal(request))
+    providers = await queries.list_manageable_providers(request_principal(request))
     return render(request, "providers/dashboard.html", {"providers": providers})
 
 
@@ -405,34 +400,39 @@ async def provider_create_page(request: Request) -> Response:
     try:
         if form is None:
             raise ValidationFailed(errors=errors)
-        organisation_id = _default_organisation(_principal(request), form.organisation_id)
-        provider = await services.create_provider(form, organisation_id=organisation_id, actor=_principal(request), now=_now(request))
+        organisation_id = _default_organisation(request_principal(request), form.organisation_id)
+        provider = await services.create_provider(
+            form, organisation_id=organisation_id, actor=request_principal(request), now=request_now(request)
+        )
     except DomainError as exc:
         return _form_error_page(request, "providers/provider_form.html", exc, values, authorities=authorities)
     return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Profile created")
 
 
 async def provider_manage_page(request: Request) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
-    can_approve = can_approve_provider(_principal(request), local_authority_id=provider.local_authority_id)  # type: ignore[attr-defined]
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
+    can_approve = can_approve_provider(request_principal(request), local_authority_id=provider.local_authority_id)  # type: ignore[attr-defined]
     context = {"provider": provider, "services": await queries.list_services(provider), "can_approve": can_approve}
     return render(request, "providers/manage.html", context)
 
 
 async def provider_edit_page(request: Request) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     values = services.provider_input(provider) | {"languages": ", ".join(provider.languages)}
     context = {"provider": provider, "values": values, "authorities": await queries.list_local_authorities()}
     return render(request, "providers/provider_form.html", {**_vocabularies(), **context})
 
 
 async def provider_update_page(request: Request) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     values = await form_values(request)
     values["accessibility"] = values.get("accessibility") or []
     try:
         await services.update_provider(
-            provider, {k: v for k, v in values.items() if k in ProviderIn.model_fields}, actor=_principal(request), now=_now(request)
+            provider,
+            {k: v for k, v in values.items() if k in ProviderIn.model_fields},
+            actor=request_principal(request),
+            now=request_now(request),
         )
     except DomainError as exc:
         authorities = await queries.list_local_authorities()
@@ -451,7 +451,7 @@ async def provider_suspend_page(request: Request) -> Response:
 
 
 async def service_new_page(request: Request) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     # The form starts with the schema's defaults (48 hours' notice, bookable 56 days ahead…), so people see them.
     fields = ServiceIn.model_fields.items()
     defaults = {name: f.get_default(call_default_factory=True) for name, f in fields if not f.is_required()}
@@ -472,14 +472,14 @@ def _blanks_as_defaults(model: type[BaseModel], values: dict[str, Any]) -> dict[
 
 
 async def service_create_page(request: Request) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     values = await form_values(request)
     for name in ("needs", "funding_routes"):
         values[name] = values[name] if isinstance(values.get(name), list) else [values[name]] if name in values else []
     values.setdefault("closed_on_bank_holidays", False)  # an unticked box is not sent
     try:
         form = services.merge(ServiceIn, {}, _blanks_as_defaults(ServiceIn, values))
-        service = await services.create_service(provider, form, actor=_principal(request), now=_now(request))
+        service = await services.create_service(provider, form, actor=request_principal(request), now=request_now(request))
     except DomainError as exc:
         return _form_error_page(request, "providers/service_form.html", exc, values, provider=provider)
     return redirect(request, str(request.url_for("providers:manage_service", service_id=service.id)), message="Service added")
@@ -500,13 +500,13 @@ async def _service_context(request: Request, service: Service) -> dict[str, Any]
 
 
 async def service_manage_page(request: Request) -> Response:
-    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
     return render(request, "providers/service_manage.html", await _service_context(request, service))
 
 
 async def _service_form_action(request: Request, action: Any, message: str) -> Response:
     """Run ``action(service, values)`` from a form on the service page; errors re-render that page."""
-    service = await queries.get_manageable_service(_principal(request), request.path_params["service_id"])
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
     values = await form_values(request)
     try:
         await action(service, values)
@@ -523,7 +523,7 @@ async def service_update_page(request: Request) -> Response:
         for name in ("needs", "funding_routes"):
             values.setdefault(name, [])
         changes = _blanks_as_defaults(ServiceIn, {k: v for k, v in values.items() if k in ServiceIn.model_fields})
-        await services.update_service(service, changes, actor=_principal(request), now=_now(request))
+        await services.update_service(service, changes, actor=request_principal(request), now=request_now(request))
 
     return await _service_form_action(request, action, "Service saved")
 
@@ -531,7 +531,7 @@ async def service_update_page(request: Request) -> Response:
 async def rule_create_page(request: Request) -> Response:
     async def action(service: Service, values: dict[str, Any]) -> None:
         data = services.merge(RuleIn, {}, {k: (None if v == "" else v) for k, v in values.items() if k in RuleIn.model_fields})
-        await services.create_rule(service, data, actor=_principal(request), now=_now(request))
+        await services.create_rule(service, data, actor=request_principal(request), now=request_now(request))
 
     return await _service_form_action(request, action, "Availability added and sessions created")
 
@@ -539,17 +539,17 @@ async def rule_create_page(request: Request) -> Response:
 async def closure_create_page(request: Request) -> Response:
     async def action(service: Service, values: dict[str, Any]) -> None:
         data = services.merge(ClosureIn, {}, {k: (None if v == "" else v) for k, v in values.items() if k in ClosureIn.model_fields})
-        await services.create_closure(service, data, actor=_principal(request), now=_now(request))
+        await services.create_closure(service, data, actor=request_principal(request), now=request_now(request))
 
     return await _service_form_action(request, action, "Closure added")
 
 
 async def rule_delete_page(request: Request) -> Response:
-    rule = await queries.get_manageable_rule(_principal(request), request.path_params["rule_id"])
+    rule = await queries.get_manageable_rule(request_principal(request), path_uuid(request, "rule_id"))
     try:
-        await services.delete_rule(rule, actor=_principal(request), now=_now(request))
+        await services.delete_rule(rule, actor=request_principal(request), now=request_now(request))
     except DomainError as exc:
-        service = await queries.get_manageable_service(_principal(request), rule.service_id)  # type: ignore[attr-defined]
+        service = await queries.get_manageable_service(request_principal(request), rule.service_id)  # type: ignore[attr-defined]
         context = await _service_context(request, service)
         context.pop("values")
         return _form_error_page(request, "providers/service_manage.html", exc, {}, **context)
@@ -557,17 +557,17 @@ async def rule_delete_page(request: Request) -> Response:
 
 
 async def closure_delete_page(request: Request) -> Response:
-    closure = await queries.get_manageable_closure(_principal(request), request.path_params["closure_id"])
-    await services.delete_closure(closure, actor=_principal(request), now=_now(request))
+    closure = await queries.get_manageable_closure(request_principal(request), path_uuid(request, "closure_id"))
+    await services.delete_closure(closure, actor=request_principal(request), now=request_now(request))
     return redirect(request, str(request.url_for("providers:manage_service", service_id=closure.service_id)), message="Closure removed")  # type: ignore[attr-defined]
 
 
 async def calendar_page(request: Request) -> Response:
-    provider = await queries.get_manageable_provider(_principal(request), request.path_params["provider_id"])
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     service_list = await queries.list_services(provider)
     # From four weeks back, so that staff can still reach recent sessions' registers to record attendance.
-    since = _now(request).astimezone(LONDON).date() - timedelta(weeks=CALENDAR_WEEKS_BACK)
-    sessions = await queries.list_sessions([s.id for s in service_list], now=_now(request), start=since, end=None, include_past=True)
+    since = request_now(request).astimezone(LONDON).date() - timedelta(weeks=CALENDAR_WEEKS_BACK)
+    sessions = await queries.list_sessions([s.id for s in service_list], now=request_now(request), start=since, end=None, include_past=True)
     names = {s.id: s.name for s in service_list}
     context = {"provider": provider, "sessions": sessions, "names": names, "since": since}
     return render(request, "providers/calendar.html", context | {"register_paths": _session_paths(request, "bookings:register", sessions)})
@@ -577,7 +577,7 @@ P = "/api/v1"
 routes = [
     # families
     page("/services", search_page, name="providers:search", permission=PUBLIC),
-    page("/services/{service_id}", service_page, name="providers:service", permission=PUBLIC),
+    page("/services/{service_id:uuid}", service_page, name="providers:service", permission=PUBLIC),
     api(
         f"{P}/services",
         search_api,
@@ -590,7 +590,7 @@ routes = [
         errors=[422],
     ),
     api(
-        f"{P}/services/{{service_id}}",
+        f"{P}/services/{{service_id:uuid}}",
         service_api,
         name="api:service",
         permission=PUBLIC,
@@ -600,7 +600,7 @@ routes = [
         errors=[404],
     ),
     api(
-        f"{P}/services/{{service_id}}/sessions",
+        f"{P}/services/{{service_id:uuid}}/sessions",
         service_sessions_api,
         name="api:service_sessions",
         permission=PUBLIC,
@@ -634,7 +634,7 @@ routes = [
         errors=[403, 422],
     ),
     api(
-        f"{P}/providers/{{provider_id}}",
+        f"{P}/providers/{{provider_id:uuid}}",
         provider_api,
         name="api:provider",
         permission=MANAGERS,
@@ -644,7 +644,7 @@ routes = [
         errors=[404],
     ),
     api(
-        f"{P}/providers/{{provider_id}}",
+        f"{P}/providers/{{provider_id:uuid}}",
         provider_update_api,
         name="api:provider_update",
         permission=MANAGERS,
@@ -656,7 +656,7 @@ routes = [
         errors=[404, 422],
     ),
     api(
-        f"{P}/providers/{{provider_id}}/publish",
+        f"{P}/providers/{{provider_id:uuid}}/publish",
         provider_publish_api,
         name="api:provider_publish",
         permission=LA_OFFICER,
@@ -667,7 +667,7 @@ routes = [
         errors=[404, 409],
     ),
     api(
-        f"{P}/providers/{{provider_id}}/suspend",
+        f"{P}/providers/{{provider_id:uuid}}/suspend",
         provider_suspend_api,
         name="api:provider_suspend",
         permission=LA_OFFICER,
@@ -678,7 +678,7 @@ routes = [
         errors=[404, 409],
     ),
     api(
-        f"{P}/providers/{{provider_id}}/services",
+        f"{P}/providers/{{provider_id:uuid}}/services",
         service_create_api,
         name="api:service_create",
         permission=MANAGERS,
@@ -691,7 +691,7 @@ routes = [
         errors=[404, 422],
     ),
     api(
-        f"{P}/providers/{{provider_id}}/sessions",
+        f"{P}/providers/{{provider_id:uuid}}/sessions",
         calendar_api,
         name="api:provider_sessions",
         permission=MANAGERS,
@@ -701,7 +701,7 @@ routes = [
         errors=[404],
     ),
     api(
-        f"{P}/services/{{service_id}}",
+        f"{P}/services/{{service_id:uuid}}",
         service_update_api,
         name="api:service_update",
         permission=MANAGERS,
@@ -713,7 +713,7 @@ routes = [
         errors=[404, 409, 422],
     ),
     api(
-        f"{P}/services/{{service_id}}/rules",
+        f"{P}/services/{{service_id:uuid}}/rules",
         rule_create_api,
         name="api:rule_create",
         permission=MANAGERS,
@@ -726,7 +726,7 @@ routes = [
         errors=[404, 409, 422],
     ),
     api(
-        f"{P}/rules/{{rule_id}}",
+        f"{P}/rules/{{rule_id:uuid}}",
         rule_update_api,
         name="api:rule_update",
         permission=MANAGERS,
@@ -738,7 +738,7 @@ routes = [
         errors=[404, 409, 422],
     ),
     api(
-        f"{P}/rules/{{rule_id}}",
+        f"{P}/rules/{{rule_id:uuid}}",
         rule_delete_api,
         name="api:rule_delete",
         permission=MANAGERS,
@@ -749,7 +749,7 @@ routes = [
         errors=[404, 409],
     ),
     api(
-        f"{P}/services/{{service_id}}/closures",
+        f"{P}/services/{{service_id:uuid}}/closures",
         closure_create_api,
         name="api:closure_create",
         permission=MANAGERS,
@@ -762,7 +762,7 @@ routes = [
         errors=[404, 409, 422],
     ),
     api(
-        f"{P}/closures/{{closure_id}}",
+        f"{P}/closures/{{closure_id:uuid}}",
         closure_delete_api,
         name="api:closure_delete",
         permission=MANAGERS,
@@ -776,37 +776,45 @@ routes = [
     page("/provider", dashboard_page, name="providers:dashboard", permission=MANAGERS),
     page("/provider/new", provider_new_page, name="providers:new", permission=MANAGERS),
     page("/provider/new", provider_create_page, name="providers:create", permission=MANAGERS, methods=["POST"]),
-    page("/provider/services/{service_id}", service_manage_page, name="providers:manage_service", permission=MANAGERS),
-    page("/provider/services/{service_id}", service_update_page, name="providers:update_service", permission=MANAGERS, methods=["POST"]),
-    page("/provider/services/{service_id}/rules", rule_create_page, name="providers:create_rule", permission=MANAGERS, methods=["POST"]),
+    page("/provider/services/{service_id:uuid}", service_manage_page, name="providers:manage_service", permission=MANAGERS),
     page(
-        "/provider/services/{service_id}/closures",
+        "/provider/services/{service_id:uuid}", service_update_page, name="providers:update_service", permission=MANAGERS, methods=["POST"]
+    ),
+    page(
+        "/provider/services/{service_id:uuid}/rules", rule_create_page, name="providers:create_rule", permission=MANAGERS, methods=["POST"]
+    ),
+    page(
+        "/provider/services/{service_id:uuid}/closures",
         closure_create_page,
         name="providers:create_closure",
         permission=MANAGERS,
         methods=["POST"],
     ),
-    page("/provider/rules/{rule_id}/delete", rule_delete_page, name="providers:delete_rule", permission=MANAGERS, methods=["POST"]),
+    page("/provider/rules/{rule_id:uuid}/delete", rule_delete_page, name="providers:delete_rule", permission=MANAGERS, methods=["POST"]),
     page(
-        "/provider/closures/{closure_id}/delete",
+        "/provider/closures/{closure_id:uuid}/delete",
         closure_delete_page,
         name="providers:delete_closure",
         permission=MANAGERS,
         methods=["POST"],
     ),
-    page("/provider/{provider_id}", provider_manage_page, name="providers:manage", permission=MANAGERS),
-    page("/provider/{provider_id}/edit", provider_edit_page, name="providers:edit", permission=MANAGERS),
-    page("/provider/{provider_id}/edit", provider_update_page, name="providers:update", permission=MANAGERS, methods=["POST"]),
-    page("/provider/{provider_id}/services/new", service_new_page, name="providers:new_service", permission=MANAGERS),
+    page("/provider/{provider_id:uuid}", provider_manage_page, name="providers:manage", permission=MANAGERS),
+    page("/provider/{provider_id:uuid}/edit", provider_edit_page, name="providers:edit", permission=MANAGERS),
+    page("/provider/{provider_id:uuid}/edit", provider_update_page, name="providers:update", permission=MANAGERS, methods=["POST"]),
+    page("/provider/{provider_id:uuid}/services/new", service_new_page, name="providers:new_service", permission=MANAGERS),
     page(
-        "/provider/{provider_id}/services/new", service_create_page, name="providers:create_service", permission=MANAGERS, methods=["POST"]
+        "/provider/{provider_id:uuid}/services/new",
+        service_create_page,
+        name="providers:create_service",
+        permission=MANAGERS,
+        methods=["POST"],
     ),
-    page("/provider/{provider_id}/calendar", calendar_page, name="providers:calendar", permission=MANAGERS),
-    page("/provider/{provider_id}/publish", provider_publish_page, name="providers:publish", permission=LA_OFFICER, methods=["POST"]),
-    page("/provider/{provider_id}/suspend", provider_suspend_page, name="providers:suspend", permission=LA_OFFICER, methods=["POST"]),
+    page("/provider/{provider_id:uuid}/calendar", calendar_page, name="providers:calendar", permission=MANAGERS),
+    page("/provider/{provider_id:uuid}/publish", provider_publish_page, name="providers:publish", permission=LA_OFFICER, methods=["POST"]),
+    page("/provider/{provider_id:uuid}/suspend", provider_suspend_page, name="providers:suspend", permission=LA_OFFICER, methods=["POST"]),
     # Open Referral UK
     endpoint("/openreferral/", oruk_info, name="oruk:info", permission=PUBLIC),
     endpoint("/openreferral/services", oruk_services, name="oruk:services", permission=PUBLIC),
-    endpoint("/openreferral/services/{service_id}", oruk_service, name="oruk:service", permission=PUBLIC),
+    endpoint("/openreferral/services/{service_id:uuid}", oruk_service, name="oruk:service", permission=PUBLIC),
     endpoint("/openreferral/service_at_locations", oruk_service_at_locations, name="oruk:service_at_locations", permission=PUBLIC),
 ]

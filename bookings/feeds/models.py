@@ -19,14 +19,7 @@ from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
 from bookings.feeds.enums import FeedKind
-
-
-class TimestampedModel(Model):
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from shortbreaks.models import TimestampedModel
 
 
 class FeedToken(TimestampedModel):

@@ -36,32 +36,17 @@ from bookings.queries import list_children
 from providers import queries as provider_queries
 from shortbreaks.errors import NotFound, ValidationFailed
 from shortbreaks.forms import read_form
-from shortbreaks.permissions import FAMILY, PROVIDER_STAFF, PUBLIC, SIGNED_IN, Principal
+from shortbreaks.permissions import FAMILY, PROVIDER_STAFF, PUBLIC, SIGNED_IN
 from shortbreaks.routing import endpoint, page
-from shortbreaks.web import error_summary, field_errors, redirect, render
+from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 COPY_SCRIPT = (Path(__file__).parent / "static" / "copy.js").read_bytes()
 
 
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock.now()
-    return now
-
-
 def _base_url(request: Request) -> str:
     base: str = request.app.state.settings.base_url
     return base
-
-
-def _uuid(request: Request, name: str) -> UUID:
-    value = request.path_params[name]
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 # --- HTTP caching -----------------------------------------------------------------------------
@@ -113,7 +98,7 @@ async def calendar_response(
     without either (a download) the feed's own, and only the ETag earns a 304."""
     etag = etag or fingerprint(feed)
     if state_key and last_modified is None:
-        last_modified = await queries.feed_changed_at(state_key, etag, now=_now(request))
+        last_modified = await queries.feed_changed_at(state_key, etag, now=request_now(request))
     headers = _validator_headers(f'"{etag}"', last_modified or feed.last_modified, private=private)
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -141,15 +126,15 @@ def _validator_headers(etag: str, last_modified: datetime | None, *, private: bo
 
 
 async def public_feed(request: Request) -> Response:
-    service_id = _uuid(request, "service_id")
-    feed = await queries.build_public_feed(service_id, now=_now(request), base_url=_base_url(request))
+    service_id = path_uuid(request, "service_id")
+    feed = await queries.build_public_feed(service_id, now=request_now(request), base_url=_base_url(request))
     return await calendar_response(request, feed, private=False, state_key=f"service:{service_id}")
 
 
 async def family_feed(request: Request) -> Response:
     """The family feed; a 304 is decided from its validators alone, before anything is built."""
     token = await queries.find_feed_token(FeedKind.FAMILY, request.path_params["token"])
-    now, base_url = _now(request), _base_url(request)
+    now, base_url = request_now(request), _base_url(request)
     version = await queries.family_feed_version(token, now=now, base_url=base_url)
     if request.headers.get("if-none-match") is not None and is_not_modified(request, etag=f'"{version.etag}"'):
         # A 304 for a matching ETag carries no Last-Modified (RFC 9110 §15.4.5), so the recorded
@@ -164,16 +149,16 @@ async def family_feed(request: Request) -> Response:
 
 async def provider_feed(request: Request) -> Response:
     token = await queries.find_feed_token(FeedKind.PROVIDER, request.path_params["token"])
-    feed = await queries.build_provider_feed(token, now=_now(request), base_url=_base_url(request))
+    feed = await queries.build_provider_feed(token, now=request_now(request), base_url=_base_url(request))
     return await calendar_response(request, feed, private=True, state_key=f"provider:{token.id}")
 
 
 async def booking_calendar(request: Request) -> Response:
     """One booking as a single-event .ics download, for the family that made it."""
-    principal = _principal(request)
+    principal = request_principal(request)
     if not permissions.is_family_of(principal, principal.id):
         raise NotFound("Booking not found")
-    feed = await queries.build_booking_calendar(principal.id, _uuid(request, "booking_id"), base_url=_base_url(request))
+    feed = await queries.build_booking_calendar(principal.id, path_uuid(request, "booking_id"), base_url=_base_url(request))
     return await calendar_response(request, feed, private=True, filename="short-break.ics")
 
 
@@ -201,7 +186,7 @@ def feed_urls(request: Request, kind: FeedKind, token: str) -> dict[str, str]:
 
 
 async def _family_context(request: Request) -> dict[str, Any]:
-    principal = _principal(request)
+    principal = request_principal(request)
     children = await list_children(principal.id)
     feeds = {feed.child_id: feed for feed in await queries.list_family_feeds(principal.id)}
     rows = [{"label": "All your children", "child_id": None, "feed": feeds.get(None)}]
@@ -218,7 +203,7 @@ async def create_family_feed(request: Request) -> Response:
     if form is None:
         context = {**await _family_context(request), "errors": error_summary(errors), "field_errors": field_errors(errors)}
         return render(request, "feeds/family_calendar.html", context, status_code=422)
-    token, feed = await services.create_family_feed(_principal(request), child_id=form.child_id, now=_now(request))
+    token, feed = await services.create_family_feed(request_principal(request), child_id=form.child_id, now=request_now(request))
     return _show_token(request, feed, token)
 
 
@@ -232,18 +217,18 @@ def _show_token(request: Request, feed: FeedToken, token: str) -> Response:
 
 
 async def reset_feed(request: Request) -> Response:
-    principal = _principal(request)
-    feed_id = _uuid(request, "feed_id")
-    token = await services.reset_feed(principal, feed_id, now=_now(request))
+    principal = request_principal(request)
+    feed_id = path_uuid(request, "feed_id")
+    token = await services.reset_feed(principal, feed_id, now=request_now(request))
     feed = await FeedToken.get(id=feed_id)
     return _show_token(request, feed, token)
 
 
 async def revoke_feed(request: Request) -> Response:
-    principal = _principal(request)
-    feed_id = _uuid(request, "feed_id")
+    principal = request_principal(request)
+    feed_id = path_uuid(request, "feed_id")
     feed = await FeedToken.get_or_none(id=feed_id)
-    await services.revoke_feed(principal, feed_id, now=_now(request))
+    await services.revoke_feed(principal, feed_id, now=request_now(request))
     assert feed is not None
     target = (
         request.url_for("feeds:family_calendar").path
@@ -257,7 +242,7 @@ async def revoke_feed(request: Request) -> Response:
 
 
 async def provider_calendars_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     providers = await provider_queries.list_providers_for_organisations(permissions.staff_organisation_ids(principal))
     if len(providers) == 1:
         return redirect(request, request.url_for("feeds:provider_calendar", provider_id=providers[0].id).path)
@@ -265,14 +250,14 @@ async def provider_calendars_page(request: Request) -> Response:
 
 
 async def _provider_context(request: Request) -> dict[str, Any]:
-    principal = _principal(request)
-    provider_id = _uuid(request, "provider_id")
+    principal = request_principal(request)
+    provider_id = path_uuid(request, "provider_id")
     provider = await provider_queries.get_provider(provider_id)
     if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]
         raise NotFound("Provider not found")
     feeds = await queries.list_provider_feeds(provider_id)
     calendar_import = await queries.find_calendar_import(provider_id)
-    flagged = await queries.flagged_sessions(calendar_import, now=_now(request)) if calendar_import else []
+    flagged = await queries.flagged_sessions(calendar_import, now=request_now(request)) if calendar_import else []
     error = ImportErrorCode(calendar_import.last_error_code) if calendar_import and calendar_import.last_error_code else None
     return {
         "provider": provider,
@@ -288,7 +273,9 @@ async def provider_calendar_page(request: Request) -> Response:
 
 
 async def create_provider_feed(request: Request) -> Response:
-    token, feed = await services.create_provider_feed(_principal(request), provider_id=_uuid(request, "provider_id"), now=_now(request))
+    token, feed = await services.create_provider_feed(
+        request_principal(request), provider_id=path_uuid(request, "provider_id"), now=request_now(request)
+    )
     return _show_token(request, feed, token)
 
 
@@ -297,14 +284,14 @@ async def set_calendar_import(request: Request) -> Response:
     if form is not None:
         try:
             await services.set_calendar_import(
-                _principal(request), provider_id=_uuid(request, "provider_id"), url=form.url, now=_now(request)
+                request_principal(request), provider_id=path_uuid(request, "provider_id"), url=form.url, now=request_now(request)
             )
         except ValidationFailed as exc:
             errors = exc.errors
         else:
             return redirect(
                 request,
-                request.url_for("feeds:provider_calendar", provider_id=_uuid(request, "provider_id")).path,
+                request.url_for("feeds:provider_calendar", provider_id=path_uuid(request, "provider_id")).path,
                 message="We will import your calendar within 15 minutes",
             )
     context = await _provider_context(request)
@@ -313,8 +300,8 @@ async def set_calendar_import(request: Request) -> Response:
 
 
 async def remove_calendar_import(request: Request) -> Response:
-    provider_id = _uuid(request, "provider_id")
-    await services.remove_calendar_import(_principal(request), provider_id=provider_id, now=_now(request))
+    provider_id = path_uuid(request, "provider_id")
+    await services.remove_calendar_import(request_principal(request), provider_id=provider_id, now=request_now(request))
     return redirect(
         request,
         request.url_for("feeds:provider_calendar", provider_id=provider_id).path,

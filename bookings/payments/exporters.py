@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from shortbreaks.clock import LONDON
+from shortbreaks.exporters import spreadsheet_cell
 
 CSV_COLUMNS = (
     "occurred_at_utc",
@@ -24,11 +25,6 @@ CSV_COLUMNS = (
     "refund_id",
     "needs_review",
 )
-
-
-def _safe(text: str) -> str:
-    """Stop a spreadsheet reading a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def ledger_csv(rows: Iterable[dict[str, Any]]) -> str:
@@ -48,8 +44,8 @@ def ledger_csv(rows: Iterable[dict[str, Any]]) -> str:
                 f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}",
                 row["payment__booking__reference"],
                 row["payment__booking__starts_at"].isoformat(),
-                _safe(str(row["payment__booking__service__name"])),
-                _safe(str(row["payment__booking__service__provider__name"])),
+                spreadsheet_cell(str(row["payment__booking__service__name"])),
+                spreadsheet_cell(str(row["payment__booking__service__provider__name"])),
                 row["stripe_object_id"],
                 str(row["payment_id"]),
                 str(row["refund_id"] or ""),

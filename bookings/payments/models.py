@@ -18,14 +18,7 @@ from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from bookings.payments.enums import EventStatus, LedgerKind, PaymentStatus, RefundReason, RefundStatus
-
-
-class TimestampedModel(Model):
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from shortbreaks.models import TimestampedModel
 
 
 class Payment(TimestampedModel):

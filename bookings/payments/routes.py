@@ -22,9 +22,9 @@ from bookings.payments.errors import OnlinePaymentUnavailable
 from bookings.payments.gateway import is_configured, open_gateway, verify_webhook
 from shortbreaks import jobs
 from shortbreaks.errors import DomainError
-from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, PUBLIC, Principal
+from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, PUBLIC
 from shortbreaks.routing import api, endpoint, page, read_body
-from shortbreaks.web import redirect, render
+from shortbreaks.web import path_uuid, redirect, render, request_principal
 
 WEBHOOK_BODY_LIMIT = 512 * 1024
 
@@ -32,16 +32,6 @@ WEBHOOK_BODY_LIMIT = 512 * 1024
 class CheckoutOut(BaseModel):
     booking_id: UUID
     checkout_url: str
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _id(request: Request, name: str) -> UUID:
-    value = request.path_params[name]
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 async def checkout_url_for(request: Request, booking: Booking) -> str:
@@ -67,8 +57,8 @@ async def stripe_webhook(request: Request) -> Response:
 
 async def pay_page(request: Request) -> Response:
     """The family's 'Pay now' on a held booking: off to Stripe Checkout."""
-    principal = _principal(request)
-    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    principal = request_principal(request)
+    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
     try:
         url = await checkout_url_for(request, booking)
     except DomainError as exc:
@@ -83,15 +73,15 @@ async def pay_page(request: Request) -> Response:
 
 async def api_checkout(request: Request) -> Response:
     """Open (or reopen) Stripe Checkout for a held booking; send the family to ``checkout_url``."""
-    principal = _principal(request)
-    booking = await queries.get_family_booking(principal.id, _id(request, "booking_id"))
+    principal = request_principal(request)
+    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
     url = await checkout_url_for(request, booking)
     return JSONResponse(CheckoutOut(booking_id=booking.id, checkout_url=url).model_dump(mode="json"), status_code=201)
 
 
 async def session_payments_page(request: Request) -> Response:
     """What families paid (and were refunded) for one session, for its provider."""
-    session = await presenters.staff_session(_principal(request), _id(request, "session_id"))
+    session = await presenters.staff_session(request_principal(request), path_uuid(request, "session_id"))
     context: dict[str, Any] = {
         "session": session,
         "payments": await payment_queries.list_session_payments(session.id),
@@ -103,7 +93,7 @@ async def session_payments_page(request: Request) -> Response:
 
 async def authority_payments_csv(request: Request) -> Response:
     """The officer's authority's payments and refunds as CSV, for reconciliation."""
-    rows = await payment_queries.list_authority_ledger(permissions.officer_authority_ids(_principal(request)))
+    rows = await payment_queries.list_authority_ledger(permissions.officer_authority_ids(request_principal(request)))
     return Response(
         exporters.ledger_csv(rows),
         media_type="text/csv; charset=utf-8",
@@ -111,12 +101,11 @@ async def authority_payments_csv(request: Request) -> Response:
     )
 
 
-_U = "{%s:uuid}"
 routes = [
     endpoint("/webhooks/stripe", stripe_webhook, name="payments:stripe_webhook", permission=PUBLIC, methods=["POST"]),
-    page("/bookings/" + _U % "booking_id" + "/pay", pay_page, name="payments:pay", permission=FAMILY, methods=["POST"]),
+    page("/bookings/{booking_id:uuid}/pay", pay_page, name="payments:pay", permission=FAMILY, methods=["POST"]),
     api(
-        "/api/v1/bookings/" + _U % "booking_id" + "/checkout",
+        "/api/v1/bookings/{booking_id:uuid}/checkout",
         api_checkout,
         name="api:booking_checkout",
         permission=FAMILY,
@@ -127,8 +116,6 @@ routes = [
         errors=[404, 409, 503],
         tags=["bookings"],
     ),
-    page(
-        "/provider/sessions/" + _U % "session_id" + "/payments", session_payments_page, name="payments:session", permission=PROVIDER_STAFF
-    ),
+    page("/provider/sessions/{session_id:uuid}/payments", session_payments_page, name="payments:session", permission=PROVIDER_STAFF),
     page("/authority/payments.csv", authority_payments_csv, name="payments:authority_csv", permission=LA_OFFICER),
 ]

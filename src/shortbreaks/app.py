@@ -20,7 +20,7 @@ from shortbreaks import core_routes, jobs, navigation
 from shortbreaks.accounts import routes as account_routes
 from shortbreaks.clock import Clock, SystemClock
 from shortbreaks.db import admission_limit, tortoise_config
-from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
+from shortbreaks.domains import DOMAIN_PACKAGES, ROUTE_MODULES, optional_module
 from shortbreaks.metrics import MetricsMiddleware
 from shortbreaks.middleware import AdmissionMiddleware, RequestContextMiddleware
 from shortbreaks.routing import IndexedRouter, PublicMount
@@ -35,9 +35,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 def collect_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [*core_routes.routes, *account_routes.routes]
     for package in DOMAIN_PACKAGES:
-        module = optional_module(package, "routes")
-        if module is not None:
-            routes.extend(module.routes)
+        for name in ROUTE_MODULES:
+            module = optional_module(package, name)
+            if module is not None:
+                routes.extend(module.routes)
     routes.append(PublicMount("/assets", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="assets"))
     return routes
 

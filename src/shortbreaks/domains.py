@@ -4,7 +4,8 @@ The core imports domain packages only here and in its composition roots
 (``app.py``, ``db.py``, ``jobs.py``, ``cli.py``, ``demo.py``). Each package may provide:
 
 - ``models`` (required) and ``migrations/``;
-- ``routes.routes``: a list of routes made with :mod:`shortbreaks.routing`;
+- ``api.routes`` (the JSON API and other machine-read endpoints) and ``pages.routes`` (HTML pages):
+  lists of routes made with :mod:`shortbreaks.routing`;
 - ``jobs.functions`` and ``jobs.cron_jobs``;
 - ``navigation.items``: :class:`shortbreaks.navigation.NavItem` entries for the header;
 - ``demo.load(ctx)``: adds the package's part of the demo data set.
@@ -26,6 +27,10 @@ APP_LABELS: dict[str, str] = {
     "bookings.feeds": "feeds",
     "grants": "grants",
 }
+
+# Where a package's routes live, in the order the app tries them. ("routes" is the old single
+# module, still read while packages move to api.py/pages.py.)
+ROUTE_MODULES: tuple[str, ...] = ("api", "pages", "routes")
 
 CORE_MODEL_MODULES: tuple[str, ...] = ("shortbreaks.accounts.models", "shortbreaks.models")
 

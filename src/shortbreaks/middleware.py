@@ -63,7 +63,7 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-EXEMPT_FROM_ADMISSION = ("/healthz", "/readyz", "/metrics", "/static/")
+EXEMPT_FROM_ADMISSION = ("/healthz", "/readyz", "/metrics", "/assets/")
 
 
 class AdmissionMiddleware:

@@ -8,6 +8,16 @@ from tortoise import fields
 from tortoise.models import Model
 
 
+class TimestampedModel(Model):
+    """``created_at`` and ``updated_at`` on every model that has them (DESIGN: every model carries both)."""
+
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
 class AuditEvent(Model):
     """An append-only record of one state change. Triggers in the migrations refuse UPDATE and DELETE."""
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 import asyncpg
 import jinja2
@@ -29,6 +30,7 @@ from shortbreaks import db, navigation
 from shortbreaks.clock import LONDON
 from shortbreaks.domains import DOMAIN_PACKAGES
 from shortbreaks.errors import BadRequest, DomainError, FieldError, NotAuthenticated, NotFound, ServiceUnavailable
+from shortbreaks.permissions import Principal
 from shortbreaks.security import hmac_hex, new_token
 
 log = logging.getLogger("shortbreaks.web")
@@ -38,6 +40,27 @@ ANON_COOKIE = "sb_anon"
 FLASH_COOKIE = "sb_flash"
 PROBLEM_TYPE_BASE = "https://shortbreaks.invalid/problems/"
 CORE_DIR = Path(__file__).parent
+
+
+# --- what every endpoint reads from its request --------------------------------------------
+
+
+def request_principal(request: Request) -> Principal:
+    """Who is calling: set by the declared route's wrapper before the endpoint runs."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+def request_now(request: Request) -> datetime:
+    """The app's clock (frozen in tests): only endpoints, jobs and the CLI read it; services take ``now=``."""
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+def path_uuid(request: Request, name: str) -> UUID:
+    """A ``{name:uuid}`` path parameter (the one idiom for ids in paths; Starlette's convertor made it a UUID)."""
+    value: UUID = request.path_params[name]
+    return value
 
 
 # --- templates -----------------------------------------------------------------------------

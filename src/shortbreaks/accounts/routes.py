@@ -29,9 +29,9 @@ from shortbreaks.accounts.schemas import (
 )
 from shortbreaks.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from shortbreaks.forms import form_values, read_form
-from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN, Principal
+from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN
 from shortbreaks.routing import api, page
-from shortbreaks.web import ANON_COOKIE, clear_cookie, error_summary, field_errors, redirect, render
+from shortbreaks.web import ANON_COOKIE, clear_cookie, error_summary, field_errors, redirect, render, request_principal
 
 
 def _client_ip(request: Request) -> str:
@@ -42,11 +42,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
 
 
 def _form_page(
@@ -203,7 +198,7 @@ async def enrol_submit(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     if principal.session_id:
         await services.end_session(principal.session_id, actor=principal.user, now=request.app.state.clock.now())
     response = redirect(request, "/", message="You have signed out")
@@ -261,7 +256,7 @@ async def verify_email(request: Request) -> Response:
 
 
 async def _account_context(request: Request) -> dict[str, object]:
-    principal = _principal(request)
+    principal = request_principal(request)
     tokens = await ApiToken.filter(user_id=principal.id, revoked_at=None).order_by("-created_at")
     return {"tokens": tokens, "memberships": principal.memberships}
 
@@ -272,7 +267,7 @@ async def account(request: Request) -> Response:
 
 async def change_password(request: Request) -> Response:
     form, errors, _values = await read_form(request, ChangePasswordForm)
-    principal = _principal(request)
+    principal = request_principal(request)
     state = request.app.state
     if form is not None:
         try:
@@ -290,13 +285,13 @@ async def create_token_page(request: Request) -> Response:
     form, errors, values = await read_form(request, ApiTokenForm)
     if form is None:
         return _form_page(request, "accounts/account.html", errors, values, status_code=422, **await _account_context(request))
-    principal = _principal(request)
+    principal = request_principal(request)
     token, _row = await services.create_api_token(principal.user, name=form.name, now=request.app.state.clock.now())
     return render(request, "accounts/token_created.html", {"token": token})
 
 
 async def revoke_token_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     await services.revoke_api_token(request.path_params["token_id"], actor=principal.user, now=request.app.state.clock.now())
     return redirect(request, "/account", message="The API token has been revoked")
 
@@ -306,7 +301,7 @@ async def revoke_token_page(request: Request) -> Response:
 
 async def _organisation_for_admin(request: Request) -> Organisation:
     organisation = await Organisation.get_or_none(id=request.path_params["organisation_id"])
-    principal = _principal(request)
+    principal = request_principal(request)
     if organisation is None or not (principal.is_site_admin or principal.is_member(organisation.id)):
         raise NotFound()
     if not principal.administers(organisation.id):
@@ -332,7 +327,7 @@ async def invite(request: Request) -> Response:
                 organisation,
                 email=form.email,
                 role=form.role,
-                actor=_principal(request).user,
+                actor=request_principal(request).user,
                 now=state.clock.now(),
                 base_url=state.settings.base_url,
             )
@@ -386,7 +381,7 @@ async def admin(request: Request) -> Response:
 
 
 async def authority_families_page(request: Request) -> Response:
-    principal = _principal(request)
+    principal = request_principal(request)
     memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
     route_names = {getattr(route, "name", None) for route in request.app.routes}
     return render(request, "accounts/authority_families.html", {"memberships": memberships, "route_names": route_names})
@@ -412,7 +407,7 @@ async def create_token(request: Request, *, body: TokenRequest) -> Response:
 
 async def revoke_current_token(request: Request) -> Response:
     """Revoke the token this request was made with."""
-    principal = _principal(request)
+    principal = request_principal(request)
     if principal.token_id is None:
         raise NotFound()
     await services.revoke_api_token(principal.token_id, actor=principal.user, now=request.app.state.clock.now())
@@ -421,7 +416,7 @@ async def revoke_current_token(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     """The signed-in user and their memberships."""
-    principal = _principal(request)
+    principal = request_principal(request)
     out = MeOut(
         id=principal.id,
         email=principal.user.email,
@@ -437,7 +432,7 @@ async def me(request: Request) -> Response:
 
 async def authority_families(request: Request) -> Response:
     """Families registered in the officer's local authorities."""
-    principal = _principal(request)
+    principal = request_principal(request)
     memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
     items = [
         FamilyOut(
@@ -450,10 +445,6 @@ async def authority_families(request: Request) -> Response:
         for m in memberships
     ]
     return JSONResponse([i.model_dump(mode="json") for i in items])
-
-
-def _uuid_path(name: str) -> str:
-    return "{" + name + ":uuid}"
 
 
 routes = [
@@ -471,15 +462,15 @@ routes = [
     page("/account/password", change_password, name="accounts:change_password", permission=SIGNED_IN, methods=["POST"]),
     page("/account/tokens", create_token_page, name="accounts:create_token", permission=SIGNED_IN, methods=["POST"]),
     page(
-        "/account/tokens/" + _uuid_path("token_id") + "/revoke",
+        "/account/tokens/{token_id:uuid}/revoke",
         revoke_token_page,
         name="accounts:revoke_token",
         permission=SIGNED_IN,
         methods=["POST"],
     ),
-    page("/organisations/" + _uuid_path("organisation_id"), organisation_page, name="accounts:organisation", permission=SIGNED_IN),
+    page("/organisations/{organisation_id:uuid}", organisation_page, name="accounts:organisation", permission=SIGNED_IN),
     page(
-        "/organisations/" + _uuid_path("organisation_id") + "/invitations",
+        "/organisations/{organisation_id:uuid}/invitations",
         invite,
         name="accounts:invite",
         permission=SIGNED_IN,
