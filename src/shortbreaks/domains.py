@@ -8,7 +8,9 @@ The core imports domain packages only here and in its composition roots
   lists of routes made with :mod:`shortbreaks.routing`;
 - ``jobs.functions`` and ``jobs.cron_jobs``;
 - ``navigation.items``: :class:`shortbreaks.navigation.NavItem` entries for the header;
-- ``demo.load(ctx)``: adds the package's part of the demo data set.
+- ``demo.load(ctx)``: adds the package's part of the demo data set;
+- ``constraints.CONSTRAINTS``: what a violation of each named constraint its migrations create
+  means (:mod:`shortbreaks.constraints`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ APP_LABELS: dict[str, str] = {
 ROUTE_MODULES: tuple[str, ...] = ("api", "pages", "routes")
 
 CORE_MODEL_MODULES: tuple[str, ...] = ("shortbreaks.accounts.models", "shortbreaks.models")
+
+# The core's named constraints (each domain package declares its own in ``<package>.constraints``).
+CORE_CONSTRAINT_MODULES: tuple[str, ...] = ("shortbreaks.accounts.constraints",)
 
 
 def optional_module(package: str, name: str) -> ModuleType | None:

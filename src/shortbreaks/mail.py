@@ -18,10 +18,10 @@ from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 import aiosmtplib
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
-from shortbreaks import rows
+from shortbreaks import queries
 from shortbreaks.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("shortbreaks.mail")
@@ -135,17 +135,15 @@ async def deliver(message_id: str, *, mailer: Mailer, now: datetime, claim_timeo
     that died or timed out, and is taken over. Raises ``MailRetryableError`` for the job to
     retry; records a permanent failure.
     """
-    # Claim it (pending, or sending but abandoned) and read it in one statement.
-    claimed = await rows.update_returning(
-        OutboxMessage,
-        "SET status = {0}, claimed_at = {1} WHERE id = {2} AND (status = {3} OR (status = {0} AND claimed_at < {4}))",
-        [OutboxStatus.SENDING.value, now, UUID(str(message_id)), OutboxStatus.PENDING.value, now - claim_timeout],
-    )
-    if not claimed:
+    # Claim it (pending, or sending but abandoned); only the job whose update matched sends it.
+    message_uuid = UUID(str(message_id))
+    claimable = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - claim_timeout)
+    if not await OutboxMessage.filter(claimable, id=message_uuid).update(status=OutboxStatus.SENDING, claimed_at=now):
         return None
-    status = await _send(claimed[0], mailer=mailer, now=now)
+    message = await OutboxMessage.get(id=message_uuid)
+    status = await _send(message, mailer=mailer, now=now)
     if status is OutboxStatus.PENDING:
-        raise MailRetryableError(claimed[0].last_error)
+        raise MailRetryableError(message.last_error)
     return status
 
 
@@ -168,19 +166,7 @@ async def deliver_new(
     back to ``pending`` (still marked as claimed once, so no batch takes them again) and their
     ids are returned, for the caller to give each its own retried :func:`deliver` job.
     """
-    dialect = connections.get("default").capabilities.dialect
-    # Two batch jobs may run at once (a slow slot and the next): SKIP LOCKED lets the second take
-    # other rows; the outer condition, re-checked on a row a concurrent claim changed, keeps it
-    # from claiming one twice. On PostgreSQL the batch is picked once, as an InitPlan (ARRAY(…)):
-    # an ``IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` may be rescanned, skip the rows this
-    # statement has just claimed and claim more than n. SQLite runs one writer at a time.
-    new = "((status = {2} AND claimed_at IS NULL) OR (status = {0} AND claimed_at < {3}))"
-    pick = f"SELECT id FROM core_outboxmessage WHERE {new} ORDER BY created_at, id LIMIT {{4}}"
-    batch = f"= ANY(ARRAY({pick} FOR UPDATE SKIP LOCKED))" if dialect == "postgres" else f"IN ({pick})"
-    statement = f"SET status = {{0}}, claimed_at = {{1}} WHERE {new} AND id {batch}"
-    values = [OutboxStatus.SENDING.value, now, OutboxStatus.PENDING.value, now - claim_timeout, batch_size]
-    while claimed := await rows.update_returning(OutboxMessage, statement, values):
-        claimed.sort(key=lambda m: (m.created_at, str(m.id)))
+    while claimed := await queries.claim_new_outbox_messages(now=now, claim_timeout=claim_timeout, limit=batch_size):
         for index, message in enumerate(claimed):
             if await _send(message, mailer=mailer, now=now) is OutboxStatus.PENDING:
                 rest = [m.id for m in claimed[index + 1 :]]
@@ -220,11 +206,7 @@ async def _send(message: OutboxMessage, *, mailer: Mailer, now: datetime) -> Out
 
 
 async def _record(message: OutboxMessage, status: OutboxStatus, *, attempts: int, now: datetime) -> OutboxStatus:
-    # Hand-written: every email passes here, in the middle of a booking rush (shortbreaks.rows).
-    await rows.execute(
-        "UPDATE core_outboxmessage SET status = {0}, sent_at = {1}, attempts = {2} WHERE id = {3}",
-        [status.value, now, attempts, message.id],
-    )
+    await OutboxMessage.filter(id=message.id).update(status=status, sent_at=now, attempts=attempts)
     return status
 
 
@@ -238,8 +220,6 @@ async def needing_attention(*, now: datetime, limit: int = 200) -> list[OutboxMe
     """Messages an administrator should look at: failed for good, or stuck (pending or sending
     for more than an hour, e.g. no worker running). Newest first.
     """
-    from tortoise.expressions import Q
-
     stuck = now - timedelta(hours=1)
     return list(
         await OutboxMessage.filter(

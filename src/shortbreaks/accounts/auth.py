@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from starlette.requests import Request
 
-from shortbreaks import rows
 from shortbreaks.accounts import services
+from shortbreaks.accounts.models import ApiToken
 from shortbreaks.permissions import Principal
 
 SESSION_COOKIE = "sb_session"
@@ -54,7 +54,6 @@ async def authenticate(request: Request, kind: str) -> Principal | None:
             if found is not None:
                 row, principal = found
                 if row.last_used_at is None or now - row.last_used_at >= timedelta(minutes=5):
-                    # Hand-written (shortbreaks.rows): in a booking rush every family's first request runs it.
-                    await rows.execute("UPDATE core_apitoken SET last_used_at = {0} WHERE id = {1}", [now, row.id])
+                    await ApiToken.filter(id=row.id).update(last_used_at=now)
     request.state.principal = principal
     return principal

@@ -14,12 +14,12 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from shortbreaks import audit, mail
+from shortbreaks.accounts import queries
 from shortbreaks.accounts.enums import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 from shortbreaks.accounts.errors import EmailTaken, InvalidToken, SignInFailed, SignInThrottled
 from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Membership, Organisation, User, WebSession
 from shortbreaks.errors import NotFound, ValidationFailed
 from shortbreaks.permissions import Principal
-from shortbreaks.rows import select_joined
 from shortbreaks.security import (
     MIN_PASSWORD_LENGTH,
     email_hash,
@@ -258,31 +258,13 @@ async def create_api_token(user: User, *, name: str = "", now: datetime) -> tupl
 
 
 async def find_api_token(token: str) -> tuple[ApiToken, Principal] | None:
-    """The live token (not revoked, its user active) and who it speaks for, in one query.
-
-    Every API request starts here, so it is one joined read (:mod:`shortbreaks.rows`) rather than
-    the token, its user and the user's memberships in three ORM queries.
-    """
-    rows = await select_joined(
-        "FROM core_apitoken t JOIN core_user u ON u.id = t.user_id"
-        " LEFT JOIN core_membership m ON m.user_id = u.id"
-        " LEFT JOIN core_organisation o ON o.id = m.organisation_id"
-        " WHERE t.token_hash = {0} AND t.revoked_at IS NULL AND u.is_active"
-        " ORDER BY m.created_at, m.id",
-        [token_hash(token)],
-        {"t": ApiToken, "u": User, "m": Membership, "o": Organisation},
-    )
-    if not rows:
+    """The live token (not revoked, its user active) and who it speaks for (one read:
+    :func:`shortbreaks.accounts.queries.find_live_api_token`)."""
+    found = await queries.find_live_api_token(token_hash(token))
+    if found is None:
         return None
-    row, user = rows[0]["t"], rows[0]["u"]
-    row.user = user
-    memberships = []
-    for found in rows:
-        membership = found["m"]
-        if membership is not None:
-            membership.organisation = found["o"]
-            memberships.append(membership)
-    return row, Principal.from_memberships(user, memberships, token_id=row.id)
+    row, memberships = found
+    return row, Principal.from_memberships(row.user, memberships, token_id=row.id)
 
 
 async def revoke_api_token(token_id: UUID, *, actor: User, now: datetime) -> None:
