@@ -17,7 +17,8 @@ from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from shortbreaks import core_routes, jobs, navigation
-from shortbreaks.accounts import routes as account_routes
+from shortbreaks.accounts import api as account_api
+from shortbreaks.accounts import pages as account_pages
 from shortbreaks.clock import Clock, SystemClock
 from shortbreaks.db import admission_limit, tortoise_config
 from shortbreaks.domains import DOMAIN_PACKAGES, ROUTE_MODULES, optional_module
@@ -33,7 +34,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def collect_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = [*core_routes.routes, *account_routes.routes]
+    routes: list[BaseRoute] = [*core_routes.routes, *account_api.routes, *account_pages.routes]
     for package in DOMAIN_PACKAGES:
         for name in ROUTE_MODULES:
             module = optional_module(package, name)

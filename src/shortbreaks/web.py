@@ -57,6 +57,11 @@ def request_now(request: Request) -> datetime:
     return now
 
 
+def request_ip(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: uvicorn's ``FORWARDED_ALLOW_IPS``)."""
+    return request.client.host if request.client else "unknown"
+
+
 def path_uuid(request: Request, name: str) -> UUID:
     """A ``{name:uuid}`` path parameter (the one idiom for ids in paths; Starlette's convertor made it a UUID)."""
     value: UUID = request.path_params[name]

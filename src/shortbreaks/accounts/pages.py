@@ -1,13 +1,13 @@
-"""Sign-in, registration, the account page, API tokens, invitations and officers' family list."""
+"""Account pages: sign-in and its second factor, registration, the account page, invitations,
+and the administrator's and officers' lists."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from urllib.parse import quote
-from uuid import UUID
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from shortbreaks.accounts import queries, services, two_factor
 from shortbreaks.accounts.auth import session_cookie_name
@@ -18,24 +18,15 @@ from shortbreaks.accounts.schemas import (
     AcceptInvitationForm,
     ApiTokenForm,
     ChangePasswordForm,
-    FamilyOut,
     InviteForm,
-    MembershipOut,
-    MeOut,
     RegisterForm,
     SignInForm,
-    TokenCreated,
-    TokenRequest,
 )
 from shortbreaks.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from shortbreaks.forms import form_values, read_form
 from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN
-from shortbreaks.routing import api, page
-from shortbreaks.web import ANON_COOKIE, clear_cookie, error_summary, field_errors, redirect, render, request_principal
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+from shortbreaks.routing import page
+from shortbreaks.web import ANON_COOKIE, clear_cookie, error_summary, field_errors, redirect, render, request_ip, request_principal
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,7 +64,7 @@ async def sign_in(request: Request) -> Response:
     state = request.app.state
     now = state.clock.now()
     try:
-        user = await services.authenticate(form.email, form.password, ip=_client_ip(request), now=now)
+        user = await services.authenticate(form.email, form.password, ip=request_ip(request), now=now)
     except SignInThrottled as exc:
         response = _form_page(request, "accounts/sign_in.html", [FieldError("email", exc.message)], values, status_code=429, next=next_url)
         response.headers.update(exc.headers)
@@ -131,7 +122,7 @@ async def two_factor_submit(request: Request) -> Response:
     next_url = _safe_next(str(values.get("next") or ""))
     now = request.app.state.clock.now()
     user = session.user
-    if await two_factor.verify_second_factor(user, str(values.get("code") or ""), ip=_client_ip(request), now=now):
+    if await two_factor.verify_second_factor(user, str(values.get("code") or ""), ip=request_ip(request), now=now):
         cookie, _ = await services.upgrade_session(session, now=now)
         response = redirect(request, next_url)
         _set_session_cookie(request, response, cookie)
@@ -387,66 +378,6 @@ async def authority_families_page(request: Request) -> Response:
     return render(request, "accounts/authority_families.html", {"memberships": memberships, "route_names": route_names})
 
 
-# --- API -------------------------------------------------------------------------------------
-
-
-async def create_token(request: Request, *, body: TokenRequest) -> Response:
-    """Exchange an email and password for a bearer token (throttled like sign-in)."""
-    now = request.app.state.clock.now()
-    user = await services.authenticate(body.email, body.password, ip=_client_ip(request), now=now)
-    if user.totp_enabled_at is not None:
-        if not body.totp_code or not await two_factor.verify_second_factor(user, body.totp_code, ip=_client_ip(request), now=now):
-            raise SignInFailed(
-                "Enter a correct email address, password and security code", errors=[FieldError("totp_code", "Enter a valid security code")]
-            )
-    elif await two_factor.is_staff(user):
-        raise PermissionDenied("Staff accounts must set up a second factor (sign in on the web) before creating API tokens")
-    token, row = await services.create_api_token(user, name=body.name, now=now)
-    return JSONResponse(TokenCreated(token=token, id=row.id, created_at=row.created_at).model_dump(mode="json"), status_code=201)
-
-
-async def revoke_current_token(request: Request) -> Response:
-    """Revoke the token this request was made with."""
-    principal = request_principal(request)
-    if principal.token_id is None:
-        raise NotFound()
-    await services.revoke_api_token(principal.token_id, actor=principal.user, now=request.app.state.clock.now())
-    return Response(status_code=204)
-
-
-async def me(request: Request) -> Response:
-    """The signed-in user and their memberships."""
-    principal = request_principal(request)
-    out = MeOut(
-        id=principal.id,
-        email=principal.user.email,
-        display_name=principal.user.display_name,
-        is_site_admin=principal.is_site_admin,
-        memberships=[
-            MembershipOut(organisation_id=m.organisation_id, organisation_name=m.organisation_name, role=m.role)
-            for m in principal.memberships
-        ],
-    )
-    return JSONResponse(out.model_dump(mode="json"))
-
-
-async def authority_families(request: Request) -> Response:
-    """Families registered in the officer's local authorities."""
-    principal = request_principal(request)
-    memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
-    items = [
-        FamilyOut(
-            id=m.user.id,
-            display_name=m.user.display_name,
-            email=m.user.email,
-            local_authority_id=m.organisation_id,
-            registered_at=m.created_at,
-        )  # type: ignore[attr-defined]
-        for m in memberships
-    ]
-    return JSONResponse([i.model_dump(mode="json") for i in items])
-
-
 routes = [
     page("/sign-in", sign_in_page, name="accounts:sign_in", permission=PUBLIC),
     page("/sign-in", sign_in, name="accounts:sign_in_submit", permission=PUBLIC, methods=["POST"]),
@@ -480,39 +411,4 @@ routes = [
     page("/invitations/{token}", accept_invitation, name="accounts:accept_invitation", permission=PUBLIC, methods=["POST"]),
     page("/admin", admin, name="accounts:admin", permission=SITE_ADMIN),
     page("/authority/families", authority_families_page, name="accounts:authority_families", permission=LA_OFFICER),
-    api(
-        "/api/v1/auth/tokens",
-        create_token,
-        name="api:auth_tokens_create",
-        permission=PUBLIC,
-        methods=["POST"],
-        body=TokenRequest,
-        response=TokenCreated,
-        status_code=201,
-        errors=[401, 429],
-        summary="Create an API token",
-        tags=["auth"],
-    ),
-    api(
-        "/api/v1/auth/tokens/current",
-        revoke_current_token,
-        name="api:auth_tokens_revoke",
-        permission=SIGNED_IN,
-        methods=["DELETE"],
-        status_code=204,
-        summary="Revoke the current token",
-        tags=["auth"],
-    ),
-    api("/api/v1/me", me, name="api:me", permission=SIGNED_IN, response=MeOut, summary="The signed-in user", tags=["auth"]),
-    api(
-        "/api/v1/authority/families",
-        authority_families,
-        name="api:authority_families",
-        permission=LA_OFFICER,
-        response=list[FamilyOut],
-        summary="Families in your local authority",
-        tags=["authority"],
-    ),
 ]
-
-__all__ = ["UUID", "routes"]
