@@ -240,37 +240,12 @@ class AwardService(Model):
         constraints = [UniqueConstraint(fields=("award_id", "service_id"), name="grants_awardservice_unique")]
 
 
-class SpendSummary(Model):
-    """Spend per return, category and month, kept by database triggers on grants_expenditureline.
-
-    The triggers (migration 0002) add and subtract each line as it is inserted, updated or
-    deleted, however it is written, so reports sum a few rows per return instead of every
-    line. Nothing in Python writes this table. Totals equal the lines' to the penny (tested).
-    """
-
-    id = fields.BigIntField(primary_key=True)
-    spend_return: fields.ForeignKeyRelation[SpendReturn] = fields.ForeignKeyField(
-        "grants.SpendReturn", related_name="summaries", on_delete=fields.CASCADE
-    )
-    category = fields.CharEnumField(BudgetCategory, max_length=20)
-    spent_month = fields.DateField()
-    financial_year = fields.IntField()
-    quarter = fields.IntField()
-    amount_pence = fields.BigIntField()
-    line_count = fields.IntField()
-
-    class Meta:
-        table = "grants_spendsummary"
-        indexes = [Index(fields=["financial_year", "quarter"]), Index(fields=["category", "financial_year"])]
-        constraints = [UniqueConstraint(fields=("spend_return_id", "category", "spent_month"), name="grants_spendsummary_unique")]
-
-
 class SpendMonth(Model):
     """Spend per return and month, one column per category, kept by database triggers on grants_expenditureline.
 
-    The fund report reads this rather than :class:`SpendSummary`: a return has at most three
-    months, so the whole fund is a row per return and month (about 27,000 rows for 1,000
-    awards over three years, against 240,000 summary rows), and one ``GROUP BY`` gives spend by
+    The fund report reads this: a return has at most three months, so the whole fund is a row
+    per return and month (about 27,000 rows for 1,000 awards over three years, against 240,000
+    rows a row per category would need), and one ``GROUP BY`` gives spend by
     status, by month and by category and year at once. The triggers (migration 0006) add and
     subtract each line as it is written, however it is written; ``amount_pence`` is the sum of
     the category columns. Nothing in Python writes this table. Totals equal the lines' to the
