@@ -23,6 +23,7 @@ from grants.errors import (
 from grants.models import Award, ExpenditureLine, Fund, Round, SpendReturn, Tranche, Variation
 from grants.periods import quarter_bounds
 from grants.services import BudgetLineInput
+from shortbreaks import sql
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.services import ensure_membership
 from shortbreaks.errors import PermissionDenied, ValidationFailed
@@ -509,8 +510,6 @@ async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
 
 
 async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) -> None:
-    from tortoise import connections
-
     draft = await services.create_return(world.award, financial_year=2025, quarter=1, actor=world.grantee_p, now=NOW)
     made = []
     for spent_on, amount, category in [
@@ -533,14 +532,21 @@ async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) ->
     assert lines == months
     assert {row[2] for row in months} == {"submitted"}
     await services.query_return(draft, reason="Receipts?", actor=world.funder_p, now=NOW)
-    # Statements that write many lines at once (a bulk load, a fix-up script).
-    db = connections.get("default")
-    columns = "spend_return_id, spent_on, amount_pence, category, description, evidence_reference, financial_year, quarter, spent_month"
-    ids = ", ".join(str(line.id) for line in made)
-    copy = f"INSERT INTO grants_expenditureline ({columns}, created_at) SELECT {columns}, created_at FROM grants_expenditureline"
-    await db.execute_query(f"{copy} WHERE id IN ({ids})")
-    await db.execute_query(
-        f"UPDATE grants_expenditureline SET amount_pence = amount_pence + 1, category = 'evaluation' WHERE id IN ({ids})"
+    # Statements that write many lines at once (a bulk load, a fix-up script): here, the return's
+    # four lines copied in one statement, then those four changed in one statement.
+    ids = [line.id for line in made]
+    await sql.execute(
+        """INSERT INTO grants_expenditureline (spend_return_id, spent_on, amount_pence, category, description, evidence_reference,
+                                               financial_year, quarter, spent_month, created_at)
+           SELECT spend_return_id, spent_on, amount_pence, category, description, evidence_reference,
+                  financial_year, quarter, spent_month, created_at
+             FROM grants_expenditureline WHERE spend_return_id = $1""",
+        draft.id,
+    )
+    await sql.execute(
+        "UPDATE grants_expenditureline SET amount_pence = amount_pence + 1, category = 'evaluation' WHERE id >= $1 AND id <= $2",
+        min(ids),
+        max(ids),
     )
     lines, months = await _months_match_lines()
     assert lines == months
@@ -553,8 +559,8 @@ async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) ->
     made = [made[0], made[2], made[1], made[3]]  # 1 April 101, 15 April 5, 30 April 202, 1 May 7
     await services.remove_expenditure_line(made[3], actor=world.grantee_p, now=NOW)
     # Lines written by anything else are counted too, in the right column.
-    await db.execute_query(f"UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = {made[0].id}")
-    await db.execute_query(f"UPDATE grants_expenditureline SET category = 'training' WHERE id = {made[2].id}")
+    await sql.execute("UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = $1", made[0].id)
+    await sql.execute("UPDATE grants_expenditureline SET category = 'training' WHERE id = $1", made[2].id)
     lines, months = await _months_match_lines()
     assert lines == months
     assert [row[-2:] for row in months] == [(1207, 3)]
