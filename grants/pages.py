@@ -72,7 +72,7 @@ async def fund_page(request: Request) -> Response:
             "awaiting": awaiting,
             "line_chart": charts.cumulative_chart(report.monthly),
             "region_chart": charts.region_chart(report.by_region),
-            "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),  # type: ignore[attr-defined]
+            "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),
             "csv_query": str(request.url.query),
         },
     )
@@ -96,7 +96,7 @@ async def award_page(
             "totals": totals,
             "variations": variations,
             "year_label": financial_year_label,
-            "can_claim": permissions.can_edit_returns(principal, recipient_id=award.recipient_id),  # type: ignore[attr-defined]
+            "can_claim": permissions.can_edit_returns(principal, recipient_id=award.recipient_id),
             "errors": error_summary(errors or []),
             "field_errors": field_errors(errors or []),
             "values": values or {},
@@ -141,9 +141,9 @@ async def return_page(
             "award": award,
             "year_label": financial_year_label,
             "categories": list(BudgetCategory),
-            "can_edit": permissions.can_edit_returns(principal, recipient_id=award.recipient_id) and r.status in EDITABLE_RETURN_STATUSES,  # type: ignore[attr-defined]
-            "can_decide": permissions.can_decide(principal, funder_id=award.fund.funder_id)  # type: ignore[attr-defined]
-            and not permissions.is_grantee_of(principal, award.recipient_id),  # type: ignore[attr-defined]
+            "can_edit": permissions.can_edit_returns(principal, recipient_id=award.recipient_id) and r.status in EDITABLE_RETURN_STATUSES,
+            "can_decide": permissions.can_decide(principal, funder_id=award.fund.funder_id)
+            and not permissions.is_grantee_of(principal, award.recipient_id),
             "errors": error_summary(errors or []),
             "field_errors": field_errors(errors or []),
             "values": values or {},

@@ -28,8 +28,8 @@ async def award_out(award: Award) -> AwardOut:
         planned_end=award.planned_end,
         region=award.region,
         status=award.status,
-        recipient_id=award.recipient_id,  # type: ignore[attr-defined]
-        local_authority_id=award.local_authority_id,  # type: ignore[attr-defined]
+        recipient_id=award.recipient_id,
+        local_authority_id=award.local_authority_id,
         budget_lines=[
             BudgetLineOut(category=x.category, financial_year=x.financial_year, kind=x.kind, amount_pence=x.amount_pence) for x in lines
         ],
@@ -43,7 +43,7 @@ async def return_out(return_id: UUID) -> SpendReturnOut:
     lines = await queries.list_lines(r.id)
     return SpendReturnOut(
         id=r.id,
-        award_id=r.award_id,  # type: ignore[attr-defined]
+        award_id=r.award_id,
         financial_year=r.financial_year,
         quarter=r.quarter,
         status=r.status,

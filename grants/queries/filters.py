@@ -25,7 +25,7 @@ def award_filter(fund: Fund, query: ReportQuery, principal: Principal, *, prefix
         conditions[f"{prefix}local_authority_id"] = query.local_authority_id
     if query.grantee_id is not None:
         conditions[f"{prefix}recipient_id"] = query.grantee_id
-    if permissions.sees_whole_fund(principal, fund.funder_id):  # type: ignore[attr-defined]
+    if permissions.sees_whole_fund(principal, fund.funder_id):
         return Q(**conditions)  # no join to the fund just to find what the fund id already says
     return Q(permissions.award_scope(principal, prefix=prefix), Q(**conditions))
 
@@ -63,9 +63,9 @@ def date_range(query: ReportQuery) -> tuple[date, date] | None:
 
 def paid_window(fund: Fund, query: ReportQuery) -> Q:
     """Tranches paid in the financial year and quarter asked for (a quarter alone: that quarter of every year of the fund)."""
-    if query.financial_year is not None:
-        start, end = date_range(query)  # type: ignore[misc]  # a year is set
-        return Q(paid_on__gte=start, paid_on__lte=end)
+    window = date_range(query)  # None unless a financial year is asked for
+    if window is not None:
+        return Q(paid_on__gte=window[0], paid_on__lte=window[1])
     if query.quarter is not None:
         years = range(financial_year_of(fund.starts_on), financial_year_of(fund.ends_on) + 1)
         return Q(

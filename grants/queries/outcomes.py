@@ -84,7 +84,7 @@ def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Out
 
     ``awards`` is ``(award id, reference, approved pence)`` in display order.
     """
-    raw = []
+    raw: list[dict[str, Any]] = []
     for award_id, reference, approved in awards:
         o = outcomes.get(award_id, Outcomes())
         raw.append(

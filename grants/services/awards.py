@@ -89,7 +89,7 @@ async def create_award(
     budget_lines: Sequence[BudgetLineInput] = (),
 ) -> Award:
     """Award a grant from a round. Never more than the round's or the fund's remaining budget."""
-    fund = await Fund.get(id=round_.fund_id)  # type: ignore[attr-defined]
+    fund = await Fund.get(id=round_.fund_id)
     require_funder(actor, fund)
     check_pence(amount_pence, field="amount_pence")
     check_dates(planned_start, planned_end)
@@ -134,7 +134,7 @@ async def create_award(
 
 async def link_service(award: Award, *, service_id: UUID, actor: Principal, now: datetime) -> AwardService:
     """Record that the award funds a service (a providers service id; no foreign key until that package lands)."""
-    fund = await Fund.get(id=award.fund_id)  # type: ignore[attr-defined]
+    fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
     async with in_transaction() as conn:
         link = await AwardService.filter(award_id=award.id, service_id=service_id).using_db(conn).first()
@@ -154,7 +154,7 @@ async def link_service(award: Award, *, service_id: UUID, actor: Principal, now:
 
 async def close_award(award: Award, *, actor: Principal, now: datetime) -> Award:
     """Close an active award (no new returns); closing a closed award changes nothing."""
-    fund = await Fund.get(id=award.fund_id)  # type: ignore[attr-defined]
+    fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
     async with in_transaction() as conn:
         changed = (

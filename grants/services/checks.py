@@ -45,7 +45,7 @@ def check_dates(start: date, end: date, *, field: str = "planned_end") -> None:
 
 def require_funder(actor: Principal, fund: Fund) -> None:
     """``PermissionDenied`` unless ``actor`` decides for the fund's funder."""
-    if not permissions.can_decide(actor, funder_id=fund.funder_id):  # type: ignore[attr-defined]
+    if not permissions.can_decide(actor, funder_id=fund.funder_id):
         raise PermissionDenied("Only the fund's funder can do that")
 
 

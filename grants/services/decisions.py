@@ -23,10 +23,10 @@ from shortbreaks.permissions import Principal
 
 async def _decidable(spend_return: SpendReturn, actor: Principal) -> tuple[SpendReturn, Award]:
     current = await SpendReturn.get(id=spend_return.id)
-    award = await Award.get(id=current.award_id).select_related("fund")  # type: ignore[attr-defined]
-    if not permissions.can_decide(actor, funder_id=award.fund.funder_id):  # type: ignore[attr-defined]
+    award = await Award.get(id=current.award_id).select_related("fund")
+    if not permissions.can_decide(actor, funder_id=award.fund.funder_id):
         raise PermissionDenied("Only the fund's funder can decide spend returns")
-    if actor.id in (current.created_by_id, current.submitted_by_id) or permissions.is_grantee_of(actor, award.recipient_id):  # type: ignore[attr-defined]
+    if actor.id in (current.created_by_id, current.submitted_by_id) or permissions.is_grantee_of(actor, award.recipient_id):
         raise OwnReturn()
     return current, award
 

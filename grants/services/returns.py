@@ -22,7 +22,7 @@ from shortbreaks.permissions import Principal
 
 async def _award_for_grantee(award_id: UUID, actor: Principal) -> Award:
     award = await Award.get(id=award_id)
-    if not permissions.can_edit_returns(actor, recipient_id=award.recipient_id):  # type: ignore[attr-defined]
+    if not permissions.can_edit_returns(actor, recipient_id=award.recipient_id):
         raise PermissionDenied("Only the grantee can change its spend returns")
     return award
 
@@ -67,7 +67,7 @@ async def add_expenditure_line(
     evidence_reference: str = "",
 ) -> ExpenditureLine:
     """Add an item of spend to a draft or queried return. Dated within the award's period, in a known category."""
-    award = await _award_for_grantee(spend_return.award_id, actor)  # type: ignore[attr-defined]
+    award = await _award_for_grantee(spend_return.award_id, actor)
     check_pence(amount_pence, field="amount_pence")
     try:
         category = BudgetCategory(category)
@@ -109,8 +109,8 @@ async def add_expenditure_line(
 
 async def remove_expenditure_line(line: ExpenditureLine, *, actor: Principal, now: datetime) -> None:
     """Remove an item of spend from a draft or queried return."""
-    spend_return = await SpendReturn.get(id=line.spend_return_id)  # type: ignore[attr-defined]
-    await _award_for_grantee(spend_return.award_id, actor)  # type: ignore[attr-defined]
+    spend_return = await SpendReturn.get(id=line.spend_return_id)
+    await _award_for_grantee(spend_return.award_id, actor)
     async with in_transaction() as conn:
         editable = await (
             SpendReturn.filter(id=spend_return.id, status__in=list(EDITABLE_RETURN_STATUSES)).using_db(conn).update(updated_at=now)
@@ -131,7 +131,7 @@ async def remove_expenditure_line(line: ExpenditureLine, *, actor: Principal, no
 
 async def submit_return(spend_return: SpendReturn, *, actor: Principal, now: datetime) -> SpendReturn:
     """Send a draft (submitted) or a queried return (resubmitted) to the funder."""
-    await _award_for_grantee(spend_return.award_id, actor)  # type: ignore[attr-defined]
+    await _award_for_grantee(spend_return.award_id, actor)
     async with in_transaction() as conn:
         for source, target in ((ReturnStatus.DRAFT, ReturnStatus.SUBMITTED), (ReturnStatus.QUERIED, ReturnStatus.RESUBMITTED)):
             changed = await (

@@ -18,7 +18,7 @@ from shortbreaks.permissions import Principal
 
 async def schedule_tranche(award: Award, *, amount_pence: int, due_on: date, actor: Principal, now: datetime) -> Tranche:
     """Plan a payment. Planned tranches together never pass the award."""
-    fund = await Fund.get(id=award.fund_id)  # type: ignore[attr-defined]
+    fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
     check_pence(amount_pence, field="amount_pence")
     async with in_transaction() as conn:
@@ -43,7 +43,7 @@ async def schedule_tranche(award: Award, *, amount_pence: int, due_on: date, act
 
 async def pay_tranche(tranche: Tranche, *, paid_on: date, actor: Principal, now: datetime) -> Tranche:
     """Record a tranche as paid. Payments together never pass the award; a tranche is paid once."""
-    award = await Award.get(id=tranche.award_id).select_related("fund")  # type: ignore[attr-defined]
+    award = await Award.get(id=tranche.award_id).select_related("fund")
     require_funder(actor, award.fund)
     async with in_transaction() as conn:
         marked = (

@@ -34,7 +34,7 @@ async def vary_award(
     an increase comes out of the round's and fund's remaining budget, and if the award has a
     budget its lines must still add up to the amount. Recorded as a ``Variation`` and audited.
     """
-    fund = await Fund.get(id=award.fund_id)  # type: ignore[attr-defined]
+    fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
     if not reason.strip():
         raise ValidationFailed.field("reason", "Give the reason for the variation")
@@ -51,9 +51,9 @@ async def vary_award(
         check_dates(new_start, new_end)
         delta = new_amount - current.amount_pence
         if delta > 0:
-            await take_budget(current.round_id, fund.id, delta, conn)  # type: ignore[attr-defined]
+            await take_budget(current.round_id, fund.id, delta, conn)
         elif delta < 0:
-            await release_budget(current.round_id, fund.id, -delta, conn)  # type: ignore[attr-defined]
+            await release_budget(current.round_id, fund.id, -delta, conn)
         changed = await (
             Award.filter(id=current.id, paid_pence__lte=new_amount, approved_pence__lte=new_amount)
             .using_db(conn)
@@ -87,7 +87,7 @@ async def vary_award(
         )
         if lines_total and lines_total["total"] is not None and lines_total["total"] != new_amount:
             raise ValidationFailed.field("budget_lines", "The budget lines must add up to the new award amount exactly: change them too")
-        updated = await Award.get(id=current.id).using_db(conn)
+        updated = await Award.get(id=current.id, using_db=conn)
         after = {**award_snapshot(updated), "budget_lines": await budget_snapshot(current.id, conn)}
         variation = await Variation.create(
             award_id=current.id, reason=reason, before=before, after=after, approved_by_id=actor.id, approved_at=now, using_db=conn

@@ -488,10 +488,10 @@ async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
     returns = {r.id: r for r in await SpendReturn.all()}
     expected: dict[tuple, dict[str, int]] = {}
     for line in await ExpenditureLine.all():
-        spend_return = returns[line.spend_return_id]  # type: ignore[attr-defined]
+        spend_return = returns[line.spend_return_id]
         key = (
             spend_return.id,
-            spend_return.award_id,  # type: ignore[attr-defined]
+            spend_return.award_id,
             spend_return.status.value,
             line.financial_year,
             line.quarter,
