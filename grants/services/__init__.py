@@ -7,9 +7,11 @@ and :mod:`~grants.services.decisions` (the funder's decision on them) — with t
 share in :mod:`~grants.services.checks`. The public functions are re-exported here, so callers
 write ``from grants import services; services.create_award(...)``.
 
-Every public function owns its transaction, checks its rule inside it with the database doing
-the arithmetic (a conditional ``UPDATE … WHERE total + x <= limit`` whose row count says whether
-it fitted, backed by CHECK constraints), and writes one audit record per decision. Services take
+Every public function owns its transaction (:func:`~grants.services.checks.transaction`, which
+raises a violated named constraint as the error :mod:`grants.constraints` gives it), checks its
+rule inside it with the database doing the arithmetic (a conditional ``UPDATE … WHERE total + x
+<= limit`` whose row count says whether it fitted, backed by CHECK constraints), and writes one
+audit record per decision. Services take
 ``actor`` (a :class:`~shortbreaks.permissions.Principal`, checked again here for writes) and
 ``now``; they never read the clock. Helpers that run inside a caller's transaction are private or
 take that connection as an argument and say so.

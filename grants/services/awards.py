@@ -9,12 +9,11 @@ from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from grants.enums import AwardStatus
 from grants.errors import OverBudget
 from grants.models import Award, AwardService, BudgetLine, Fund, Round
-from grants.services.checks import BudgetLineInput, check_budget_lines, check_dates, check_pence, require_funder
+from grants.services.checks import BudgetLineInput, check_budget_lines, check_dates, check_pence, require_funder, transaction
 from shortbreaks import audit
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.errors import FieldError
@@ -94,7 +93,7 @@ async def create_award(
     check_pence(amount_pence, field="amount_pence")
     check_dates(planned_start, planned_end)
     check_budget_lines(budget_lines, amount_pence=amount_pence)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         await take_budget(round_.id, fund.id, amount_pence, conn)
         award = await Award.create(
             fund=fund,
@@ -136,7 +135,7 @@ async def link_service(award: Award, *, service_id: UUID, actor: Principal, now:
     """Record that the award funds a service (a providers service id; no foreign key until that package lands)."""
     fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         link = await AwardService.filter(award_id=award.id, service_id=service_id).using_db(conn).first()
         if link is None:
             link = await AwardService.create(award_id=award.id, service_id=service_id, using_db=conn)
@@ -156,7 +155,7 @@ async def close_award(award: Award, *, actor: Principal, now: datetime) -> Award
     """Close an active award (no new returns); closing a closed award changes nothing."""
     fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         changed = (
             await Award.filter(id=award.id, status=AwardStatus.ACTIVE).using_db(conn).update(status=AwardStatus.CLOSED, updated_at=now)
         )

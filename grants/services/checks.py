@@ -1,15 +1,22 @@
-"""Checks every grants use case makes before it opens its transaction: amounts, dates, budget lines, the funder."""
+"""What every grants use case shares: the checks it makes before its transaction (amounts, dates,
+budget lines, the funder), and the transaction itself."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from grants import permissions
 from grants.enums import BudgetCategory, CostKind
 from grants.models import Fund
+from shortbreaks import constraints
 from shortbreaks.errors import PermissionDenied, ValidationFailed
 from shortbreaks.permissions import Principal
 
@@ -65,3 +72,17 @@ def check_budget_lines(lines: Sequence[BudgetLineInput], *, amount_pence: int) -
         seen.add(key)
     if lines and sum(line.amount_pence for line in lines) != amount_pence:
         raise ValidationFailed.field("budget_lines", "The budget lines must add up to the award amount exactly")
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """``in_transaction()``, with a violated named constraint raised as the error
+    :mod:`grants.constraints` gives it (a duplicate reference, a request racing another)."""
+    try:
+        async with in_transaction() as conn:
+            yield conn
+    except IntegrityError as exc:
+        error = constraints.translate(exc)
+        if error is None:
+            raise
+        raise error from exc

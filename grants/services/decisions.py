@@ -9,12 +9,12 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from grants import permissions
 from grants.enums import DECIDABLE_RETURN_STATUSES, BudgetCategory, ReturnStatus
 from grants.errors import AlreadyDecided, OverBudgetLine, OwnReturn, SpendOverAward
 from grants.models import Award, BudgetLine, ExpenditureLine, SpendReturn
+from grants.services.checks import transaction
 from grants.services.returns import return_total_pence
 from shortbreaks import audit
 from shortbreaks.errors import FieldError, PermissionDenied, ValidationFailed
@@ -96,7 +96,7 @@ async def approve_return(
     current, award = await _decidable(spend_return, actor)
     if approve_over_budget and not reason.strip():
         raise ValidationFailed.field("reason", "Give the reason for approving spend over the budget")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         await _decide(current, to=ReturnStatus.APPROVED, actor=actor, now=now, reason=reason, conn=conn)
         total = await return_total_pence(current.id, using_db=conn)
         fitted = await (
@@ -162,7 +162,7 @@ async def _decide_without_spend(
     if not reason.strip():
         raise ValidationFailed.field("reason", "Give the reason")
     current, _award = await _decidable(spend_return, actor)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         await _decide(current, to=to, actor=actor, now=now, reason=reason.strip(), conn=conn)
         await audit.record(
             f"grants.return.{to.value}",

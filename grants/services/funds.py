@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from grants import permissions
 from grants.errors import OverBudget
 from grants.models import Fund, Round
-from grants.services.checks import check_dates, check_pence, require_funder
+from grants.services.checks import check_dates, check_pence, require_funder, transaction
 from shortbreaks import audit
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.errors import FieldError, PermissionDenied, ValidationFailed
@@ -39,7 +38,7 @@ async def create_fund(
         raise ValidationFailed.field("line_tolerance_percent", "The tolerance cannot be negative")
     if disclosure_threshold < 1:
         raise ValidationFailed.field("disclosure_threshold", "The threshold must be 1 or more")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         fund = await Fund.create(
             name=name,
             funder=funder,
@@ -70,7 +69,7 @@ async def create_round(
     require_funder(actor, fund)
     check_pence(budget_pence, field="budget_pence")
     check_dates(starts_on, ends_on, field="ends_on")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         fitted = await (
             Fund.filter(id=fund.id, allocated_pence__lte=F("total_pence") - budget_pence)
             .using_db(conn)

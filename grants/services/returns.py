@@ -7,14 +7,13 @@ from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from grants import permissions
 from grants.enums import EDITABLE_RETURN_STATUSES, AwardStatus, BudgetCategory, ReturnStatus
 from grants.errors import ReturnNotEditable
 from grants.models import Award, ExpenditureLine, SpendReturn
 from grants.periods import financial_year_of, month_start, quarter_bounds, quarter_of
-from grants.services.checks import check_pence
+from grants.services.checks import check_pence, transaction
 from shortbreaks import audit
 from shortbreaks.errors import NotFound, PermissionDenied, ValidationFailed
 from shortbreaks.permissions import Principal
@@ -37,7 +36,7 @@ async def create_return(award: Award, *, financial_year: int, quarter: int, acto
         raise ValidationFailed.field("financial_year", "The quarter is outside the award's period")
     if award.status is not AwardStatus.ACTIVE:
         raise ReturnNotEditable("The award is closed")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         if await SpendReturn.filter(award_id=award.id, financial_year=financial_year, quarter=quarter).using_db(conn).exists():
             raise ValidationFailed.field("quarter", "There is already a return for that quarter")
         spend_return = await SpendReturn.create(
@@ -77,7 +76,7 @@ async def add_expenditure_line(
         raise ValidationFailed.field("spent_on", "The date must be within the award's period")
     if not description.strip():
         raise ValidationFailed.field("description", "Describe what the money was spent on")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         editable = await (
             SpendReturn.filter(id=spend_return.id, status__in=list(EDITABLE_RETURN_STATUSES)).using_db(conn).update(updated_at=now)
         )
@@ -111,7 +110,7 @@ async def remove_expenditure_line(line: ExpenditureLine, *, actor: Principal, no
     """Remove an item of spend from a draft or queried return."""
     spend_return = await SpendReturn.get(id=line.spend_return_id)
     await _award_for_grantee(spend_return.award_id, actor)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         editable = await (
             SpendReturn.filter(id=spend_return.id, status__in=list(EDITABLE_RETURN_STATUSES)).using_db(conn).update(updated_at=now)
         )
@@ -132,7 +131,7 @@ async def remove_expenditure_line(line: ExpenditureLine, *, actor: Principal, no
 async def submit_return(spend_return: SpendReturn, *, actor: Principal, now: datetime) -> SpendReturn:
     """Send a draft (submitted) or a queried return (resubmitted) to the funder."""
     await _award_for_grantee(spend_return.award_id, actor)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         for source, target in ((ReturnStatus.DRAFT, ReturnStatus.SUBMITTED), (ReturnStatus.QUERIED, ReturnStatus.RESUBMITTED)):
             changed = await (
                 SpendReturn.filter(id=spend_return.id, status=source)

@@ -6,11 +6,10 @@ from datetime import date, datetime
 
 from tortoise.expressions import F
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from grants.errors import AlreadyPaid, OverPaid
 from grants.models import Award, Fund, Tranche
-from grants.services.checks import check_pence, require_funder
+from grants.services.checks import check_pence, require_funder, transaction
 from shortbreaks import audit
 from shortbreaks.errors import FieldError
 from shortbreaks.permissions import Principal
@@ -21,7 +20,7 @@ async def schedule_tranche(award: Award, *, amount_pence: int, due_on: date, act
     fund = await Fund.get(id=award.fund_id)
     require_funder(actor, fund)
     check_pence(amount_pence, field="amount_pence")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         current = await Award.filter(id=award.id).using_db(conn).select_for_update().get()
         planned = await Tranche.filter(award_id=award.id).using_db(conn).annotate(total=Sum("amount_pence")).first().values("total")
         already = (planned or {}).get("total") or 0
@@ -45,7 +44,7 @@ async def pay_tranche(tranche: Tranche, *, paid_on: date, actor: Principal, now:
     """Record a tranche as paid. Payments together never pass the award; a tranche is paid once."""
     award = await Award.get(id=tranche.award_id).select_related("fund")
     require_funder(actor, award.fund)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         marked = (
             await Tranche.filter(id=tranche.id, paid_on__isnull=True)
             .using_db(conn)

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from grants.errors import BelowCommitted
 from grants.models import Award, BudgetLine, Fund, Tranche, Variation
 from grants.services.awards import award_snapshot, budget_snapshot, release_budget, take_budget
-from grants.services.checks import BudgetLineInput, check_budget_lines, check_dates, check_pence, require_funder
+from grants.services.checks import BudgetLineInput, check_budget_lines, check_dates, check_pence, require_funder, transaction
 from shortbreaks import audit
 from shortbreaks.errors import FieldError, ValidationFailed
 from shortbreaks.permissions import Principal
@@ -42,7 +41,7 @@ async def vary_award(
         raise ValidationFailed.field("amount_pence", "Change the amount, the dates or the budget")
     if amount_pence is not None:
         check_pence(amount_pence, field="amount_pence")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         current = await Award.filter(id=award.id).using_db(conn).select_for_update().get()
         before = {**award_snapshot(current), "budget_lines": await budget_snapshot(current.id, conn)}
         new_amount = amount_pence if amount_pence is not None else current.amount_pence

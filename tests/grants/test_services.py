@@ -68,6 +68,31 @@ async def test_award_over_the_rounds_remaining_budget_is_refused_and_changes_not
     assert await Award.all().count() == 1
 
 
+async def test_an_award_reference_used_twice_in_a_fund_is_refused_by_its_constraint_and_changes_nothing(world) -> None:
+    before = await _totals(world)
+    with pytest.raises(ValidationFailed) as refused:
+        await make_award(world.round, world.funder_p, recipient=world.grantee_org, authority=world.authority, reference="A001")
+    assert [(e.field, e.message) for e in refused.value.errors] == [("reference", "The fund already has an award with that reference")]
+    assert await _totals(world) == before
+    assert await Award.all().count() == 1
+
+
+async def test_a_round_code_used_twice_in_a_fund_is_refused_by_its_constraint(world) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        await services.create_round(
+            world.fund,
+            name="Again",
+            code="R2",
+            budget_pence=1_000,
+            starts_on=date(2026, 4, 1),
+            ends_on=date(2027, 3, 31),
+            actor=world.funder_p,
+            now=NOW,
+        )
+    assert [(e.field, e.message) for e in refused.value.errors] == [("code", "The fund already has a round with that code")]
+    assert (await Fund.get(id=world.fund.id)).allocated_pence == 1_000_000_000
+
+
 async def test_award_exactly_using_the_rest_of_the_round_is_accepted(world) -> None:
     await make_award(
         world.round, world.funder_p, recipient=world.grantee_org, authority=world.authority, reference="A002", amount_pence=990_000_000
@@ -573,6 +598,20 @@ def test_every_budget_category_has_a_spend_by_month_column() -> None:
     from grants.models import SpendMonth, category_column
 
     assert {category_column(c) for c in BudgetCategory} <= set(SpendMonth._meta.fields_map)
+
+
+async def test_a_total_the_database_refuses_comes_back_by_its_constraints_name_as_the_services_error(world) -> None:
+    from tortoise.exceptions import IntegrityError
+
+    from shortbreaks import constraints
+
+    with pytest.raises(IntegrityError) as paid:
+        await Award.filter(id=world.award.id).update(paid_pence=10_000_001)
+    with pytest.raises(IntegrityError) as awarded:
+        await Round.filter(id=world.round.id).update(awarded_pence=1_000_000_001)
+    assert constraints.violated(paid.value) is constraints.registry()["grants_award_paid_within_amount"]
+    assert type(constraints.translate(paid.value)) is OverPaid
+    assert type(constraints.translate(awarded.value)) is OverBudget
 
 
 async def test_the_database_refuses_totals_past_their_limits_whatever_the_code_does(world) -> None:
