@@ -8,6 +8,9 @@ the database refuses a total that would pass its limit whatever the caller does.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
@@ -16,13 +19,19 @@ from tortoise.models import Model
 from grants.enums import AwardStatus, BudgetCategory, CostKind, ReturnStatus
 from shortbreaks.models import TimestampedModel
 
+if TYPE_CHECKING:  # a model imported here would be registered with the grants app too
+    from shortbreaks.accounts.models import Organisation
+
 
 class Fund(TimestampedModel):
     """A grant programme with a fixed total, run by a funder."""
 
     id = fields.UUIDField(primary_key=True)
     name = fields.CharField(max_length=200)
-    funder: fields.ForeignKeyRelation = fields.ForeignKeyField("core.Organisation", related_name="funds", on_delete=fields.RESTRICT)
+    funder: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="funds", on_delete=fields.RESTRICT
+    )
+    funder_id: UUID
     total_pence = fields.BigIntField()
     currency = fields.CharField(max_length=3, default="GBP")
     starts_on = fields.DateField()
@@ -55,6 +64,7 @@ class Round(TimestampedModel):
 
     id = fields.UUIDField(primary_key=True)
     fund: fields.ForeignKeyRelation[Fund] = fields.ForeignKeyField("grants.Fund", related_name="rounds", on_delete=fields.RESTRICT)
+    fund_id: UUID
     name = fields.CharField(max_length=200)
     code = fields.CharField(max_length=40)
     budget_pence = fields.BigIntField()
@@ -78,13 +88,17 @@ class Award(TimestampedModel):
 
     id = fields.UUIDField(primary_key=True)
     fund: fields.ForeignKeyRelation[Fund] = fields.ForeignKeyField("grants.Fund", related_name="awards", on_delete=fields.RESTRICT)
+    fund_id: UUID
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField("grants.Round", related_name="awards", on_delete=fields.RESTRICT)
-    recipient: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    round_id: UUID
+    recipient: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "core.Organisation", related_name="grant_awards", on_delete=fields.RESTRICT
     )
-    local_authority: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    recipient_id: UUID
+    local_authority: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "core.Organisation", related_name="grant_awards_in_area", on_delete=fields.RESTRICT
     )
+    local_authority_id: UUID
     # The funder's own reference: the 360Giving id is <fund prefix>-<reference>.
     reference = fields.CharField(max_length=40)
     title = fields.CharField(max_length=200)
@@ -97,6 +111,10 @@ class Award(TimestampedModel):
     status = fields.CharEnumField(AwardStatus, max_length=10, default=AwardStatus.ACTIVE)
     paid_pence = fields.BigIntField(default=0)
     approved_pence = fields.BigIntField(default=0)
+
+    budget_lines: fields.ReverseRelation[BudgetLine]
+    tranches: fields.ReverseRelation[Tranche]
+    returns: fields.ReverseRelation[SpendReturn]
 
     class Meta:
         table = "grants_award"
@@ -115,6 +133,7 @@ class BudgetLine(TimestampedModel):
 
     id = fields.UUIDField(primary_key=True)
     award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="budget_lines", on_delete=fields.CASCADE)
+    award_id: UUID
     category = fields.CharEnumField(BudgetCategory, max_length=20)
     financial_year = fields.IntField()
     kind = fields.CharEnumField(CostKind, max_length=10, default=CostKind.REVENUE)
@@ -133,6 +152,7 @@ class Tranche(TimestampedModel):
 
     id = fields.UUIDField(primary_key=True)
     award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="tranches", on_delete=fields.CASCADE)
+    award_id: UUID
     number = fields.IntField()
     amount_pence = fields.BigIntField()
     due_on = fields.DateField()
@@ -153,6 +173,7 @@ class SpendReturn(TimestampedModel):
 
     id = fields.UUIDField(primary_key=True)
     award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="returns", on_delete=fields.RESTRICT)
+    award_id: UUID
     financial_year = fields.IntField()
     quarter = fields.IntField()
     status = fields.CharEnumField(ReturnStatus, max_length=12, default=ReturnStatus.DRAFT)
@@ -181,6 +202,7 @@ class ExpenditureLine(Model):
     spend_return: fields.ForeignKeyRelation[SpendReturn] = fields.ForeignKeyField(
         "grants.SpendReturn", related_name="lines", on_delete=fields.CASCADE
     )
+    spend_return_id: UUID
     spent_on = fields.DateField()
     amount_pence = fields.BigIntField()
     category = fields.CharEnumField(BudgetCategory, max_length=20)
@@ -210,9 +232,10 @@ class Variation(Model):
 
     id = fields.UUIDField(primary_key=True)
     award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="variations", on_delete=fields.RESTRICT)
+    award_id: UUID
     reason = fields.TextField()
-    before = fields.JSONField()
-    after = fields.JSONField()
+    before: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    after: fields.JSONField[dict[str, Any]] = fields.JSONField()
     approved_by_id = fields.UUIDField()
     approved_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -231,6 +254,7 @@ class AwardService(Model):
 
     id = fields.UUIDField(primary_key=True)
     award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="services", on_delete=fields.CASCADE)
+    award_id: UUID
     service_id = fields.UUIDField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -240,37 +264,12 @@ class AwardService(Model):
         constraints = [UniqueConstraint(fields=("award_id", "service_id"), name="grants_awardservice_unique")]
 
 
-class SpendSummary(Model):
-    """Spend per return, category and month, kept by database triggers on grants_expenditureline.
-
-    The triggers (migration 0002) add and subtract each line as it is inserted, updated or
-    deleted, however it is written, so reports sum a few rows per return instead of every
-    line. Nothing in Python writes this table. Totals equal the lines' to the penny (tested).
-    """
-
-    id = fields.BigIntField(primary_key=True)
-    spend_return: fields.ForeignKeyRelation[SpendReturn] = fields.ForeignKeyField(
-        "grants.SpendReturn", related_name="summaries", on_delete=fields.CASCADE
-    )
-    category = fields.CharEnumField(BudgetCategory, max_length=20)
-    spent_month = fields.DateField()
-    financial_year = fields.IntField()
-    quarter = fields.IntField()
-    amount_pence = fields.BigIntField()
-    line_count = fields.IntField()
-
-    class Meta:
-        table = "grants_spendsummary"
-        indexes = [Index(fields=["financial_year", "quarter"]), Index(fields=["category", "financial_year"])]
-        constraints = [UniqueConstraint(fields=("spend_return_id", "category", "spent_month"), name="grants_spendsummary_unique")]
-
-
 class SpendMonth(Model):
     """Spend per return and month, one column per category, kept by database triggers on grants_expenditureline.
 
-    The fund report reads this rather than :class:`SpendSummary`: a return has at most three
-    months, so the whole fund is a row per return and month (about 27,000 rows for 1,000
-    awards over three years, against 240,000 summary rows), and one ``GROUP BY`` gives spend by
+    The fund report reads this: a return has at most three months, so the whole fund is a row
+    per return and month (about 27,000 rows for 1,000 awards over three years, against 240,000
+    rows a row per category would need), and one ``GROUP BY`` gives spend by
     status, by month and by category and year at once. The triggers (migration 0006) add and
     subtract each line as it is written, however it is written; ``amount_pence`` is the sum of
     the category columns. Nothing in Python writes this table. Totals equal the lines' to the
@@ -282,9 +281,11 @@ class SpendMonth(Model):
     spend_return: fields.ForeignKeyRelation[SpendReturn] = fields.ForeignKeyField(
         "grants.SpendReturn", related_name="months", on_delete=fields.CASCADE
     )
+    spend_return_id: UUID
     # The return's award and status, copied by the triggers (and kept by a trigger on
     # grants_spendreturn when they change), so the report joins only the awards.
     award: fields.ForeignKeyRelation[Award] = fields.ForeignKeyField("grants.Award", related_name="spend_months", on_delete=fields.CASCADE)
+    award_id: UUID
     status = fields.CharEnumField(ReturnStatus, max_length=12)
     financial_year = fields.IntField()
     quarter = fields.IntField()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from tortoise.expressions import Q
@@ -39,20 +40,26 @@ def is_officer_for(principal: Principal, local_authority_id: UUID) -> bool:
     return principal.is_member(local_authority_id, Role.LA_OFFICER)
 
 
+def _lookup(lookup: str, value: object) -> Q:
+    """``Q(<lookup>=value)`` for a lookup built at run time."""
+    conditions: dict[str, Any] = {lookup: value}
+    return Q(**conditions)
+
+
 def award_scope(principal: Principal, *, prefix: str = "") -> Q:
     """A filter for the awards ``principal`` may see; ``prefix`` reaches awards through a relation (``spend_return__award__``)."""
     if principal.is_site_admin:
         return Q()
     clauses = []
     if funders := principal.organisation_ids(Role.FUNDER):
-        clauses.append(Q(**{f"{prefix}fund__funder_id__in": funders}))
+        clauses.append(_lookup(f"{prefix}fund__funder_id__in", funders))
     if recipients := principal.organisation_ids(Role.GRANTEE):
-        clauses.append(Q(**{f"{prefix}recipient_id__in": recipients}))
+        clauses.append(_lookup(f"{prefix}recipient_id__in", recipients))
     if authorities := principal.organisation_ids(Role.LA_OFFICER):
-        clauses.append(Q(**{f"{prefix}local_authority_id__in": authorities}))
+        clauses.append(_lookup(f"{prefix}local_authority_id__in", authorities))
     if not clauses:
         # Matches nothing: no award has a null id.
-        return Q(**{f"{prefix}id__isnull": True})
+        return _lookup(f"{prefix}id__isnull", True)
     return Q(*clauses, join_type="OR")
 
 

@@ -48,7 +48,7 @@ SEED = [
               ('00000000-0000-0000-0001-' || lpad((1 + g % 150)::text, 12, '0'))::uuid, ('00000000-0000-0000-0001-' || lpad((1 + g % 150)::text, 12, '0'))::uuid,
               'A' || g, 'Award ' || g, 'x', 2000000, '2024-03-01', '2024-04-01', '2027-03-31',
               (ARRAY['North East','North West','Yorkshire and The Humber','East Midlands','West Midlands','East of England','London','South East','South West'])[1 + (1 + g % 150) % 9], 'active', 0, 0, now(), now()
-       FROM generate_series(1, {AWARDS}) g""",
+       FROM generate_series(1, {AWARDS}) g""",  # noqa: S608 — only the module's own integer constant is interpolated
     """INSERT INTO grants_budgetline (id, award_id, category, financial_year, kind, amount_pence, created_at, updated_at)
        SELECT gen_random_uuid(), a.id, c.cat, y, 'revenue', 2000000 / 24, now(), now()
        FROM grants_award a, unnest(ARRAY['staffing','activities','transport','equipment','premises','training','evaluation','management']) c(cat), generate_series(2024, 2026) y""",
@@ -61,7 +61,7 @@ SEED = [
               r.financial_year, r.quarter, date_trunc('month', d)::date, now()
        FROM (SELECT id, financial_year, quarter, row_number() OVER (ORDER BY id) AS n FROM grants_spendreturn) r,
             generate_series(1, {LINES // (AWARDS * 12)}) g,
-            LATERAL (SELECT (make_date(r.financial_year + (r.quarter * 3 + 1) / 12, ((r.quarter - 1) * 3 + 3) % 12 + 1, 1) + (g % 28))::date AS d) dd""",
+            LATERAL (SELECT (make_date(r.financial_year + (r.quarter * 3 + 1) / 12, ((r.quarter - 1) * 3 + 3) % 12 + 1, 1) + (g % 28))::date AS d) dd""",  # noqa: S608 — only the module's own integer constants are interpolated
     "ANALYZE",
 ]
 

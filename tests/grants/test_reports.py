@@ -11,6 +11,7 @@ from grants.enums import BudgetCategory
 from grants.models import Award
 from grants.schemas import ReportQuery
 from grants.services import BudgetLineInput
+from shortbreaks import sql
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from tests.factories import NOW, make_organisation
 from tests.grants.conftest import make_award, make_user, principal
@@ -306,8 +307,6 @@ def _spend_in(report) -> dict:
 async def test_the_reports_spend_equals_the_lines_summed_plainly_under_every_filter(world, scene) -> None:
     import itertools
 
-    from tortoise import connections
-
     from grants.models import ExpenditureLine
 
     # Several categories in one return and month, then lines changed and removed behind the
@@ -328,8 +327,7 @@ async def test_the_reports_spend_equals_the_lines_summed_plainly_under_every_fil
     ]
     await services.submit_return(spread, actor=leeds_p, now=NOW)
     await services.approve_return(spread, actor=world.funder_p, now=NOW, approve_over_budget=True, reason="test")
-    db = connections.get("default")
-    await db.execute_query(f"UPDATE grants_expenditureline SET category = 'premises', amount_pence = 66 WHERE id = {made[1].id}")
+    await sql.execute("UPDATE grants_expenditureline SET category = 'premises', amount_pence = 66 WHERE id = $1", made[1].id)
     await ExpenditureLine.filter(id=made[2].id).delete()
 
     checked = 0

@@ -23,6 +23,7 @@ from grants.errors import (
 from grants.models import Award, ExpenditureLine, Fund, Round, SpendReturn, Tranche, Variation
 from grants.periods import quarter_bounds
 from grants.services import BudgetLineInput
+from shortbreaks import sql
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.services import ensure_membership
 from shortbreaks.errors import PermissionDenied, ValidationFailed
@@ -65,6 +66,31 @@ async def test_award_over_the_rounds_remaining_budget_is_refused_and_changes_not
         )
     assert await _totals(world) == before
     assert await Award.all().count() == 1
+
+
+async def test_an_award_reference_used_twice_in_a_fund_is_refused_by_its_constraint_and_changes_nothing(world) -> None:
+    before = await _totals(world)
+    with pytest.raises(ValidationFailed) as refused:
+        await make_award(world.round, world.funder_p, recipient=world.grantee_org, authority=world.authority, reference="A001")
+    assert [(e.field, e.message) for e in refused.value.errors] == [("reference", "The fund already has an award with that reference")]
+    assert await _totals(world) == before
+    assert await Award.all().count() == 1
+
+
+async def test_a_round_code_used_twice_in_a_fund_is_refused_by_its_constraint(world) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        await services.create_round(
+            world.fund,
+            name="Again",
+            code="R2",
+            budget_pence=1_000,
+            starts_on=date(2026, 4, 1),
+            ends_on=date(2027, 3, 31),
+            actor=world.funder_p,
+            now=NOW,
+        )
+    assert [(e.field, e.message) for e in refused.value.errors] == [("code", "The fund already has a round with that code")]
+    assert (await Fund.get(id=world.fund.id)).allocated_pence == 1_000_000_000
 
 
 async def test_award_exactly_using_the_rest_of_the_round_is_accepted(world) -> None:
@@ -476,50 +502,7 @@ async def test_concurrent_approvals_never_pass_the_award(world, settings) -> Non
     assert (await Award.get(id=world.award.id)).approved_pence == 8_000_000
 
 
-# --- the spend summary the reports read ----------------------------------------------------------
-
-
-async def _summary_matches_lines() -> list[tuple]:
-    from tortoise.functions import Count, Sum
-
-    from grants.models import SpendSummary
-
-    lines = await (
-        ExpenditureLine.all()
-        .annotate(total=Sum("amount_pence"), n=Count("id"))
-        .group_by("spend_return_id", "category", "spent_month")
-        .values_list("spend_return_id", "category", "spent_month", "total", "n")
-    )
-    summary = await SpendSummary.all().values_list("spend_return_id", "category", "spent_month", "amount_pence", "line_count")
-    return sorted(map(tuple, lines), key=str), sorted(map(tuple, summary), key=str)
-
-
-async def test_the_spend_summary_always_equals_the_lines_to_the_penny(world) -> None:
-    from tortoise import connections
-
-    draft = await services.create_return(world.award, financial_year=2025, quarter=1, actor=world.grantee_p, now=NOW)
-    made = []
-    for spent_on, amount, category in [
-        (date(2025, 4, 1), 101, "staffing"),
-        (date(2025, 4, 30), 202, "staffing"),
-        (date(2025, 5, 1), 7, "transport"),
-    ]:
-        made.append(
-            await services.add_expenditure_line(
-                draft, spent_on=spent_on, amount_pence=amount, category=category, description="x", actor=world.grantee_p, now=NOW
-            )
-        )
-    lines, summary = await _summary_matches_lines()
-    assert lines == summary
-    assert sorted(row[3] for row in summary) == [7, 303]
-    await services.remove_expenditure_line(made[2], actor=world.grantee_p, now=NOW)
-    # Lines written by anything else (a bulk load, a fix-up script) are summarised too.
-    await connections.get("default").execute_query(f"UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = {made[0].id}")
-    lines, summary = await _summary_matches_lines()
-    assert lines == summary
-    assert [row[3:] for row in summary] == [(1202, 2)]
-    await ExpenditureLine.filter(spend_return_id=draft.id).delete()
-    assert await _summary_matches_lines() == ([], [])
+# --- the spend by month the reports read ---------------------------------------------------------
 
 
 async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
@@ -530,10 +513,10 @@ async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
     returns = {r.id: r for r in await SpendReturn.all()}
     expected: dict[tuple, dict[str, int]] = {}
     for line in await ExpenditureLine.all():
-        spend_return = returns[line.spend_return_id]  # type: ignore[attr-defined]
+        spend_return = returns[line.spend_return_id]
         key = (
             spend_return.id,
-            spend_return.award_id,  # type: ignore[attr-defined]
+            spend_return.award_id,
             spend_return.status.value,
             line.financial_year,
             line.quarter,
@@ -552,8 +535,6 @@ async def _months_match_lines() -> tuple[list[tuple], list[tuple]]:
 
 
 async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) -> None:
-    from tortoise import connections
-
     draft = await services.create_return(world.award, financial_year=2025, quarter=1, actor=world.grantee_p, now=NOW)
     made = []
     for spent_on, amount, category in [
@@ -576,14 +557,21 @@ async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) ->
     assert lines == months
     assert {row[2] for row in months} == {"submitted"}
     await services.query_return(draft, reason="Receipts?", actor=world.funder_p, now=NOW)
-    # Statements that write many lines at once (a bulk load, a fix-up script).
-    db = connections.get("default")
-    columns = "spend_return_id, spent_on, amount_pence, category, description, evidence_reference, financial_year, quarter, spent_month"
-    ids = ", ".join(str(line.id) for line in made)
-    copy = f"INSERT INTO grants_expenditureline ({columns}, created_at) SELECT {columns}, created_at FROM grants_expenditureline"
-    await db.execute_query(f"{copy} WHERE id IN ({ids})")
-    await db.execute_query(
-        f"UPDATE grants_expenditureline SET amount_pence = amount_pence + 1, category = 'evaluation' WHERE id IN ({ids})"
+    # Statements that write many lines at once (a bulk load, a fix-up script): here, the return's
+    # four lines copied in one statement, then those four changed in one statement.
+    ids = [line.id for line in made]
+    await sql.execute(
+        """INSERT INTO grants_expenditureline (spend_return_id, spent_on, amount_pence, category, description, evidence_reference,
+                                               financial_year, quarter, spent_month, created_at)
+           SELECT spend_return_id, spent_on, amount_pence, category, description, evidence_reference,
+                  financial_year, quarter, spent_month, created_at
+             FROM grants_expenditureline WHERE spend_return_id = $1""",
+        draft.id,
+    )
+    await sql.execute(
+        "UPDATE grants_expenditureline SET amount_pence = amount_pence + 1, category = 'evaluation' WHERE id >= $1 AND id <= $2",
+        min(ids),
+        max(ids),
     )
     lines, months = await _months_match_lines()
     assert lines == months
@@ -596,8 +584,8 @@ async def test_the_spend_by_month_always_equals_the_lines_to_the_penny(world) ->
     made = [made[0], made[2], made[1], made[3]]  # 1 April 101, 15 April 5, 30 April 202, 1 May 7
     await services.remove_expenditure_line(made[3], actor=world.grantee_p, now=NOW)
     # Lines written by anything else are counted too, in the right column.
-    await db.execute_query(f"UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = {made[0].id}")
-    await db.execute_query(f"UPDATE grants_expenditureline SET category = 'training' WHERE id = {made[2].id}")
+    await sql.execute("UPDATE grants_expenditureline SET amount_pence = 1000 WHERE id = $1", made[0].id)
+    await sql.execute("UPDATE grants_expenditureline SET category = 'training' WHERE id = $1", made[2].id)
     lines, months = await _months_match_lines()
     assert lines == months
     assert [row[-2:] for row in months] == [(1207, 3)]
@@ -610,6 +598,20 @@ def test_every_budget_category_has_a_spend_by_month_column() -> None:
     from grants.models import SpendMonth, category_column
 
     assert {category_column(c) for c in BudgetCategory} <= set(SpendMonth._meta.fields_map)
+
+
+async def test_a_total_the_database_refuses_comes_back_by_its_constraints_name_as_the_services_error(world) -> None:
+    from tortoise.exceptions import IntegrityError
+
+    from shortbreaks import constraints
+
+    with pytest.raises(IntegrityError) as paid:
+        await Award.filter(id=world.award.id).update(paid_pence=10_000_001)
+    with pytest.raises(IntegrityError) as awarded:
+        await Round.filter(id=world.round.id).update(awarded_pence=1_000_000_001)
+    assert constraints.violated(paid.value) is constraints.registry()["grants_award_paid_within_amount"]
+    assert type(constraints.translate(paid.value)) is OverPaid
+    assert type(constraints.translate(awarded.value)) is OverBudget
 
 
 async def test_the_database_refuses_totals_past_their_limits_whatever_the_code_does(world) -> None:

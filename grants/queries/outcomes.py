@@ -1,0 +1,129 @@
+"""Respite delivered by an award's services: the seam to the bookings package, and the suppressed outcomes table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from bookings import queries as booking_queries
+from grants import calculations
+from grants.models import AwardService
+from grants.schemas import OutcomesReport
+from shortbreaks.clock import LONDON
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What attended bookings at an award's services add up to."""
+
+    children: int = 0
+    families: int = 0
+    sessions: int = 0
+    respite_minutes: int = 0
+    available: bool = False
+
+
+def _london_midnight(day: date | None) -> datetime | None:
+    """The start of ``day`` in London, in UTC (the bookings package filters on session start times)."""
+    if day is None:
+        return None
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+
+
+async def respite_delivered(
+    award_ids: Iterable[UUID],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    links: list[tuple[UUID, UUID]] | None = None,
+) -> dict[UUID, Outcomes]:
+    """Children and families reached, sessions and respite minutes per award, from attended bookings.
+
+    Computed in SQL by the bookings package, never copied into grant tables. It expects::
+
+        async def bookings.queries.attended_summary_for_services(
+            service_ids: list[UUID], *, since: datetime | None, until: datetime | None
+        ) -> dict[UUID, dict[str, int]]
+
+    returning, for each service id that had attended bookings in ``[since, until]``,
+    ``{"children": distinct children, "families": distinct families, "sessions": distinct
+    sessions, "respite_minutes": total attended minutes}``.
+
+    An award's
+    counts are the sums over its linked services (``grants_awardservice``); a child who
+    attended two services of the same award is counted twice, so ask bookings for a
+    per-award grouping when one service is funded by several awards.
+
+    ``links`` are the awards' ``(award id, service id)`` pairs when the caller has already
+    fetched them (the fund report does, by joining to its award filter rather than sending a
+    thousand ids back).
+    """
+    ids = list(award_ids)
+    if not ids:
+        return {}
+    summary_for = booking_queries.attended_summary_for_services
+    if links is None:
+        links = await AwardService.filter(award_id__in=ids).values_list("award_id", "service_id")
+    service_ids = sorted({service_id for _award, service_id in links}, key=str)
+    by_service: dict[Any, dict[str, int]] = (
+        await summary_for(service_ids, since=_london_midnight(since), until=_london_midnight(until)) if service_ids else {}
+    )
+    totals: dict[UUID, dict[str, int]] = {award_id: {"children": 0, "families": 0, "sessions": 0, "respite_minutes": 0} for award_id in ids}
+    for award_id, service_id in links:
+        counts = by_service.get(service_id) or by_service.get(str(service_id)) or {}
+        for key in totals[award_id]:
+            totals[award_id][key] += int(counts.get(key, 0))
+    return {award_id: Outcomes(**counts, available=True) for award_id, counts in totals.items()}
+
+
+def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Outcomes], *, threshold: int) -> OutcomesReport:
+    """Per-award outcomes with cost per respite hour, suppressed by :func:`grants.calculations.suppress_counts`.
+
+    ``awards`` is ``(award id, reference, approved pence)`` in display order.
+    """
+    raw: list[dict[str, Any]] = []
+    for award_id, reference, approved in awards:
+        o = outcomes.get(award_id, Outcomes())
+        raw.append(
+            {
+                "award_id": award_id,
+                "reference": reference,
+                "children": o.children,
+                "families": o.families,
+                "sessions": o.sessions,
+                "respite_minutes": o.respite_minutes,
+                "approved_pence": approved,
+            }
+        )
+    rows, total = calculations.suppress_counts(raw, keys=["children", "families"], threshold=threshold)
+    total_minutes = sum(int(r["respite_minutes"]) for r in raw)
+    total_approved = sum(int(r["approved_pence"]) for r in raw)
+
+    def row(values: dict[str, Any], *, minutes: int, approved: int) -> dict[str, Any]:
+        return {
+            "award_id": values.get("award_id"),
+            "reference": str(values.get("reference", "Total")),
+            "children": values["children"],
+            "families": values["families"],
+            "sessions": int(values.get("sessions", 0)),
+            "respite_hours": _hours(minutes),
+            "approved_pence": approved,
+            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes),
+        }
+
+    out_rows = [row(r, minutes=int(r["respite_minutes"]), approved=int(r["approved_pence"])) for r in rows]
+    total_row = row(
+        {"reference": "Total", "sessions": sum(int(r["sessions"]) for r in raw), **total}, minutes=total_minutes, approved=total_approved
+    )
+    available = all(o.available for o in outcomes.values()) if outcomes else False
+    # One validation of the whole table: a thousand OutcomeRow(...) calls cost ten times as much.
+    return OutcomesReport.model_validate({"available": available, "threshold": threshold, "rows": out_rows, "total": total_row})
+
+
+def _hours(minutes: int) -> str:
+    """Minutes as hours to one decimal place, half up: ``90`` → ``"1.5"``."""
+    tenths = calculations.divide_half_up(minutes, 6)
+    return f"{tenths // 10}.{tenths % 10}"
