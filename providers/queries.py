@@ -30,13 +30,6 @@ from shortbreaks.permissions import Principal
 from shortbreaks.rows import select_joined
 
 
-def _uuid(value: object) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise NotFound() from None
-
-
 async def list_local_authorities() -> list[Organisation]:
     return await Organisation.filter(kind=OrganisationKind.LOCAL_AUTHORITY).order_by("name")
 
@@ -52,8 +45,8 @@ async def list_manageable_providers(principal: Principal) -> list[Provider]:
     return await query.order_by("name", "id")
 
 
-async def get_manageable_provider(principal: Principal, provider_id: object) -> Provider:
-    provider = await Provider.get_or_none(id=_uuid(provider_id))
+async def get_manageable_provider(principal: Principal, provider_id: UUID) -> Provider:
+    provider = await Provider.get_or_none(id=provider_id)
     if provider is None or not permissions.can_manage_provider(
         principal, organisation_id=provider.organisation_id, local_authority_id=provider.local_authority_id
     ):
@@ -61,33 +54,33 @@ async def get_manageable_provider(principal: Principal, provider_id: object) -> 
     return provider
 
 
-async def get_manageable_service(principal: Principal, service_id: object) -> Service:
-    service = await Service.get_or_none(id=_uuid(service_id))
+async def get_manageable_service(principal: Principal, service_id: UUID) -> Service:
+    service = await Service.get_or_none(id=service_id)
     if service is None:
         raise NotFound()
     await get_manageable_provider(principal, service.provider_id)
     return service
 
 
-async def get_manageable_rule(principal: Principal, rule_id: object) -> AvailabilityRule:
-    rule = await AvailabilityRule.get_or_none(id=_uuid(rule_id))
+async def get_manageable_rule(principal: Principal, rule_id: UUID) -> AvailabilityRule:
+    rule = await AvailabilityRule.get_or_none(id=rule_id)
     if rule is None:
         raise NotFound()
     await get_manageable_service(principal, rule.service_id)
     return rule
 
 
-async def get_manageable_closure(principal: Principal, closure_id: object) -> Closure:
-    closure = await Closure.get_or_none(id=_uuid(closure_id))
+async def get_manageable_closure(principal: Principal, closure_id: UUID) -> Closure:
+    closure = await Closure.get_or_none(id=closure_id)
     if closure is None:
         raise NotFound()
     await get_manageable_service(principal, closure.service_id)
     return closure
 
 
-async def get_public_service(service_id: object) -> Service:
+async def get_public_service(service_id: UUID) -> Service:
     """A service of a published provider, with its provider loaded; ``NotFound`` otherwise."""
-    service = await Service.get_or_none(id=_uuid(service_id), provider__status=ProviderStatus.PUBLISHED).select_related("provider")
+    service = await Service.get_or_none(id=service_id, provider__status=ProviderStatus.PUBLISHED).select_related("provider")
     if service is None:
         raise NotFound()
     return service
@@ -115,7 +108,7 @@ async def list_services(provider: Provider) -> list[Service]:
     return await Service.filter(provider_id=provider.id).order_by("name", "id")
 
 
-async def get_session_for_booking(session_id: object) -> Session:
+async def get_session_for_booking(session_id: UUID) -> Session:
     """A session with its service and the service's provider loaded (raises ``DoesNotExist``).
 
     Every booking and waiting-list request starts here: one joined read (:mod:`shortbreaks.rows`).
@@ -123,7 +116,7 @@ async def get_session_for_booking(session_id: object) -> Session:
     rows = await select_joined(
         "FROM providers_session s JOIN providers_service v ON v.id = s.service_id"
         " JOIN providers_provider p ON p.id = v.provider_id WHERE s.id = {0}",
-        [_uuid(session_id)],
+        [session_id],
         {"s": Session, "v": Service, "p": Provider},
     )
     if not rows:
