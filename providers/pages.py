@@ -15,7 +15,7 @@ from starlette.routing import NoMatchFound
 
 from providers import queries, services
 from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ServiceKind, SessionStatus, StaffRatio
-from providers.models import AvailabilityRule, Closure, Provider, Service, Session
+from providers.models import AvailabilityRule, Closure, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
 from providers.postcodes import describe_distance
 from providers.schemas import ClosureIn, ProviderIn, RuleIn, SearchQuery, ServiceIn
@@ -214,7 +214,8 @@ async def service_create_page(request: Request) -> Response:
 
 
 async def _service_context(request: Request, service: Service) -> dict[str, Any]:
-    provider = await Provider.get(id=service.provider_id)  # type: ignore[attr-defined]
+    """The service page's context; ``service`` comes with its provider loaded (``queries.get_manageable_*``)."""
+    provider = service.provider
     rules = await AvailabilityRule.filter(service_id=service.id).order_by("created_at", "id")
     closures = await Closure.filter(service_id=service.id).order_by("starts_on")
     return {
@@ -277,8 +278,7 @@ async def rule_delete_page(request: Request) -> Response:
     try:
         await services.delete_rule(rule, actor=request_principal(request), now=request_now(request))
     except DomainError as exc:
-        service = await queries.get_manageable_service(request_principal(request), rule.service_id)  # type: ignore[attr-defined]
-        context = await _service_context(request, service)
+        context = await _service_context(request, rule.service)
         context.pop("values")
         return _form_error_page(request, "providers/service_manage.html", exc, {}, **context)
     return redirect(request, str(request.url_for("providers:manage_service", service_id=rule.service_id)), message="Availability removed")  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """Named read queries of the provider directory.
 
-Record loads for management (``get_manageable_*``) apply the record-level permission and
-raise ``NotFound`` for anyone else's records. Public loads (``get_public_*``) see only
+Record loads for management (``get_manageable_*``) load the record with its provider in one
+query, apply the record-level permission and raise ``NotFound`` for anyone else's records. Public loads (``get_public_*``) see only
 published providers. For the bookings package: :func:`get_session_for_booking` and
 :func:`list_sessions_in_authority` (demo data; added from the bookings branch).
 
@@ -12,8 +12,9 @@ For calendar feeds and imports (read-only; added from the feeds branch): :func:`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from tortoise.exceptions import DoesNotExist
@@ -28,6 +29,8 @@ from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
 from shortbreaks.rows import select_joined
+
+M = TypeVar("M")
 
 
 async def list_local_authorities() -> list[Organisation]:
@@ -45,37 +48,38 @@ async def list_manageable_providers(principal: Principal) -> list[Provider]:
     return await query.order_by("name", "id")
 
 
-async def get_manageable_provider(principal: Principal, provider_id: UUID) -> Provider:
-    provider = await Provider.get_or_none(id=provider_id)
-    if provider is None or not permissions.can_manage_provider(
+def _manageable(principal: Principal, record: M | None, provider_of: Callable[[M], Provider]) -> M:
+    """``record`` if the principal manages its provider; ``NotFound`` for a missing record or anyone else's."""
+    if record is None:
+        raise NotFound()
+    provider = provider_of(record)
+    if not permissions.can_manage_provider(
         principal, organisation_id=provider.organisation_id, local_authority_id=provider.local_authority_id
     ):
         raise NotFound()
-    return provider
+    return record
+
+
+async def get_manageable_provider(principal: Principal, provider_id: UUID) -> Provider:
+    return _manageable(principal, await Provider.get_or_none(id=provider_id), lambda provider: provider)
 
 
 async def get_manageable_service(principal: Principal, service_id: UUID) -> Service:
-    service = await Service.get_or_none(id=service_id)
-    if service is None:
-        raise NotFound()
-    await get_manageable_provider(principal, service.provider_id)
-    return service
+    """A service with its provider loaded (one query)."""
+    service = await Service.get_or_none(id=service_id).select_related("provider")
+    return _manageable(principal, service, lambda s: s.provider)
 
 
 async def get_manageable_rule(principal: Principal, rule_id: UUID) -> AvailabilityRule:
-    rule = await AvailabilityRule.get_or_none(id=rule_id)
-    if rule is None:
-        raise NotFound()
-    await get_manageable_service(principal, rule.service_id)
-    return rule
+    """A rule with its service and the service's provider loaded (one query)."""
+    rule = await AvailabilityRule.get_or_none(id=rule_id).select_related("service__provider")
+    return _manageable(principal, rule, lambda r: r.service.provider)
 
 
 async def get_manageable_closure(principal: Principal, closure_id: UUID) -> Closure:
-    closure = await Closure.get_or_none(id=closure_id)
-    if closure is None:
-        raise NotFound()
-    await get_manageable_service(principal, closure.service_id)
-    return closure
+    """A closure with its service and the service's provider loaded (one query)."""
+    closure = await Closure.get_or_none(id=closure_id).select_related("service__provider")
+    return _manageable(principal, closure, lambda c: c.service.provider)
 
 
 async def get_public_service(service_id: UUID) -> Service:
