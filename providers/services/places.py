@@ -13,7 +13,6 @@ from tortoise.expressions import F
 
 from providers.enums import SessionStatus
 from providers.models import Session
-from shortbreaks import rows
 
 
 async def take_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAsyncClient | None = None) -> bool:
@@ -24,13 +23,12 @@ async def take_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAsync
     """
     if count < 1:
         raise ValueError("count must be at least 1")
-    changed = await rows.execute(  # hand-written: every booking runs it (shortbreaks.rows)
-        "UPDATE providers_session SET places_taken = places_taken + {0}"
-        " WHERE id = {1} AND status = {2} AND blocked = {3} AND places_taken <= capacity - {0}",
-        [count, session_id, SessionStatus.SCHEDULED.value, False],
-        using_db=using_db,
+    changed = (
+        await Session.filter(id=session_id, status=SessionStatus.SCHEDULED, blocked=False, places_taken__lte=F("capacity") - count)
+        .using_db(using_db)
+        .update(places_taken=F("places_taken") + count)
     )
-    return changed > 0
+    return changed == 1
 
 
 async def release_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAsyncClient | None = None) -> bool:
