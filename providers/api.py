@@ -52,8 +52,8 @@ def provider_out(provider: Provider) -> ProviderOut:
     return ProviderOut(
         id=provider.id,
         name=provider.name,
-        organisation_id=provider.organisation_id,  # type: ignore[attr-defined]
-        local_authority_id=provider.local_authority_id,  # type: ignore[attr-defined]
+        organisation_id=provider.organisation_id,
+        local_authority_id=provider.local_authority_id,
         description=provider.description,
         ofsted_urn=provider.ofsted_urn,
         address=provider.address,
@@ -179,13 +179,13 @@ async def service_update_api(request: Request, body: ServicePatch) -> Response:
 
 
 def rule_out(rule: AvailabilityRule) -> RuleOut:
-    return RuleOut.model_validate({**{k: getattr(rule, k) for k in RuleIn.model_fields}, "id": rule.id, "service_id": rule.service_id})  # type: ignore[attr-defined]
+    return RuleOut.model_validate({**{k: getattr(rule, k) for k in RuleIn.model_fields}, "id": rule.id, "service_id": rule.service_id})
 
 
 def closure_out(closure: Closure) -> ClosureOut:
     return ClosureOut(
         id=closure.id,
-        service_id=closure.service_id,  # type: ignore[attr-defined]
+        service_id=closure.service_id,
         starts_on=closure.starts_on,
         ends_on=closure.ends_on,
         reason=closure.reason,
@@ -230,7 +230,7 @@ async def calendar_api(request: Request, query: SessionsQuery) -> Response:
             {
                 **session_out(s).model_dump(mode="json"),
                 "service_id": str(s.service_id),
-                "service_name": names[s.service_id],  # type: ignore[attr-defined]
+                "service_name": names[s.service_id],
                 "places_taken": s.places_taken,
                 "blocked": s.blocked,
             }
@@ -272,7 +272,7 @@ async def oruk_service(request: Request) -> Response:
 
 async def oruk_service_at_locations(request: Request) -> Response:
     number, per_page = _oruk_paging(request)
-    params = {"page": number, "page_size": min(per_page, 50)}
+    params: dict[str, Any] = {"page": number, "page_size": min(per_page, 50)}
     if request.query_params.get("postcode"):
         metres = float(request.query_params.get("proximity") or 16093)
         params |= {"postcode": request.query_params["postcode"], "within_miles": min(100.0, metres / 1609.344)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
@@ -70,7 +70,9 @@ async def search_page(request: Request) -> Response:
     context: dict[str, Any] = {"values": values, "results": None, "errors": [], "field_errors": {}, **_vocabularies()}
     if request.query_params:
         try:
-            results = await search_services(parse_query(request, SearchQuery), now=request_now(request))  # type: ignore[arg-type]
+            # parse_query returns the model it is given, typed as BaseModel.
+            query = cast(SearchQuery, parse_query(request, SearchQuery))
+            results = await search_services(query, now=request_now(request))
             context |= _search_context(request, results)
         except ValidationFailed as exc:
             context |= {"errors": error_summary(exc.errors), "field_errors": field_errors(exc.errors)}
@@ -137,7 +139,7 @@ async def provider_create_page(request: Request) -> Response:
 
 async def provider_manage_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
-    can_approve = can_approve_provider(request_principal(request), local_authority_id=provider.local_authority_id)  # type: ignore[attr-defined]
+    can_approve = can_approve_provider(request_principal(request), local_authority_id=provider.local_authority_id)
     context = {"provider": provider, "services": await queries.list_services(provider), "can_approve": can_approve}
     return render(request, "providers/manage.html", context)
 
@@ -281,13 +283,13 @@ async def rule_delete_page(request: Request) -> Response:
         context = await _service_context(request, rule.service)
         context.pop("values")
         return _form_error_page(request, "providers/service_manage.html", exc, {}, **context)
-    return redirect(request, str(request.url_for("providers:manage_service", service_id=rule.service_id)), message="Availability removed")  # type: ignore[attr-defined]
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=rule.service_id)), message="Availability removed")
 
 
 async def closure_delete_page(request: Request) -> Response:
     closure = await queries.get_manageable_closure(request_principal(request), path_uuid(request, "closure_id"))
     await services.delete_closure(closure, actor=request_principal(request), now=request_now(request))
-    return redirect(request, str(request.url_for("providers:manage_service", service_id=closure.service_id)), message="Closure removed")  # type: ignore[attr-defined]
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=closure.service_id)), message="Closure removed")
 
 
 async def calendar_page(request: Request) -> Response:

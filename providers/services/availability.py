@@ -79,8 +79,8 @@ async def delete_rule(rule: AvailabilityRule, *, actor: Principal | None, now: d
         booked = await Session.filter(rule_id=rule.id, starts_at__gt=now, places_taken__gt=0).using_db(conn).order_by("starts_at")
         if booked:
             raise _refusal(booked)
-        unbooked = await Session.filter(rule_id=rule.id, starts_at__gt=now, places_taken=0).using_db(conn).values_list("id", flat=True)
-        await _remove_sessions(list(unbooked), now=now, conn=conn)
+        unbooked = await Session.filter(rule_id=rule.id, starts_at__gt=now, places_taken=0).using_db(conn).values("id")
+        await _remove_sessions([row["id"] for row in unbooked], now=now, conn=conn)
         await AvailabilityRule.filter(id=rule.id).using_db(conn).delete()
         await audit.record(
             "providers.rule.deleted",

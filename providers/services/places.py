@@ -57,7 +57,7 @@ async def set_sessions_blocked(session_ids: list[UUID], *, blocked: bool, using_
     """Block (or unblock) sessions for new bookings; returns the ids whose flag changed."""
     if not session_ids:
         return []
-    changing = list(await Session.filter(id__in=session_ids, blocked=not blocked).using_db(using_db).values_list("id", flat=True))
+    changing = [row["id"] for row in await Session.filter(id__in=session_ids, blocked=not blocked).using_db(using_db).values("id")]
     if changing:
         await Session.filter(id__in=changing, blocked=not blocked).using_db(using_db).update(blocked=blocked)
     return changing

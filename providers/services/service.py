@@ -58,7 +58,7 @@ async def update_service(service: Service, changes: dict[str, Any], *, actor: Pr
     before = service_input(service)
     async with in_transaction() as conn:
         await Service.filter(id=service.id).using_db(conn).update(**service_values(data), updated_at=now)
-        updated = await Service.get(id=service.id).using_db(conn)
+        updated = await Service.filter(id=service.id).using_db(conn).get()
         await _materialise(updated, now=now, conn=conn, strict=True)
         await audit.record(
             "providers.service.updated",

@@ -86,7 +86,7 @@ async def _materialise(service: Service, *, now: datetime, conn: BaseDBAsyncClie
     to_update: list[tuple[Session, dict[str, Any]]] = []
     seen: set[tuple[UUID, datetime]] = set()
     for session in existing:
-        key = (session.rule_id, session.starts_at) if session.rule_id is not None else None  # type: ignore[attr-defined]
+        key = (session.rule_id, session.starts_at) if session.rule_id is not None else None
         if key is None or session.status == SessionStatus.CANCELLED:
             if key is not None:
                 seen.add(key)
