@@ -2,7 +2,7 @@
 
 - ``UnknownPostcode`` (422, ``unknown_postcode``): malformed, or not in the centroid data.
 - ``InvalidRule`` (422, ``invalid_rule``): an RRULE we cannot parse or will not run
-  (only FREQ=DAILY, WEEKLY or MONTHLY; see :func:`providers.services.parse_rrule`).
+  (only FREQ=DAILY, WEEKLY or MONTHLY; see :func:`providers.recurrence.parse_rrule`).
 - ``OverlappingClosure`` (422, ``overlapping_closure``): a closure overlapping another of the service.
 - ``BookedSessionsAffected`` (409, ``booked_sessions_affected``): a change would remove or
   move sessions that have bookings; the message lists them and ``sessions`` holds them.
