@@ -7,6 +7,8 @@ London date and weekday (0 = Monday) of the start, stored so search filters by t
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 
@@ -21,6 +23,7 @@ from providers.enums import (
     StaffRatio,
     from_mask,
 )
+from shortbreaks.accounts.models import Organisation
 from shortbreaks.models import TimestampedModel
 
 
@@ -28,8 +31,14 @@ class Provider(TimestampedModel):
     """The directory profile of an organisation that runs short breaks."""
 
     id = fields.UUIDField(primary_key=True)
-    organisation = fields.ForeignKeyField("core.Organisation", related_name="provider_profiles", on_delete=fields.RESTRICT)
-    local_authority = fields.ForeignKeyField("core.Organisation", related_name="area_providers", on_delete=fields.RESTRICT)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="provider_profiles", on_delete=fields.RESTRICT
+    )
+    organisation_id: UUID
+    local_authority: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="area_providers", on_delete=fields.RESTRICT
+    )
+    local_authority_id: UUID
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     ofsted_urn = fields.CharField(max_length=8, null=True)
@@ -41,7 +50,7 @@ class Provider(TimestampedModel):
     contact_phone = fields.CharField(max_length=30, default="")
     website = fields.CharField(max_length=300, default="")
     accessibility_mask = fields.IntField(default=0)
-    languages = fields.JSONField(default=list)
+    languages: fields.Field[list[str]] = fields.JSONField(default=list)
     status = fields.CharEnumField(ProviderStatus, max_length=10, default=ProviderStatus.DRAFT)
     published_at = fields.DatetimeField(null=True)
 
@@ -67,6 +76,7 @@ class Service(TimestampedModel):
     provider: fields.ForeignKeyRelation[Provider] = fields.ForeignKeyField(
         "providers.Provider", related_name="services", on_delete=fields.CASCADE
     )
+    provider_id: UUID
     name = fields.CharField(max_length=200)
     kind = fields.CharEnumField(ServiceKind, max_length=20)
     description = fields.TextField(default="")
@@ -123,6 +133,7 @@ class AvailabilityRule(TimestampedModel):
     service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
         "providers.Service", related_name="rules", on_delete=fields.CASCADE
     )
+    service_id: UUID
     rrule = fields.CharField(max_length=300)
     start_time = fields.CharField(max_length=5)
     duration_minutes = fields.IntField()
@@ -144,6 +155,7 @@ class Closure(TimestampedModel):
     service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
         "providers.Service", related_name="closures", on_delete=fields.CASCADE
     )
+    service_id: UUID
     starts_on = fields.DateField()
     ends_on = fields.DateField()
     reason = fields.CharField(max_length=200, default="")
@@ -161,9 +173,11 @@ class Session(TimestampedModel):
     service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
         "providers.Service", related_name="sessions", on_delete=fields.CASCADE
     )
+    service_id: UUID
     rule: fields.ForeignKeyNullableRelation[AvailabilityRule] = fields.ForeignKeyField(
         "providers.AvailabilityRule", related_name="sessions", null=True, on_delete=fields.SET_NULL
     )
+    rule_id: UUID | None
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
     local_date = fields.DateField()

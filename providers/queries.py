@@ -1,7 +1,8 @@
 """Named read queries of the provider directory.
 
-Record loads for management (``get_manageable_*``) apply the record-level permission and
-raise ``NotFound`` for anyone else's records. Public loads (``get_public_*``) see only
+Record loads for management (``get_manageable_*``) load the record with its service and
+provider, apply the record-level permission once (:func:`_manageable`) and raise ``NotFound``
+for anyone else's records. Public loads (``get_public_*``) see only
 published providers. For the bookings package: :func:`get_session_for_booking` and
 :func:`list_sessions_in_authority` (demo data; added from the bookings branch).
 
@@ -12,29 +13,33 @@ For calendar feeds and imports (read-only; added from the feeds branch): :func:`
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 from uuid import UUID
 
 from tortoise.exceptions import DoesNotExist
 from tortoise.expressions import Q
 
 from providers import permissions
-from providers.enums import ProviderStatus, SessionStatus
+from providers.enums import WEEKDAYS, FundingRoute, ProviderStatus, SessionStatus, to_mask
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
+from providers.postcodes import MILES_PER_DEGREE_LATITUDE, Place, bounding_box
+from providers.schemas import SearchQuery
+from shortbreaks import sql
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
-from shortbreaks.rows import select_joined
 
+M = TypeVar("M")
 
-def _uuid(value: object) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise NotFound() from None
+# Select lists for hand-written reads, made once per model at first use (after Tortoise has added
+# the foreign keys' columns to each model's fields).
+_columns = cache(sql.columns)
 
 
 async def list_local_authorities() -> list[Organisation]:
@@ -52,42 +57,54 @@ async def list_manageable_providers(principal: Principal) -> list[Provider]:
     return await query.order_by("name", "id")
 
 
-async def get_manageable_provider(principal: Principal, provider_id: object) -> Provider:
-    provider = await Provider.get_or_none(id=_uuid(provider_id))
-    if provider is None or not permissions.can_manage_provider(
+def _manageable(principal: Principal, record: M | None, provider_of: Callable[[M], Provider]) -> M:
+    """``record`` if the principal manages its provider; ``NotFound`` for a missing record or anyone else's."""
+    if record is None:
+        raise NotFound()
+    provider = provider_of(record)
+    if not permissions.can_manage_provider(
         principal, organisation_id=provider.organisation_id, local_authority_id=provider.local_authority_id
     ):
         raise NotFound()
-    return provider
+    return record
 
 
-async def get_manageable_service(principal: Principal, service_id: object) -> Service:
-    service = await Service.get_or_none(id=_uuid(service_id))
-    if service is None:
+async def get_manageable_provider(principal: Principal, provider_id: UUID) -> Provider:
+    return _manageable(principal, await Provider.get_or_none(id=provider_id), lambda provider: provider)
+
+
+async def get_manageable_service(principal: Principal, service_id: UUID) -> Service:
+    """A service with its provider loaded (one query)."""
+    service = await Service.get_or_none(id=service_id).select_related("provider")
+    return _manageable(principal, service, lambda s: s.provider)
+
+
+async def get_manageable_rule(principal: Principal, rule_id: UUID) -> AvailabilityRule:
+    """A rule with its service and the service's provider loaded."""
+    return await _get_service_part(principal, AvailabilityRule, rule_id)
+
+
+async def get_manageable_closure(principal: Principal, closure_id: UUID) -> Closure:
+    """A closure with its service and the service's provider loaded."""
+    return await _get_service_part(principal, Closure, closure_id)
+
+
+R = TypeVar("R", AvailabilityRule, Closure)
+
+
+async def _get_service_part(principal: Principal, model: type[R], record_id: UUID) -> R:
+    # Two queries, not select_related("service__provider"): Tortoise's alias for the rule's
+    # provider's local_authority_id passes PostgreSQL's 63-character limit and comes back truncated.
+    record = await model.get_or_none(id=record_id)
+    if record is None:
         raise NotFound()
-    await get_manageable_provider(principal, service.provider_id)
-    return service
+    record.service = await get_manageable_service(principal, record.service_id)
+    return record
 
 
-async def get_manageable_rule(principal: Principal, rule_id: object) -> AvailabilityRule:
-    rule = await AvailabilityRule.get_or_none(id=_uuid(rule_id))
-    if rule is None:
-        raise NotFound()
-    await get_manageable_service(principal, rule.service_id)
-    return rule
-
-
-async def get_manageable_closure(principal: Principal, closure_id: object) -> Closure:
-    closure = await Closure.get_or_none(id=_uuid(closure_id))
-    if closure is None:
-        raise NotFound()
-    await get_manageable_service(principal, closure.service_id)
-    return closure
-
-
-async def get_public_service(service_id: object) -> Service:
+async def get_public_service(service_id: UUID) -> Service:
     """A service of a published provider, with its provider loaded; ``NotFound`` otherwise."""
-    service = await Service.get_or_none(id=_uuid(service_id), provider__status=ProviderStatus.PUBLISHED).select_related("provider")
+    service = await Service.get_or_none(id=service_id, provider__status=ProviderStatus.PUBLISHED).select_related("provider")
     if service is None:
         raise NotFound()
     return service
@@ -115,16 +132,18 @@ async def list_services(provider: Provider) -> list[Service]:
     return await Service.filter(provider_id=provider.id).order_by("name", "id")
 
 
-async def get_session_for_booking(session_id: object) -> Session:
+async def get_session_for_booking(session_id: UUID) -> Session:
     """A session with its service and the service's provider loaded (raises ``DoesNotExist``).
 
-    Every booking and waiting-list request starts here: one joined read (:mod:`shortbreaks.rows`).
+    Every booking and waiting-list request starts here: one joined read, hand-written because it
+    is a measured hot read (the ORM's ``select_related`` costs ~0.5 ms of CPU a call; ``shortbreaks.sql``).
     """
-    rows = await select_joined(
-        "FROM providers_session s JOIN providers_service v ON v.id = s.service_id"
-        " JOIN providers_provider p ON p.id = v.provider_id WHERE s.id = {0}",
-        [_uuid(session_id)],
-        {"s": Session, "v": Service, "p": Provider},
+    columns = f"{_columns('s', Session)}, {_columns('v', Service)}, {_columns('p', Provider)}"
+    rows = await sql.fetch_models(
+        f"SELECT {columns} FROM providers_session s JOIN providers_service v ON v.id = s.service_id"  # noqa: S608 — the models' columns; the id is $1
+        " JOIN providers_provider p ON p.id = v.provider_id WHERE s.id = $1",
+        session_id,
+        models={"s": Session, "v": Service, "p": Provider},
     )
     if not rows:
         raise DoesNotExist(Session)
@@ -229,3 +248,136 @@ async def list_future_sessions(provider_id: UUID, *, since: datetime, until: dat
         .order_by("starts_at", "id")
         .values("id", "starts_at", "ends_at", "places_taken", "blocked")
     )
+
+
+# --- the families' search ----------------------------------------------------------------------
+# Hand-written: the ORM cannot say the bit-mask tests, the distance arithmetic or the correlated
+# next-free-session subquery, and search is a measured hot read (bench/README.md, "Search").
+
+
+class _Statement:
+    """A hand-written statement's values, each bound once by name and written as its ``$n``
+    (a value used in several places keeps one number; one never used is never bound)."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._numbers: dict[str, str] = {}
+
+    def __call__(self, name: str, value: Any) -> str:
+        if name not in self._numbers:
+            self.values.append(value)
+            self._numbers[name] = f"${len(self.values)}"
+        return self._numbers[name]
+
+
+def _is_dated(query: SearchQuery) -> bool:
+    return query.from_ is not None or query.to is not None or bool(query.weekdays)
+
+
+def _free_session(bind: _Statement, query: SearchQuery, now: datetime, *, service_id: str) -> str:
+    """The first scheduled, unblocked session of ``service_id`` with a free place after ``now``, on
+    the query's London dates and weekdays (served by the partial index ``providers_session_bookable``)."""
+    where = [
+        f"x.service_id = {service_id}",
+        "x.status = 'scheduled'",
+        "x.blocked = FALSE",
+        "x.places_taken < x.capacity",
+        f"x.starts_at > {bind('now', now)}",
+    ]
+    if query.from_ is not None:
+        where.append(f"x.local_date >= {bind('from', query.from_)}")
+    if query.to is not None:
+        where.append(f"x.local_date <= {bind('to', query.to)}")
+    if query.weekdays:
+        # Whole numbers from the WEEKDAYS vocabulary, not user text.
+        days = ", ".join(str(WEEKDAYS.index(d)) for d in sorted(set(query.weekdays), key=WEEKDAYS.index))
+        where.append(f"x.local_weekday IN ({days})")
+    return f"SELECT x.id FROM providers_session x WHERE {' AND '.join(where)} ORDER BY x.starts_at, x.id LIMIT 1"  # noqa: S608 — pieces written here, values bound as $n
+
+
+def _squared_distance(bind: _Statement, place: Place) -> str:
+    """Equirectangular distance in miles, squared: arithmetic only (SQLite has no maths functions);
+    within 100 miles in Britain it is within 1 % of the great-circle distance."""
+    lat, lon = bind("latitude", place.latitude), bind("longitude", place.longitude)
+    lon_scale = bind("longitude_scale", MILES_PER_DEGREE_LATITUDE * math.cos(math.radians(place.latitude)))
+    dlat = f"((p.latitude - {lat}) * {MILES_PER_DEGREE_LATITUDE})"
+    dlon = f"((p.longitude - {lon}) * {lon_scale})"
+    return f"({dlat} * {dlat} + {dlon} * {dlon})"
+
+
+def _search_where(bind: _Statement, query: SearchQuery, place: Place | None, now: datetime) -> str:
+    where = ["p.status = 'published'"]
+    if query.age is not None:
+        where.append(f"s.min_age <= {bind('age', query.age)} AND s.max_age >= {bind('age', query.age)}")
+    if query.needs:
+        where.append(f"(s.needs_mask & {bind('needs', to_mask(query.needs))}) <> 0")
+    if query.kind is not None:
+        where.append(f"s.kind = {bind('kind', query.kind.value)}")
+    if query.accessibility:
+        features = bind("accessibility", to_mask(query.accessibility))
+        where.append(f"(p.accessibility_mask & {features}) = {features}")
+    if query.free_only:
+        where.append("s.price_pence = 0")
+    elif query.max_price_pence is not None:
+        where.append(f"s.price_pence <= {bind('max_price', query.max_price_pence)}")
+    if query.funding is not None:
+        where.append(f"(s.funding_mask & {bind('funding', to_mask([FundingRoute(query.funding)]))}) <> 0")
+    if query.q:
+        words = bind("words", _like(query.q))
+        where.append(f"(LOWER(s.name) LIKE {words} ESCAPE '\\' OR LOWER(s.description) LIKE {words} ESCAPE '\\')")
+    if place is not None:
+        # The bounding box uses the providers' (status, latitude, longitude) index; the distance trims its corners.
+        min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, query.within_miles)
+        where.append(f"p.latitude BETWEEN {bind('min_lat', min_lat)} AND {bind('max_lat', max_lat)}")
+        where.append(f"p.longitude BETWEEN {bind('min_lon', min_lon)} AND {bind('max_lon', max_lon)}")
+        where.append(f"{_squared_distance(bind, place)} <= {bind('within_squared', query.within_miles**2)}")
+    if _is_dated(query):
+        where.append(f"EXISTS ({_free_session(bind, query, now, service_id='s.id')})")
+    return " AND ".join(where)
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def count_search(query: SearchQuery, *, place: Place | None, now: datetime) -> int:
+    """How many published services match the search."""
+    bind = _Statement()
+    where = _search_where(bind, query, place, now)
+    rows = await sql.fetch(
+        f"SELECT COUNT(*) AS n FROM providers_service s JOIN providers_provider p ON p.id = s.provider_id WHERE {where}",  # noqa: S608 — pieces written here, values bound as $n
+        *bind.values,
+    )
+    return int(rows[0]["n"])
+
+
+async def search_page(query: SearchQuery, *, place: Place | None, now: datetime) -> list[dict[str, Any]]:
+    """One page of the search: each row ``{"s": Service, "p": Provider, "n": next free Session or None,
+    "distance": squared miles or None}``, by distance then id near a place, else by name then id."""
+    bind = _Statement()
+    where = _search_where(bind, query, place, now)
+    distance = _squared_distance(bind, place) if place is not None else "NULL"
+    order, page_order = ("distance, s.id", "page.distance, s.id") if place is not None else ("LOWER(s.name), s.id", "LOWER(s.name), s.id")
+    next_free = _free_session(bind, query, now, service_id="page.id")
+    # The page's ids first (a narrow sort), then its rows and each one's next free session: the
+    # subquery runs once per row shown, not per match.
+    statement = (
+        f"SELECT {_columns('s', Service)}, {_columns('p', Provider)}, {_columns('n', Session)}, page.distance"  # noqa: S608 — pieces written here, values bound as $n
+        f" FROM (SELECT s.id, {distance} AS distance"
+        f" FROM providers_service s JOIN providers_provider p ON p.id = s.provider_id WHERE {where}"
+        f" ORDER BY {order} LIMIT {int(query.page_size)} OFFSET {int((query.page - 1) * query.page_size)}) page"
+        " JOIN providers_service s ON s.id = page.id JOIN providers_provider p ON p.id = s.provider_id"
+        f" LEFT JOIN providers_session n ON n.id = ({next_free})"
+        f" ORDER BY {page_order}"
+    )
+    rows = await sql.fetch(statement, *bind.values)
+    return [
+        {
+            "s": sql.model_from_row(Service, row, "s"),
+            "p": sql.model_from_row(Provider, row, "p"),
+            "n": sql.model_from_row(Session, row, "n"),
+            "distance": row["distance"],
+        }
+        for row in rows
+    ]

@@ -80,7 +80,7 @@ def occurrences(
     window_from = (after.astimezone(LONDON) - timedelta(days=1)).replace(tzinfo=None)
     window_to = (until.astimezone(LONDON) + timedelta(days=1)).replace(tzinfo=None)
     found = []
-    for local in rule.between(window_from, window_to, inc=True):  # type: ignore[union-attr]
+    for local in rule.between(window_from, window_to, inc=True):
         if valid_until is not None and local.date() > valid_until:
             break
         starts_at = local.replace(tzinfo=LONDON).astimezone(UTC)

@@ -9,7 +9,7 @@ from tortoise import migrations
 
 from shortbreaks.migration_sql import dialect_sql
 
-POSTGRES = [
+POSTGRES: list[str] = [
     ]
 
 SQLITE = [

@@ -1,4 +1,4 @@
-"""Management and public routes: who may write what, bad input, and the pages."""
+"""The provider directory API: who may write what, bad input, search, public reads and the calendar."""
 
 from __future__ import annotations
 
@@ -8,44 +8,10 @@ import pytest
 
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from shortbreaks.accounts.enums import OrganisationKind, Role
-from tests.factories import bearer, csrf, make_organisation, make_user, sign_in
-from tests.providers.conftest import make_provider, make_rule, make_service
+from tests.factories import bearer, make_organisation, make_user, sign_in
+from tests.providers.conftest import RULE
 
-RULE = {"rrule": "FREQ=WEEKLY;BYDAY=SA", "start_time": "10:00", "duration_minutes": 120, "staff_count": 2, "valid_from": "2026-06-01"}
 SERVICE = {"name": "Club", "kind": "activity", "min_age": 5, "max_age": 12, "needs": ["ASD"], "staff_ratio": "1:2", "price_pence": 1000}
-
-
-@pytest.fixture
-async def world():
-    """Two authorities, a provider in each, staff and officers of each, and a family."""
-    brum = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name="Birmingham")
-    leeds = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name="Leeds")
-    ours_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Ours")
-    theirs_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Theirs")
-    ours = await make_provider(organisation=ours_org, local_authority=brum, name="Ours")
-    await make_provider(organisation=theirs_org, local_authority=leeds, name="Theirs", postcode="LS1")
-    service = await make_service(ours)
-    rule = await make_rule(service)
-    from providers import services
-    from providers.schemas import ClosureIn
-    from tests.conftest import TEST_NOW
-
-    closure = await services.create_closure(
-        service, ClosureIn(starts_on=date(2026, 12, 20), ends_on=date(2026, 12, 31)), actor=None, now=TEST_NOW
-    )
-    return {
-        "provider": ours,
-        "service": service,
-        "rule": rule,
-        "closure": closure,
-        "brum": brum,
-        "staff": await make_user(role=Role.PROVIDER_STAFF, organisation=ours_org),
-        "other_staff": await make_user(role=Role.PROVIDER_STAFF, organisation=theirs_org),
-        "officer": await make_user(role=Role.LA_OFFICER, organisation=brum),
-        "other_officer": await make_user(role=Role.LA_OFFICER, organisation=leeds),
-        "family": await make_user(role=Role.FAMILY, organisation=brum),
-        "admin": await make_user(admin=True),
-    }
 
 
 def _writes(w) -> list[tuple[str, str, dict | None]]:
@@ -208,57 +174,3 @@ async def test_provider_calendar_shows_places_taken(client, world):
     page = await client.get(f"/provider/{world['provider'].id}/calendar")
     assert page.status_code == 200
     assert "3 of 4" in page.text
-
-
-async def test_management_pages_create_a_service_and_a_rule(client, world):
-    await sign_in(client, world["staff"])
-    provider = world["provider"]
-    assert (await client.get("/provider")).status_code == 200
-    assert (await client.get(f"/provider/{provider.id}")).status_code == 200
-    token = await csrf(client, f"/provider/{provider.id}/services/new")
-    form = {
-        "csrf_token": token,
-        "name": "Sitting",
-        "kind": "day_care_home",
-        "min_age": "3",
-        "max_age": "18",
-        "needs": ["PMLD", "PD"],
-        "staff_ratio": "1:1",
-        "price_pence": "0",
-        "closed_on_bank_holidays": "true",
-    }
-    response = await client.post(f"/provider/{provider.id}/services/new", data=form)
-    assert response.status_code == 303
-    service = await Service.get(name="Sitting")
-    assert [n.value for n in service.needs] == ["PMLD", "PD"]
-    response = await client.post(
-        f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "rrule": "FREQ=WEEKLY;BYDAY=WE"}
-    )
-    assert response.status_code == 303
-    assert await Session.filter(service_id=service.id).count() == 16
-    response = await client.post(f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "rrule": "FREQ=HOURLY"})
-    assert response.status_code == 422
-    assert "FREQ must be DAILY, WEEKLY or MONTHLY" in response.text
-    assert (await client.get(f"/provider/services/{service.id}")).status_code == 200
-    assert (await client.get(f"/provider/{provider.id}/edit")).status_code == 200
-
-
-async def test_management_pages_are_404_for_other_providers_staff(client, world):
-    await sign_in(client, world["other_staff"])
-    assert (await client.get(f"/provider/{world['provider'].id}")).status_code == 404
-    assert (await client.get(f"/provider/services/{world['service'].id}")).status_code == 404
-
-
-async def test_officer_publishes_from_the_provider_page(client, world):
-    await sign_in(client, world["officer"])
-    token = await csrf(client, f"/provider/{world['provider'].id}")
-    response = await client.post(f"/provider/{world['provider'].id}/suspend", data={"csrf_token": token})
-    assert response.status_code == 303
-    await world["provider"].refresh_from_db()
-    assert world["provider"].status.value == "suspended"
-
-
-async def test_service_page_lists_upcoming_sessions_with_places_left(client, world):
-    response = await client.get(f"/services/{world['service'].id}")
-    assert response.status_code == 200
-    assert "13 June 2026 at 10am" in response.text
