@@ -8,6 +8,7 @@ every change writes a ledger entry, so the balance always equals the ledger's su
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
@@ -134,6 +135,17 @@ async def adjust_allocation(
             using_db=conn,
         )
         return await Allocation.get(id=allocation.id).using_db(conn)
+
+
+async def _debit(allocation_id: UUID, *, minutes: int, pence: int, conn: BaseDBAsyncClient) -> bool:
+    """Take ``minutes`` and ``pence`` from an allocation if its balance covers both, inside the
+    caller's transaction: whether it did (one conditional UPDATE, its row count)."""
+    debited = (
+        await Allocation.filter(id=allocation_id, balance_minutes__gte=minutes, balance_pence__gte=pence)
+        .using_db(conn)
+        .update(balance_minutes=F("balance_minutes") - minutes, balance_pence=F("balance_pence") - pence)
+    )
+    return bool(debited)
 
 
 async def _credit(

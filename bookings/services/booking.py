@@ -20,22 +20,22 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bookings import notifications
+from bookings import notifications, queries
 from bookings.enums import BookingStatus, FundingSource, LedgerKind
 from bookings.errors import AllocationInsufficient, DuplicateBooking, OutsideAgeRange, OverlappingBooking, SessionFull
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child
 from bookings.payments import records as payment_records
 from bookings.payments.errors import OnlinePaymentUnavailable
+from bookings.services.allocations import _debit
 from bookings.services.common import _get_session, _with_retries
 from bookings.services.rules import check_bookable, financial_year, new_reference, outside_age_range, session_minutes
 from providers import services as provider_services
 from providers.enums import BookingMode, FundingRoute
 from providers.models import Session
-from shortbreaks import audit, rows
+from shortbreaks import audit
 from shortbreaks.accounts.models import User
 from shortbreaks.errors import FieldError, NotFound, ValidationFailed
 from shortbreaks.models import OutboxMessage
-from shortbreaks.rows import select_joined
 
 
 @dataclass
@@ -140,16 +140,7 @@ async def _load_applicants(family: User, child_ids: list[UUID], session: Session
     """:func:`_load_children`, their allocations for the session's year and their clashing places
     in one joined read: the booking and waiting-list hot path (bench/README.md)."""
     _check_child_ids(child_ids)
-    marks = ", ".join(f"{{{i + 5}}}" for i in range(len(child_ids)))
-    rows = await select_joined(
-        "FROM bookings_child c"
-        " LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = {0}"
-        " LEFT JOIN bookings_bookingchild x ON x.child_id = c.id AND x.active"
-        " AND (x.session_id = {1} OR (x.starts_at < {2} AND x.ends_at > {3}))"
-        f" WHERE c.family_id = {{4}} AND c.erased_at IS NULL AND c.id IN ({marks})",
-        [financial_year(session.local_date), session.id, session.ends_at, session.starts_at, family.id, *child_ids],
-        {"c": Child, "a": Allocation, "x": BookingChild},
-    )
+    rows = await queries.find_applicants(family.id, child_ids, session=session, year=financial_year(session.local_date))
     found = {row["c"].id: row for row in rows}
     if len(found) != len(child_ids):
         raise NotFound("Child not found")
@@ -206,15 +197,10 @@ async def _insert_booking(
     Returns the booking with its ``service`` set and its places (children loaded).
     """
     for item in plan:
-        if item.allocation is not None and (item.minutes or item.pence):
-            debited = await rows.execute(  # hand-written: every booking runs it (shortbreaks.rows)
-                "UPDATE bookings_allocation SET balance_minutes = balance_minutes - {0}, balance_pence = balance_pence - {1}"
-                " WHERE id = {2} AND balance_minutes >= {0} AND balance_pence >= {1}",
-                [item.minutes, item.pence, item.allocation.id],
-                using_db=conn,
-            )
-            if not debited:
-                raise AllocationInsufficient(f"{item.child.first_name}'s allocation does not cover this booking")
+        if item.allocation is None or not (item.minutes or item.pence):
+            continue
+        if not await _debit(item.allocation.id, minutes=item.minutes, pence=item.pence, conn=conn):
+            raise AllocationInsufficient(f"{item.child.first_name}'s allocation does not cover this booking")
     service = session.service
     instant = service.booking_mode == BookingMode.INSTANT
     status = BookingStatus.HELD if held else BookingStatus.CONFIRMED if instant else BookingStatus.REQUESTED
