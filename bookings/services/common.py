@@ -18,10 +18,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DoesNotExist, IntegrityError
 
 from bookings.enums import BookingStatus
-from bookings.errors import AllocationInsufficient, AlreadyWaiting, DuplicateBooking, InvalidTransition, OverlappingBooking, SessionFull
+from bookings.errors import InvalidTransition
 from bookings.models import Booking, BookingChild
 from providers import queries as provider_queries
 from providers.models import Session
+from shortbreaks import constraints
 from shortbreaks.errors import Conflict, DomainError, NotFound
 
 log = logging.getLogger("bookings")
@@ -31,24 +32,6 @@ T = TypeVar("T")
 
 
 MAX_ATTEMPTS = 5
-
-
-def _constraint_text(exc: BaseException) -> str:
-    """The violated constraint's name (asyncpg) or the database message (SQLite), through wrapping."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        name = getattr(current, "constraint_name", None)
-        if name:
-            return str(name)
-        for arg in current.args:
-            if isinstance(arg, BaseException):
-                name = getattr(arg, "constraint_name", None)
-                if name:
-                    return str(name)
-        current = current.__cause__ or current.__context__
-    return " ".join(str(e) for e in seen)
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -65,30 +48,13 @@ def _sqlstate(exc: BaseException) -> str | None:
     return None
 
 
-class _RetryableClash(Exception):
-    """A reference clash, a deadlock or a serialization failure: run the whole transaction again."""
-
-
-def translate_integrity_error(exc: BaseException) -> Exception:
-    """A database rule violation as the 409 problem the Python checks would have raised."""
-    text = _constraint_text(exc)
-    if "reference" in text:
-        return _RetryableClash(text)
-    if "no_overlap" in text:
-        return OverlappingBooking("A child is already booked on a session at an overlapping time")
-    if "one_active_per_session" in text or "bookings_bookingchild.child_id, bookings_bookingchild.session_id" in text:
-        return DuplicateBooking("A child is already booked on this session")
-    if "places_taken" in text:
-        return SessionFull()
-    if "balance_not_negative" in text:
-        return AllocationInsufficient("The allocation does not cover this booking")
-    if "waitinglistentry" in text or "bookings_waitinglistentry" in text:
-        return AlreadyWaiting("A child is already on this waiting list")
-    return Conflict("That conflicts with another change; try again")
-
-
 async def _with_retries(work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work`` (one transaction), translating database rule violations and retrying clashes."""
+    """Run ``work`` (one transaction), turning database rule violations into the errors their
+    constraints are registered with (:mod:`bookings.constraints`), and running it again after a
+    registered clash (a reference taken twice), a deadlock or a serialization failure.
+
+    A violation of a constraint nobody registered is a bug: it raises as it is (a logged 500).
+    """
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return await work()
@@ -97,14 +63,19 @@ async def _with_retries(work: Callable[[], Awaitable[T]]) -> T:
         except Exception as exc:
             state = _sqlstate(exc) or ""
             if isinstance(exc, IntegrityError) or state.startswith("23"):
-                translated = translate_integrity_error(exc)
-                if not isinstance(translated, _RetryableClash):
+                translated = constraints.translate(exc)
+                if translated is None:
+                    raise
+                if not isinstance(translated, constraints.Clash):
                     raise translated from None
-            elif state not in ("40001", "40P01"):
+                reason = f"a clash on {translated.constraint.name}"
+            elif state in ("40001", "40P01"):
+                reason = f"SQLSTATE {state}"
+            else:
                 raise
             if attempt == MAX_ATTEMPTS:
                 raise Conflict("That clashed with another change; try again") from exc
-            log.info("retrying a transaction after %s", state or "a reference clash")
+            log.info("retrying a transaction after %s", reason)
     raise AssertionError("unreachable")
 
 
