@@ -306,7 +306,7 @@ async def provider_booking_action(request: Request) -> Response:
             message = f"Attendance recorded for {booking.reference}"
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "Choose attended or did not attend for each child"
-    target = request.url_for("bookings:register", session_id=booking.session_id)  # type: ignore[attr-defined]
+    target = request.url_for("bookings:register", session_id=booking.session_id)
     return redirect(request, str(target), message=message)
 
 

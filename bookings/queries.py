@@ -58,7 +58,7 @@ async def places_by_booking(booking_ids: list[UUID]) -> dict[UUID, list[BookingC
     found: dict[UUID, list[BookingChild]] = {bid: [] for bid in booking_ids}
     if booking_ids:
         for place in await BookingChild.filter(booking_id__in=booking_ids).select_related("child").order_by("created_at", "id"):
-            found[place.booking_id].append(place)  # type: ignore[attr-defined]  # Tortoise FK id
+            found[place.booking_id].append(place)
     return found
 
 
@@ -82,7 +82,7 @@ async def family_allocations(family_id: UUID) -> list[tuple[Allocation, list[All
     entries = await AllocationEntry.filter(allocation_id__in=[a.id for a in allocations]).order_by("created_at", "id")
     by_allocation: dict[UUID, list[AllocationEntry]] = {a.id: [] for a in allocations}
     for entry in entries:
-        by_allocation[entry.allocation_id].append(entry)  # type: ignore[attr-defined]  # Tortoise FK id
+        by_allocation[entry.allocation_id].append(entry)
     return [(a, by_allocation[a.id]) for a in allocations]
 
 
@@ -205,7 +205,7 @@ async def attended_summary_for_services(
 async def export_family_data(family: User) -> dict[str, Any]:
     """Everything we hold about a family, for its own download (JSON-ready)."""
     children = list(await Child.filter(family_id=family.id).order_by("first_name", "id"))
-    profiles = {p.child_id: p for p in await CareProfile.filter(child_id__in=[c.id for c in children])}  # type: ignore[attr-defined]
+    profiles = {p.child_id: p for p in await CareProfile.filter(child_id__in=[c.id for c in children])}
     bookings = await list_family_bookings(family.id)
     places = await places_by_booking([b.id for b in bookings])
     allocations = await family_allocations(family.id)
@@ -239,8 +239,7 @@ async def export_family_data(family: User) -> dict[str, Any]:
                 "ends_at": b.ends_at.isoformat(),
                 "late_cancellation": b.late_cancellation,
                 "children": [
-                    {"child_id": str(p.child_id), "funding": p.funding_source.value, "attendance": p.attendance}  # type: ignore[attr-defined]
-                    for p in places[b.id]
+                    {"child_id": str(p.child_id), "funding": p.funding_source.value, "attendance": p.attendance} for p in places[b.id]
                 ],
             }
             for b in bookings
@@ -248,7 +247,7 @@ async def export_family_data(family: User) -> dict[str, Any]:
         "allocations": [
             {
                 "id": str(a.id),
-                "child_id": str(a.child_id),  # type: ignore[attr-defined]
+                "child_id": str(a.child_id),
                 "year": a.year,
                 "balance_minutes": a.balance_minutes,
                 "balance_pence": a.balance_pence,
@@ -260,7 +259,7 @@ async def export_family_data(family: User) -> dict[str, Any]:
             for a, entries in allocations
         ],
         "waiting_lists": [
-            {"session_id": str(w.session_id), "child_id": str(w.child_id), "status": w.status.value, "joined_at": w.joined_at.isoformat()}  # type: ignore[attr-defined]
+            {"session_id": str(w.session_id), "child_id": str(w.child_id), "status": w.status.value, "joined_at": w.joined_at.isoformat()}
             for w in waiting
         ],
     }

@@ -56,7 +56,7 @@ async def _family_context(request: Request) -> dict[str, Any]:
     principal = request_principal(request)
     children = await list_children(principal.id)
     feeds = {feed.child_id: feed for feed in await queries.list_family_feeds(principal.id)}
-    rows = [{"label": "All your children", "child_id": None, "feed": feeds.get(None)}]
+    rows: list[dict[str, Any]] = [{"label": "All your children", "child_id": None, "feed": feeds.get(None)}]
     rows += [{"label": child.first_name, "child_id": child.id, "feed": feeds.get(child.id)} for child in children]
     return {"rows": rows}
 
@@ -120,7 +120,7 @@ async def _provider_context(request: Request) -> dict[str, Any]:
     principal = request_principal(request)
     provider_id = path_uuid(request, "provider_id")
     provider = await provider_queries.get_provider(provider_id)
-    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]
+    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
         raise NotFound("Provider not found")
     feeds = await queries.list_provider_feeds(provider_id)
     calendar_import = await queries.find_calendar_import(provider_id)

@@ -51,7 +51,7 @@ async def grant_allocation(
             if allocation is None:
                 allocation = await Allocation.create(
                     child_id=child.id,
-                    local_authority_id=child.local_authority_id,  # type: ignore[attr-defined]  # Tortoise FK id
+                    local_authority_id=child.local_authority_id,
                     year=year,
                     in_minutes=minutes > 0,
                     in_pence=pence > 0,
@@ -89,7 +89,7 @@ async def grant_allocation(
                 after={"year": year, "minutes": minutes, "pence": pence},
                 using_db=conn,
             )
-            return await Allocation.get(id=allocation.id).using_db(conn)
+            return await Allocation.get(id=allocation.id, using_db=conn)
 
     return await _with_retries(work)
 
@@ -134,7 +134,7 @@ async def adjust_allocation(
             after={"minutes": minutes, "pence": pence, "reason": reason.strip()},
             using_db=conn,
         )
-        return await Allocation.get(id=allocation.id).using_db(conn)
+        return await Allocation.get(id=allocation.id, using_db=conn)
 
 
 async def _debit(allocation_id: UUID, *, minutes: int, pence: int, conn: BaseDBAsyncClient) -> bool:
@@ -152,15 +152,15 @@ async def _credit(
     place: BookingChild, *, booking: Booking, reason: str, now: datetime, conn: BaseDBAsyncClient, actor: User | None
 ) -> None:
     """Give a place's debit back to its allocation."""
-    if place.allocation_id is None or (place.debited_minutes == 0 and place.debited_pence == 0):  # type: ignore[attr-defined]
+    if place.allocation_id is None or (place.debited_minutes == 0 and place.debited_pence == 0):
         return
     await (
-        Allocation.filter(id=place.allocation_id)  # type: ignore[attr-defined]  # Tortoise FK id
+        Allocation.filter(id=place.allocation_id)
         .using_db(conn)
         .update(balance_minutes=F("balance_minutes") + place.debited_minutes, balance_pence=F("balance_pence") + place.debited_pence)
     )
     await AllocationEntry.create(
-        allocation_id=place.allocation_id,  # type: ignore[attr-defined]  # Tortoise FK id
+        allocation_id=place.allocation_id,
         kind=LedgerKind.CREDIT,
         minutes=place.debited_minutes,
         pence=place.debited_pence,

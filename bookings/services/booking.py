@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -61,10 +62,7 @@ async def _plan_funding(
     minutes = session_minutes(session.starts_at, session.ends_at)
     price = session.service.price_pence
     if allocations is None:
-        allocations = {
-            a.child_id: a  # type: ignore[attr-defined]  # Tortoise FK id
-            for a in await Allocation.filter(child_id__in=[c.id for c in children], year=year).using_db(conn)
-        }
+        allocations = {a.child_id: a for a in await Allocation.filter(child_id__in=[c.id for c in children], year=year).using_db(conn)}
     plan = []
     for child in children:
         allocation = allocations.get(child.id)
@@ -158,14 +156,15 @@ async def _precheck_children(
     ``clashes``: their clashing places' session ids, when :func:`_load_applicants` read them."""
     if clashes is None:
         # One query for both rules: an active place on this session, or on one that overlaps it.
-        clashes = await (
-            BookingChild.filter(
+        clashes = cast(
+            "list[UUID]",
+            await BookingChild.filter(
                 Q(session_id=session.id) | Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at),
                 child_id__in=[c.id for c in children],
                 active=True,
             )
             .limit(len(children) + 1)
-            .values_list("session_id", flat=True)
+            .values_list("session_id", flat=True),
         )
     if session.id in clashes:
         raise DuplicateBooking("A child is already booked on this session")

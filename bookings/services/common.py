@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -95,7 +95,7 @@ async def _transition(
 ) -> None:
     updated = await Booking.filter(id=booking.id, status__in=list(allowed)).using_db(conn).update(status=to, **fields)
     if not updated:
-        current = await Booking.filter(id=booking.id).using_db(conn).values_list("status", flat=True)
+        current = cast("list[str]", await Booking.filter(id=booking.id).using_db(conn).values_list("status", flat=True))
         status = current[0] if current else None
         if status in (BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER):
             raise InvalidTransition("This booking has already been cancelled", code="already_cancelled")

@@ -29,7 +29,7 @@ async def mark_paid(booking: Booking, *, now: datetime, conn: BaseDBAsyncClient)
     services), and the family is told. Inside the caller's transaction; raises
     ``InvalidTransition`` unless the booking is held.
     """
-    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(booking.session_id)
     instant = session.service.booking_mode == BookingMode.INSTANT
     to = BookingStatus.CONFIRMED if instant else BookingStatus.REQUESTED
     await _transition(booking, allowed=frozenset({BookingStatus.HELD}), to=to, conn=conn, decided_at=now if instant else None)
@@ -60,7 +60,7 @@ async def release_hold(booking: Booking, *, reason: str, now: datetime, conn: Ba
     if not updated:
         return []
     booking.status, booking.cancelled_at, booking.reason = BookingStatus.RELEASED, now, reason[:300]
-    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(booking.session_id)
     places = await _places(booking, conn)
     await BookingChild.filter(booking_id=booking.id).using_db(conn).update(active=False)
     for place in places:
@@ -91,13 +91,13 @@ async def reclaim_released(booking: Booking, *, now: datetime, conn: BaseDBAsync
     """
     if booking.status != BookingStatus.RELEASED:
         return False
-    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(booking.session_id)
     if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
         return False
     places = await _places(booking, conn)
     if not await provider_services.take_places(session.id, len(places), using_db=conn):
         return False
-    child_ids = [p.child_id for p in places]  # type: ignore[attr-defined]  # Tortoise FK id
+    child_ids = [p.child_id for p in places]
     clash = await (
         BookingChild.filter(child_id__in=child_ids, active=True, starts_at__lt=session.ends_at, ends_at__gt=session.starts_at)
         .using_db(conn)
@@ -105,10 +105,10 @@ async def reclaim_released(booking: Booking, *, now: datetime, conn: BaseDBAsync
     )
     debits_ok = True
     for place in places:
-        if place.allocation_id is not None and (place.debited_minutes or place.debited_pence):  # type: ignore[attr-defined]
+        if place.allocation_id is not None and (place.debited_minutes or place.debited_pence):
             debits_ok = debits_ok and bool(
                 await Allocation.filter(
-                    id=place.allocation_id,  # type: ignore[attr-defined]  # Tortoise FK id
+                    id=place.allocation_id,
                     balance_minutes__gte=place.debited_minutes,
                     balance_pence__gte=place.debited_pence,
                 )
@@ -119,16 +119,16 @@ async def reclaim_released(booking: Booking, *, now: datetime, conn: BaseDBAsync
         await provider_services.release_places(session.id, len(places), using_db=conn)
         return False
     for place in places:
-        if place.allocation_id is not None and (place.debited_minutes or place.debited_pence):  # type: ignore[attr-defined]
+        if place.allocation_id is not None and (place.debited_minutes or place.debited_pence):
             await (
-                Allocation.filter(id=place.allocation_id)  # type: ignore[attr-defined]  # Tortoise FK id
+                Allocation.filter(id=place.allocation_id)
                 .using_db(conn)
                 .update(
                     balance_minutes=F("balance_minutes") - place.debited_minutes, balance_pence=F("balance_pence") - place.debited_pence
                 )
             )
             await AllocationEntry.create(
-                allocation_id=place.allocation_id,  # type: ignore[attr-defined]  # Tortoise FK id
+                allocation_id=place.allocation_id,
                 kind=LedgerKind.DEBIT,
                 minutes=-place.debited_minutes,
                 pence=-place.debited_pence,

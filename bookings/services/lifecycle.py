@@ -33,9 +33,9 @@ from shortbreaks.models import OutboxMessage
 
 async def confirm_booking(booking: Booking, *, actor: User, now: datetime, override_age: bool = False) -> Booking:
     """The provider confirms a requested booking; a child outside the age range needs ``override_age``."""
-    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(booking.session_id)
     places = await _places(booking)
-    children = await Child.filter(id__in=[p.child_id for p in places])  # type: ignore[attr-defined]
+    children = await Child.filter(id__in=[p.child_id for p in places])
     outside = [c for c in children if outside_age_range(c, session)]
     if outside and not override_age:
         raise OutsideAgeRange(
@@ -107,7 +107,7 @@ async def cancel_booking(booking: Booking, *, actor: User, now: datetime, reason
     ``late_cancellation_refund_percent`` after it (the refund is queued in this transaction and
     sent to Stripe after commit); a held booking's unpaid payment is simply closed.
     """
-    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(booking.session_id)
     if booking.status in (BookingStatus.CANCELLED_BY_FAMILY, BookingStatus.CANCELLED_BY_PROVIDER):
         raise InvalidTransition("This booking has already been cancelled", code="already_cancelled")
     if session.starts_at <= now:
@@ -158,7 +158,7 @@ async def decline_booking(booking: Booking, *, actor: User, reason: str, now: da
     """The provider declines a requested booking with a reason; the allocation is credited in full."""
     if not reason.strip():
         raise ValidationFailed.field("reason", "Give the family a reason")
-    session = await _get_session(booking.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(booking.session_id)
     messages: list[OutboxMessage | None] = []
     async with in_transaction() as conn:
         await _transition(
@@ -199,7 +199,7 @@ async def record_attendance(booking: Booking, *, actor: User, attendance: dict[U
     if booking.starts_at > now:
         raise InvalidTransition("Attendance can be recorded once the session has started", code="session_not_started")
     places = await _places(booking)
-    if set(attendance) != {p.child_id for p in places}:  # type: ignore[attr-defined]  # Tortoise FK id
+    if set(attendance) != {p.child_id for p in places}:
         raise ValidationFailed.field("attendance", "Record attendance for every child on the booking")
     status = BookingStatus.ATTENDED if Attendance.ATTENDED in attendance.values() else BookingStatus.NO_SHOW
     async with in_transaction() as conn:

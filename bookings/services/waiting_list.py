@@ -9,6 +9,7 @@ runs inside the caller's transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -129,8 +130,8 @@ async def accept_offer(
     """
     if entry.status != WaitingStatus.OFFERED or entry.offer_expires_at is None or entry.offer_expires_at <= now:
         raise OfferExpired("This offer is no longer open")
-    session = await _get_session(entry.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
-    children = await _load_children(family, [entry.child_id])  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(entry.session_id)
+    children = await _load_children(family, [entry.child_id])
     await _precheck_children(children, session, allow_age_override=True)
     plan = await _plan_funding(children, session, funding=funding)
     held = _check_payable(plan, session, payment_hold)
@@ -172,7 +173,7 @@ async def accept_offer(
 
 async def leave_waiting_list(entry: WaitingListEntry, *, family: User, now: datetime) -> None:
     """Withdraw from a waiting list; an open offer passes to the next in line."""
-    session = await _get_session(entry.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(entry.session_id)
     messages: list[OutboxMessage | None] = []
     async with in_transaction() as conn:
         was = await WaitingListEntry.filter(id=entry.id).using_db(conn).values_list("status", flat=True)
@@ -196,7 +197,7 @@ async def expire_offer(entry_id: UUID, *, now: datetime) -> bool:
     entry = await WaitingListEntry.get_or_none(id=entry_id)
     if entry is None or entry.status != WaitingStatus.OFFERED:
         return False
-    session = await _get_session(entry.session_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    session = await _get_session(entry.session_id)
     messages: list[OutboxMessage | None] = []
     async with in_transaction() as conn:
         expired = (
@@ -221,10 +222,11 @@ async def expire_offer(entry_id: UUID, *, now: datetime) -> bool:
 
 async def expire_overdue_offers(*, now: datetime) -> int:
     """Expire every offer past its time (the sweep that keeps a lost job from stranding a place)."""
-    ids = (
+    ids = cast(
+        "list[UUID]",
         await WaitingListEntry.filter(status=WaitingStatus.OFFERED, offer_expires_at__lte=now)
         .order_by("offer_expires_at")
-        .values_list("id", flat=True)
+        .values_list("id", flat=True),
     )
     count = 0
     for entry_id in ids:
@@ -236,7 +238,10 @@ async def expire_overdue_offers(*, now: datetime) -> int:
 async def offer_free_places(*, now: datetime) -> int:
     """Offer places that came free while nobody was waiting to children who joined since."""
     session_ids = set(
-        await WaitingListEntry.filter(status=WaitingStatus.WAITING, session__starts_at__gt=now).values_list("session_id", flat=True)
+        cast(
+            "list[UUID]",
+            await WaitingListEntry.filter(status=WaitingStatus.WAITING, session__starts_at__gt=now).values_list("session_id", flat=True),
+        )
     )
     offered = 0
     for session_id in session_ids:
