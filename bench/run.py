@@ -224,7 +224,7 @@ class Bench:
             return set()
         paths = set(json.loads(stats.results[0].body).get("paths", {}))
         try:
-            from bookings.feeds import routes as feed_routes  # type: ignore[import-not-found]
+            from bookings.feeds import api as feed_routes  # type: ignore[import-not-found]
 
             paths |= {getattr(r, "path", "") for r in getattr(feed_routes, "routes", [])}
         except ImportError:

@@ -12,6 +12,8 @@ them only the children and allocations are made.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from bookings import services
 from bookings.enums import Attendance
@@ -19,6 +21,7 @@ from bookings.models import Booking, Child
 from providers import queries as provider_queries
 from providers import services as provider_services
 from providers.enums import BookingMode
+from providers.models import Session
 from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON
 from shortbreaks.demo import DemoContext
@@ -30,13 +33,13 @@ CHILDREN = [
 ]
 
 
-async def _family_children(family: User, authority_id: object, now: datetime, specs: list[tuple]) -> list[Child]:  # type: ignore[type-arg]
+async def _family_children(family: User, authority_id: UUID, now: datetime, specs: list[tuple[Any, ...]]) -> list[Child]:
     children = []
     for first_name, dob, needs, care in specs:
         child = await Child.get_or_none(family_id=family.id, first_name=first_name)
         if child is None:
             child = await services.create_child(
-                family, local_authority_id=authority_id, first_name=first_name, last_name=family.display_name.split()[-1],  # type: ignore[arg-type]
+                family, local_authority_id=authority_id, first_name=first_name, last_name=family.display_name.split()[-1],
                 date_of_birth=dob, needs=needs, care=care, now=now,
             )  # fmt: skip
         children.append(child)
@@ -59,7 +62,7 @@ OTHER_FAMILIES = [
 ]
 
 
-async def _fill(session: object, authority_id: object, officer: User, year: int, now: datetime) -> None:
+async def _fill(session: Session, authority_id: UUID, officer: User, year: int, now: datetime) -> None:
     """Book other demo families onto ``session`` until it is full (they sign in with the demo password)."""
     from shortbreaks.accounts.enums import Role
     from shortbreaks.accounts.models import Organisation
@@ -68,7 +71,7 @@ async def _fill(session: object, authority_id: object, officer: User, year: int,
 
     authority = await Organisation.get(id=authority_id)
     for surname, first_name, dob in OTHER_FAMILIES:
-        current = await provider_queries.get_session_for_booking(session.id)  # type: ignore[attr-defined]
+        current = await provider_queries.get_session_for_booking(session.id)
         if current.places_left <= 0:
             return
         user = await ensure_user(
@@ -100,13 +103,13 @@ async def load(ctx: DemoContext) -> None:
         return
     sessions = await provider_queries.list_sessions_in_authority(authority.id)
     sunshine = ctx.organisations["GB-CHC-1180001"].id
-    club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]
+    club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
     if club and not any(s.starts_at < now for s in club):
         # The directory materialises sessions from now on; past ones (for attended and no-show
         # bookings) come from its own service, run as of three weeks ago.
         await provider_services.materialise_service(club[0].service, now=now - timedelta(weeks=3))
         sessions = await provider_queries.list_sessions_in_authority(authority.id)
-        club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]
+        club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
     instant = [s for s in club if s.service.booking_mode == BookingMode.INSTANT and s.status.value == "scheduled"]
     approval = [
         s for s in sessions if s.service.booking_mode == BookingMode.APPROVAL and s.status.value == "scheduled" and s.service.min_age <= 9

@@ -13,6 +13,9 @@ source of truth and the balances always equal its sums.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
@@ -20,18 +23,28 @@ from tortoise.models import Model
 from bookings.enums import Attendance, BookingStatus, FundingSource, LedgerKind, WaitingStatus
 from shortbreaks.models import TimestampedModel
 
+if TYPE_CHECKING:
+    from providers.models import Service, Session
+    from shortbreaks.accounts.models import Organisation, User
+
 
 class Child(TimestampedModel):
     """A child a family account looks after. ``needs`` holds DfE primary need codes."""
 
     id = fields.UUIDField(primary_key=True)
-    family = fields.ForeignKeyField("core.User", related_name="children", on_delete=fields.RESTRICT)
-    local_authority = fields.ForeignKeyField("core.Organisation", related_name="children", on_delete=fields.RESTRICT)
+    family: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="children", on_delete=fields.RESTRICT)
+    family_id: UUID
+    local_authority: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="children", on_delete=fields.RESTRICT
+    )
+    local_authority_id: UUID
     first_name = fields.CharField(max_length=100)
     last_name = fields.CharField(max_length=100, default="")
     date_of_birth = fields.DateField(null=True)
-    needs = fields.JSONField(default=list)
+    needs: fields.Field[list[str]] = fields.JSONField(default=list)
     erased_at = fields.DatetimeField(null=True)
+
+    allocations: fields.ReverseRelation[Allocation]
 
     class Meta:
         table = "bookings_child"
@@ -46,7 +59,8 @@ class CareProfile(TimestampedModel):
     """Special-category data about a child: shown only to those who need it, never audited."""
 
     id = fields.UUIDField(primary_key=True)
-    child = fields.OneToOneField("bookings.Child", related_name="care_profile", on_delete=fields.CASCADE)
+    child: fields.OneToOneRelation[Child] = fields.OneToOneField("bookings.Child", related_name="care_profile", on_delete=fields.CASCADE)
+    child_id: UUID
     communication = fields.TextField(default="")
     medical = fields.TextField(default="")
     dietary = fields.TextField(default="")
@@ -62,7 +76,10 @@ class AuthoritySetting(TimestampedModel):
     """Per local authority rules. ``late_cancellation_credit``: late cancellations still get the allocation back."""
 
     id = fields.UUIDField(primary_key=True)
-    local_authority = fields.OneToOneField("core.Organisation", related_name="booking_setting", on_delete=fields.CASCADE)
+    local_authority: fields.OneToOneRelation[Organisation] = fields.OneToOneField(
+        "core.Organisation", related_name="booking_setting", on_delete=fields.CASCADE
+    )
+    local_authority_id: UUID
     late_cancellation_credit = fields.BooleanField(default=False)
 
     class Meta:
@@ -73,8 +90,14 @@ class Allocation(TimestampedModel):
     """A child's short-breaks allocation for one financial year (``year`` 2026 is April 2026 to March 2027)."""
 
     id = fields.UUIDField(primary_key=True)
-    child = fields.ForeignKeyField("bookings.Child", related_name="allocations", on_delete=fields.RESTRICT)
-    local_authority = fields.ForeignKeyField("core.Organisation", related_name="allocations", on_delete=fields.RESTRICT)
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    child_id: UUID
+    local_authority: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "core.Organisation", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    local_authority_id: UUID
     year = fields.SmallIntField()
     in_minutes = fields.BooleanField(default=False)
     in_pence = fields.BooleanField(default=False)
@@ -93,11 +116,17 @@ class AllocationEntry(Model):
     """One line of an allocation's ledger: signed minutes and pence."""
 
     id = fields.UUIDField(primary_key=True)
-    allocation = fields.ForeignKeyField("bookings.Allocation", related_name="entries", on_delete=fields.CASCADE)
+    allocation: fields.ForeignKeyRelation[Allocation] = fields.ForeignKeyField(
+        "bookings.Allocation", related_name="entries", on_delete=fields.CASCADE
+    )
+    allocation_id: UUID
     kind = fields.CharEnumField(LedgerKind, max_length=12)
     minutes = fields.IntField(default=0)
     pence = fields.IntField(default=0)
-    booking = fields.ForeignKeyField("bookings.Booking", related_name="ledger_entries", null=True, on_delete=fields.SET_NULL)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "bookings.Booking", related_name="ledger_entries", null=True, on_delete=fields.SET_NULL
+    )
+    booking_id: UUID | None
     reason = fields.CharField(max_length=300, default="")
     actor_id = fields.UUIDField(null=True)
     created_at = fields.DatetimeField()
@@ -112,9 +141,16 @@ class Booking(TimestampedModel):
 
     id = fields.UUIDField(primary_key=True)
     reference = fields.CharField(max_length=12, unique=True)
-    family = fields.ForeignKeyField("core.User", related_name="bookings", on_delete=fields.RESTRICT)
-    session = fields.ForeignKeyField("providers.Session", related_name="bookings", on_delete=fields.RESTRICT)
-    service = fields.ForeignKeyField("providers.Service", related_name="bookings", on_delete=fields.RESTRICT)
+    family: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="bookings", on_delete=fields.RESTRICT)
+    family_id: UUID
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "providers.Session", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    session_id: UUID
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "providers.Service", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    service_id: UUID
     status = fields.CharEnumField(BookingStatus, max_length=24)
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
@@ -138,14 +174,21 @@ class BookingChild(TimestampedModel):
     """One child's place on a booking, how it is paid for, and the attendance the provider recorded."""
 
     id = fields.UUIDField(primary_key=True)
-    booking = fields.ForeignKeyField("bookings.Booking", related_name="children", on_delete=fields.CASCADE)
-    child = fields.ForeignKeyField("bookings.Child", related_name="places", on_delete=fields.RESTRICT)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "bookings.Booking", related_name="children", on_delete=fields.CASCADE
+    )
+    booking_id: UUID
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField("bookings.Child", related_name="places", on_delete=fields.RESTRICT)
+    child_id: UUID
     session_id = fields.UUIDField()
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
     active = fields.BooleanField(default=True)
     funding_source = fields.CharEnumField(FundingSource, max_length=12)
-    allocation = fields.ForeignKeyField("bookings.Allocation", related_name="places", null=True, on_delete=fields.RESTRICT)
+    allocation: fields.ForeignKeyNullableRelation[Allocation] = fields.ForeignKeyField(
+        "bookings.Allocation", related_name="places", null=True, on_delete=fields.RESTRICT
+    )
+    allocation_id: UUID | None
     debited_minutes = fields.IntField(default=0)
     debited_pence = fields.IntField(default=0)
     age_override = fields.BooleanField(default=False)
@@ -164,15 +207,27 @@ class WaitingListEntry(TimestampedModel):
     """A child waiting for a place on a full session, first in line first (higher ``priority`` first)."""
 
     id = fields.UUIDField(primary_key=True)
-    session = fields.ForeignKeyField("providers.Session", related_name="waiting_list", on_delete=fields.CASCADE)
-    family = fields.ForeignKeyField("core.User", related_name="waiting_list_entries", on_delete=fields.RESTRICT)
-    child = fields.ForeignKeyField("bookings.Child", related_name="waiting_list_entries", on_delete=fields.CASCADE)
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "providers.Session", related_name="waiting_list", on_delete=fields.CASCADE
+    )
+    session_id: UUID
+    family: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="waiting_list_entries", on_delete=fields.RESTRICT
+    )
+    family_id: UUID
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="waiting_list_entries", on_delete=fields.CASCADE
+    )
+    child_id: UUID
     status = fields.CharEnumField(WaitingStatus, max_length=10, default=WaitingStatus.WAITING)
     priority = fields.SmallIntField(default=0)
     joined_at = fields.DatetimeField()
     offered_at = fields.DatetimeField(null=True)
     offer_expires_at = fields.DatetimeField(null=True)
-    booking = fields.ForeignKeyField("bookings.Booking", related_name="from_waiting_list", null=True, on_delete=fields.SET_NULL)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "bookings.Booking", related_name="from_waiting_list", null=True, on_delete=fields.SET_NULL
+    )
+    booking_id: UUID | None
 
     class Meta:
         table = "bookings_waitinglistentry"

@@ -56,7 +56,7 @@ async def booking_event(
     if new_booking_by is not None:
         to: str | None = new_booking_by.email
     else:
-        to = await _family_email(booking.family_id, conn)  # type: ignore[attr-defined]  # Tortoise FK id
+        to = await _family_email(booking.family_id, conn)
     if to is None:
         return None
     subjects = {
@@ -90,7 +90,7 @@ async def waiting_list_event(
     entry: WaitingListEntry, event: str, *, service_name: str, starts_at: datetime, now: datetime, conn: BaseDBAsyncClient
 ) -> OutboxMessage | None:
     """``event``: offered, expired, cleared. An entry is offered at most once."""
-    to = await _family_email(entry.family_id, conn)  # type: ignore[attr-defined]  # Tortoise FK id
+    to = await _family_email(entry.family_id, conn)
     if to is None:
         return None
     if event == "offered":

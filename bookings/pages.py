@@ -19,7 +19,7 @@ from bookings import permissions, presenters, queries, services
 from bookings.enums import ACTIVE_STATUSES, Attendance, BookingStatus
 from bookings.models import Allocation, Booking
 from bookings.payments import queries as payment_queries
-from bookings.payments import routes as payment_routes
+from bookings.payments.api import checkout_url_for
 from bookings.payments.services import payment_hold
 from providers import queries as provider_queries
 from providers.enums import Need
@@ -117,7 +117,7 @@ async def _after_booking(request: Request, booking: Booking) -> Response:
         if booking.status == BookingStatus.REQUESTED:
             message = f"Booking requested: {booking.reference}. The provider will confirm it or tell you why not."
         return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=message)
-    url = await payment_routes.checkout_url_for(request, booking)
+    url = await checkout_url_for(request, booking)
     return RedirectResponse(url, status_code=303)
 
 
@@ -306,7 +306,7 @@ async def provider_booking_action(request: Request) -> Response:
             message = f"Attendance recorded for {booking.reference}"
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "Choose attended or did not attend for each child"
-    target = request.url_for("bookings:register", session_id=booking.session_id)  # type: ignore[attr-defined]
+    target = request.url_for("bookings:register", session_id=booking.session_id)
     return redirect(request, str(target), message=message)
 
 

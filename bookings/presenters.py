@@ -56,17 +56,17 @@ def booking_out(booking: Booking, places: list[BookingChild]) -> BookingOut:
         id=booking.id,
         reference=booking.reference,
         status=booking.status,
-        session_id=booking.session_id,  # type: ignore[attr-defined]  # Tortoise FK id
-        service_id=booking.service_id,  # type: ignore[attr-defined]
+        session_id=booking.session_id,
+        service_id=booking.service_id,
         service_name=booking.service.name,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        child_ids=[p.child_id for p in places],  # type: ignore[attr-defined]
+        child_ids=[p.child_id for p in places],
         funding=[
             FundingOut(
-                child_id=p.child_id,  # type: ignore[attr-defined]
+                child_id=p.child_id,
                 source=p.funding_source,
-                allocation_id=p.allocation_id,  # type: ignore[attr-defined]
+                allocation_id=p.allocation_id,
                 minutes=p.debited_minutes,
                 pence=p.debited_pence,
             )
@@ -86,20 +86,20 @@ async def bookings_out(bookings: list[Booking]) -> list[BookingOut]:
 def entry_out(entry: WaitingListEntry) -> WaitingEntryOut:
     return WaitingEntryOut(
         id=entry.id,
-        session_id=entry.session_id,  # type: ignore[attr-defined]  # Tortoise FK id
-        child_id=entry.child_id,  # type: ignore[attr-defined]
+        session_id=entry.session_id,
+        child_id=entry.child_id,
         status=entry.status,
         priority=entry.priority,
         joined_at=entry.joined_at,
         offer_expires_at=entry.offer_expires_at,
-        booking_id=entry.booking_id,  # type: ignore[attr-defined]
+        booking_id=entry.booking_id,
     )
 
 
 def allocation_out(allocation: Allocation, entries: list[AllocationEntry]) -> AllocationOut:
     return AllocationOut(
         id=allocation.id,
-        child_id=allocation.child_id,  # type: ignore[attr-defined]  # Tortoise FK id
+        child_id=allocation.child_id,
         year=allocation.year,
         in_minutes=allocation.in_minutes,
         in_pence=allocation.in_pence,
@@ -111,7 +111,7 @@ def allocation_out(allocation: Allocation, entries: list[AllocationEntry]) -> Al
                 minutes=e.minutes,
                 pence=e.pence,
                 reason=e.reason,
-                booking_id=e.booking_id,  # type: ignore[attr-defined]
+                booking_id=e.booking_id,
                 created_at=e.created_at,
             )
             for e in entries
@@ -140,7 +140,7 @@ async def staff_booking_out(booking: Booking) -> StaffBookingOut:
         id=booking.id,
         reference=booking.reference,
         status=booking.status,
-        session_id=booking.session_id,  # type: ignore[attr-defined]  # Tortoise FK id
+        session_id=booking.session_id,
         starts_at=booking.starts_at,
         children=children,
     )
@@ -158,7 +158,7 @@ async def staff_session(principal: Principal, session_id: UUID) -> Session:
         session = await provider_queries.get_session_for_booking(session_id)
     except DoesNotExist:
         raise NotFound("Session not found") from None
-    if not permissions.can_act_for_provider(principal, session.service.provider.organisation_id):  # type: ignore[attr-defined]
+    if not permissions.can_act_for_provider(principal, session.service.provider.organisation_id):  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
         raise NotFound("Session not found")
     return session
 

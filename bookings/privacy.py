@@ -144,7 +144,7 @@ async def apply_care_profile_retention(*, now: datetime) -> dict[str, int]:
         key = _notice_key(child.id, last)
         notice = await OutboxMessage.get_or_none(dedupe_key=key)
         if notice is None:
-            family = await User.get(id=child.family_id)  # type: ignore[attr-defined]  # Tortoise FK id
+            family = await User.get(id=child.family_id)
             if not family.is_active:
                 continue
             removal = max(lapses_at, now + RETENTION_NOTICE).astimezone(LONDON).strftime("%-d %B %Y")

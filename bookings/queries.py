@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from tortoise import connections
 from tortoise.functions import Count, Sum
 
 from bookings.enums import ACTIVE_STATUSES, ACTIVE_WAITING_STATUSES, Attendance, BookingStatus
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, CareProfile, Child, WaitingListEntry
 from providers.models import Provider, Service, Session
-from shortbreaks import rows
+from shortbreaks import sql
 from shortbreaks.accounts.models import User
 from shortbreaks.errors import NotFound
 
@@ -57,7 +58,7 @@ async def places_by_booking(booking_ids: list[UUID]) -> dict[UUID, list[BookingC
     found: dict[UUID, list[BookingChild]] = {bid: [] for bid in booking_ids}
     if booking_ids:
         for place in await BookingChild.filter(booking_id__in=booking_ids).select_related("child").order_by("created_at", "id"):
-            found[place.booking_id].append(place)  # type: ignore[attr-defined]  # Tortoise FK id
+            found[place.booking_id].append(place)
     return found
 
 
@@ -81,7 +82,7 @@ async def family_allocations(family_id: UUID) -> list[tuple[Allocation, list[All
     entries = await AllocationEntry.filter(allocation_id__in=[a.id for a in allocations]).order_by("created_at", "id")
     by_allocation: dict[UUID, list[AllocationEntry]] = {a.id: [] for a in allocations}
     for entry in entries:
-        by_allocation[entry.allocation_id].append(entry)  # type: ignore[attr-defined]  # Tortoise FK id
+        by_allocation[entry.allocation_id].append(entry)
     return [(a, by_allocation[a.id]) for a in allocations]
 
 
@@ -140,6 +141,32 @@ async def active_booking_exists(booking_id: UUID) -> bool:
     return await Booking.filter(id=booking_id, status__in=list(ACTIVE_STATUSES)).exists()
 
 
+async def find_applicants(family_id: UUID, child_ids: list[UUID], *, session: Session, year: int) -> list[dict[str, Any]]:
+    """The family's children among ``child_ids`` (erased ones left out), each with its allocation
+    for ``year`` and any active place of theirs on ``session`` or one overlapping it: rows of
+    ``{"c": Child, "a": Allocation | None, "x": BookingChild | None}``, a child once per clash.
+
+    Hand-written: every booking and waiting-list request reads this, one joined read instead of
+    three through the ORM (bench/README.md).
+    """
+    marks = ", ".join(f"${i + 6}" for i in range(len(child_ids)))
+    return await sql.fetch_models(
+        f"SELECT {sql.columns('c', Child)}, {sql.columns('a', Allocation)}, {sql.columns('x', BookingChild)}"  # noqa: S608 — column lists from the models, values are parameters
+        " FROM bookings_child c"
+        " LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = $1"
+        " LEFT JOIN bookings_bookingchild x ON x.child_id = c.id AND x.active"
+        " AND (x.session_id = $2 OR (x.starts_at < $3 AND x.ends_at > $4))"
+        f" WHERE c.family_id = $5 AND c.erased_at IS NULL AND c.id IN ({marks})",
+        year,
+        session.id,
+        session.ends_at,
+        session.starts_at,
+        family_id,
+        *child_ids,
+        models={"c": Child, "a": Allocation, "x": BookingChild},
+    )
+
+
 async def attended_summary_for_services(
     service_ids: list[UUID], *, since: datetime | None = None, until: datetime | None = None
 ) -> dict[UUID, dict[str, int]]:
@@ -178,7 +205,7 @@ async def attended_summary_for_services(
 async def export_family_data(family: User) -> dict[str, Any]:
     """Everything we hold about a family, for its own download (JSON-ready)."""
     children = list(await Child.filter(family_id=family.id).order_by("first_name", "id"))
-    profiles = {p.child_id: p for p in await CareProfile.filter(child_id__in=[c.id for c in children])}  # type: ignore[attr-defined]
+    profiles = {p.child_id: p for p in await CareProfile.filter(child_id__in=[c.id for c in children])}
     bookings = await list_family_bookings(family.id)
     places = await places_by_booking([b.id for b in bookings])
     allocations = await family_allocations(family.id)
@@ -212,8 +239,7 @@ async def export_family_data(family: User) -> dict[str, Any]:
                 "ends_at": b.ends_at.isoformat(),
                 "late_cancellation": b.late_cancellation,
                 "children": [
-                    {"child_id": str(p.child_id), "funding": p.funding_source.value, "attendance": p.attendance}  # type: ignore[attr-defined]
-                    for p in places[b.id]
+                    {"child_id": str(p.child_id), "funding": p.funding_source.value, "attendance": p.attendance} for p in places[b.id]
                 ],
             }
             for b in bookings
@@ -221,7 +247,7 @@ async def export_family_data(family: User) -> dict[str, Any]:
         "allocations": [
             {
                 "id": str(a.id),
-                "child_id": str(a.child_id),  # type: ignore[attr-defined]
+                "child_id": str(a.child_id),
                 "year": a.year,
                 "balance_minutes": a.balance_minutes,
                 "balance_pence": a.balance_pence,
@@ -233,7 +259,7 @@ async def export_family_data(family: User) -> dict[str, Any]:
             for a, entries in allocations
         ],
         "waiting_lists": [
-            {"session_id": str(w.session_id), "child_id": str(w.child_id), "status": w.status.value, "joined_at": w.joined_at.isoformat()}  # type: ignore[attr-defined]
+            {"session_id": str(w.session_id), "child_id": str(w.child_id), "status": w.status.value, "joined_at": w.joined_at.isoformat()}
             for w in waiting
         ],
     }
@@ -277,28 +303,28 @@ async def calendar_booking_ids(family_id: UUID, *, changed_since: datetime, chil
     database) it hashes the whole sessions table (1M rows: 200 ms). With an id list, it always
     looks the sessions up by primary key.
     """
-    # Hand-written (shortbreaks.rows): every feed request starts here.
-    statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=0)
-    found = await rows.select_rows(statement, values)
+    # Hand-written (shortbreaks.sql): every feed request starts here.
+    statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=1)
+    found = await sql.fetch(statement, *values)
     return [r["id"] if isinstance(r["id"], UUID) else UUID(r["id"]) for r in found]
 
 
 def _calendar_ids_statement(family_id: UUID, *, changed_since: datetime, child_id: UUID | None, first: int) -> tuple[str, list[Any]]:
-    """The ``SELECT`` of :func:`calendar_booking_ids`, its placeholders numbered from ``{first}``."""
+    """The ``SELECT`` of :func:`calendar_booking_ids`, its placeholders numbered from ``$first``."""
     values: list[Any] = [family_id, changed_since, *(s.value for s in _LIVE_STATUSES)]
-    marks = ", ".join(f"{{{first + i + 2}}}" for i in range(len(_LIVE_STATUSES)))
+    marks = ", ".join(f"${first + i + 2}" for i in range(len(_LIVE_STATUSES)))
     statement = (
-        f"SELECT x.id FROM bookings_booking x WHERE x.family_id = {{{first}}}"
-        f" AND (x.status IN ({marks}) OR x.cancelled_at >= {{{first + 1}}} OR x.decided_at >= {{{first + 1}}})"
+        f"SELECT x.id FROM bookings_booking x WHERE x.family_id = ${first}"  # noqa: S608 — fixed text and numbered placeholders, values are parameters
+        f" AND (x.status IN ({marks}) OR x.cancelled_at >= ${first + 1} OR x.decided_at >= ${first + 1})"
     )
     if child_id is not None:
-        statement += f" AND x.id IN (SELECT xc.booking_id FROM bookings_bookingchild xc WHERE xc.child_id = {{{first + len(values)}}})"
+        statement += f" AND x.id IN (SELECT xc.booking_id FROM bookings_bookingchild xc WHERE xc.child_id = ${first + len(values)})"  # noqa: S608 — a numbered placeholder
         values.append(child_id)
     return statement, values
 
 
 def _on_postgres() -> bool:
-    return bool(Booking._meta.db.capabilities.dialect == "postgres")
+    return bool(connections.get("default").capabilities.dialect == "postgres")
 
 
 async def calendar_bookings(booking_ids: list[UUID], *, ends_after: datetime) -> list[dict[str, Any]]:
@@ -314,9 +340,8 @@ async def calendar_bookings(booking_ids: list[UUID], *, ends_after: datetime) ->
         return []
     if _on_postgres():
         columns = ", ".join(f'{_calendar_column(f)} AS "{f}"' for f in CALENDAR_BOOKING_FIELDS)
-        sql = f"SELECT {columns}{_calendar_from('b.id = ANY($1::uuid[])', '$2', names=False)} ORDER BY s.starts_at, b.id"
-        _, rows = await Booking._meta.db.execute_query(sql, [[str(i) for i in booking_ids], ends_after])
-        return [dict(row) for row in rows]
+        statement = f"SELECT {columns}{_calendar_from('b.id = ANY($1::uuid[])', '$2', names=False)} ORDER BY s.starts_at, b.id"
+        return await sql.fetch(statement, [str(i) for i in booking_ids], ends_after)
     query = Booking.filter(id__in=booking_ids, session__ends_at__gte=ends_after)
     return list(await query.order_by("session__starts_at", "id").values(*CALENDAR_BOOKING_FIELDS))
 
@@ -403,13 +428,13 @@ async def family_calendar_version(
     if not _on_postgres():
         ids = await calendar_booking_ids(family_id, changed_since=changed_since, child_id=child_id)
         return await _digest_rows_here(ids, ends_after=ends_after), ids
-    ids_statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=1)
-    places_from = _calendar_from(f"b.id = ANY(ARRAY({ids_statement}))", "{0}", names=True, services=False)
+    ids_statement, values = _calendar_ids_statement(family_id, changed_since=changed_since, child_id=child_id, first=2)
+    places_from = _calendar_from(f"b.id = ANY(ARRAY({ids_statement}))", "$1", names=True, services=False)
     service_changes = [c for c in _CHANGE_COLUMNS if c.startswith(_SERVICE_ALIASES)]
     place_changes = [c for c in _CHANGE_COLUMNS if not c.startswith(_SERVICE_ALIASES)]
     digest = "count(*) AS n, sum(hash_record_extended(rec, 0)) AS h0, bit_xor(hash_record_extended(rec, 1)) AS h1, max(changed) AS m"
     statement = (
-        f"WITH places AS MATERIALIZED (SELECT ROW({', '.join(_PLACE_VERSION_COLUMNS)}) AS rec, b.service_id,"
+        f"WITH places AS MATERIALIZED (SELECT ROW({', '.join(_PLACE_VERSION_COLUMNS)}) AS rec, b.service_id,"  # noqa: S608 — column lists and table names from the models, values are parameters
         f" greatest({', '.join(place_changes)}) AS changed{places_from}),"
         f" services AS (SELECT ROW({', '.join(_SERVICE_VERSION_COLUMNS)}) AS rec, greatest({', '.join(service_changes)}) AS changed"
         f" FROM {Service._meta.db_table} sv JOIN {Provider._meta.db_table} p ON p.id = sv.provider_id"
@@ -417,7 +442,7 @@ async def family_calendar_version(
         f" SELECT x.n, x.h0, x.h1, y.h0 AS sh0, y.h1 AS sh1, greatest(x.m, y.m) AS last_modified"
         f" FROM (SELECT {digest} FROM places) x, (SELECT {digest} FROM services) y"
     )
-    row = (await rows.select_rows(statement, [ends_after, *values]))[0]
+    row = (await sql.fetch(statement, ends_after, *values))[0]
     if not row["n"]:
         return CalendarVersion(digest="empty", last_modified=None), None
     digest_value = f"{row['n']}:{row['h0']}:{row['h1']}:{row['sh0']}:{row['sh1']}"
@@ -428,14 +453,14 @@ async def _digest_rows_here(booking_ids: list[UUID], *, ends_after: datetime) ->
     """:func:`family_calendar_version` on SQLite: the rows read raw and digested in Python."""
     if not booking_ids:
         return CalendarVersion(digest="empty", last_modified=None)
-    sql = f"SELECT {', '.join(_VERSION_COLUMNS)}, {', '.join(_CHANGE_COLUMNS)}" + _calendar_from(
-        "b.id IN (SELECT value FROM json_each(?))", "?", names=True
-    )
+    # Numbered aliases: the same column names come from several tables.
+    selected = ", ".join(f"{column} AS v{n}" for n, column in enumerate((*_VERSION_COLUMNS, *_CHANGE_COLUMNS)))
+    statement = f"SELECT {selected}" + _calendar_from("b.id IN (SELECT value FROM json_each($1))", "$2", names=True)  # noqa: S608 — column lists and table names from the models, values are parameters
     ends_after_value = Session._meta.fields_map["ends_at"].to_db_value(ends_after, Session)  # as the ORM stores it
-    _, raw = await Booking._meta.db.execute_query(sql, [json.dumps([str(i) for i in booking_ids]), ends_after_value])
+    raw = [tuple(row.values()) for row in await sql.fetch(statement, json.dumps([str(i) for i in booking_ids]), ends_after_value)]
     width = len(_VERSION_COLUMNS)
-    records = sorted(repr(tuple(r)[:width]) for r in raw)
-    stamps = [_as_datetime(value) for r in raw for value in tuple(r)[width:]]
+    records = sorted(repr(r[:width]) for r in raw)
+    stamps = [_as_datetime(value) for r in raw for value in r[width:]]
     return CalendarVersion(
         digest=hashlib.sha256("\n".join(records).encode()).hexdigest(),
         last_modified=max((s for s in stamps if s is not None), default=None),
@@ -461,12 +486,11 @@ async def first_names_by_booking(booking_ids: list[UUID]) -> dict[UUID, list[str
     """The first names of each booking's children (one query), in a stable order."""
     found: dict[UUID, list[str]] = {}
     if booking_ids and _on_postgres():  # one array parameter, raw rows: see calendar_bookings
-        sql = (
-            f'SELECT bc.booking_id, c.first_name AS "child__first_name" FROM {BookingChild._meta.db_table} bc'
+        statement = (
+            f'SELECT bc.booking_id, c.first_name AS "child__first_name" FROM {BookingChild._meta.db_table} bc'  # noqa: S608 — table names from the models, values are parameters
             f" JOIN {Child._meta.db_table} c ON c.id = bc.child_id WHERE bc.booking_id = ANY($1::uuid[]) ORDER BY bc.created_at, bc.id"
         )
-        _, rows = await Booking._meta.db.execute_query(sql, [[str(i) for i in booking_ids]])
-        for row in rows:
+        for row in await sql.fetch(statement, [str(i) for i in booking_ids]):
             found.setdefault(UUID(str(row["booking_id"])), []).append(row["child__first_name"])
     elif booking_ids:
         rows = await BookingChild.filter(booking_id__in=booking_ids).order_by("created_at", "id").values("booking_id", "child__first_name")

@@ -16,12 +16,12 @@ class Strict(BaseModel):
 
 
 class CareProfileIn(Strict):
-    communication: str = Field("", max_length=2000)
-    medical: str = Field("", max_length=2000)
-    dietary: str = Field("", max_length=2000)
-    behaviour_support: str = Field("", max_length=2000)
-    emergency_contact_name: str = Field("", max_length=100)
-    emergency_contact_phone: str = Field("", max_length=30)
+    communication: str = Field(default="", max_length=2000)
+    medical: str = Field(default="", max_length=2000)
+    dietary: str = Field(default="", max_length=2000)
+    behaviour_support: str = Field(default="", max_length=2000)
+    emergency_contact_name: str = Field(default="", max_length=100)
+    emergency_contact_phone: str = Field(default="", max_length=30)
 
 
 class ChildIn(Strict):

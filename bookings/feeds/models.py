@@ -12,6 +12,7 @@ busy event goes away (and so blocks made by other means are never undone by an i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from tortoise import fields
@@ -21,6 +22,11 @@ from tortoise.models import Model
 from bookings.feeds.enums import FeedKind
 from shortbreaks.models import TimestampedModel
 
+if TYPE_CHECKING:
+    from bookings.models import Child
+    from providers.models import Provider, Session
+    from shortbreaks.accounts.models import User
+
 
 class FeedToken(TimestampedModel):
     """A private calendar feed URL: /feeds/f/TOKEN.ics (family) or /feeds/p/TOKEN.ics (provider)."""
@@ -28,15 +34,20 @@ class FeedToken(TimestampedModel):
     id = fields.UUIDField(primary_key=True)
     kind = fields.CharEnumField(FeedKind, max_length=10)
     token_hash = fields.CharField(max_length=64, unique=True)
-    family = fields.ForeignKeyField("core.User", related_name="feed_tokens", null=True, on_delete=fields.CASCADE)
-    child = fields.ForeignKeyField("bookings.Child", related_name="feed_tokens", null=True, on_delete=fields.CASCADE)
-    provider = fields.ForeignKeyField("providers.Provider", related_name="feed_tokens", null=True, on_delete=fields.CASCADE)
+    family: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="feed_tokens", null=True, on_delete=fields.CASCADE
+    )
+    family_id: UUID | None
+    child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="feed_tokens", null=True, on_delete=fields.CASCADE
+    )
+    child_id: UUID | None
+    provider: fields.ForeignKeyNullableRelation[Provider] = fields.ForeignKeyField(
+        "providers.Provider", related_name="feed_tokens", null=True, on_delete=fields.CASCADE
+    )
+    provider_id: UUID | None
     reset_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
-
-    family_id: UUID | None
-    child_id: UUID | None
-    provider_id: UUID | None
 
     class Meta:
         table = "feeds_feedtoken"
@@ -58,15 +69,16 @@ class CalendarImport(TimestampedModel):
     """A provider's own calendar (Google, Outlook, any iCalendar URL) whose busy times block sessions."""
 
     id = fields.UUIDField(primary_key=True)
-    provider = fields.OneToOneField("providers.Provider", related_name="calendar_import", on_delete=fields.CASCADE)
+    provider: fields.OneToOneRelation[Provider] = fields.OneToOneField(
+        "providers.Provider", related_name="calendar_import", on_delete=fields.CASCADE
+    )
+    provider_id: UUID
     url = fields.CharField(max_length=2000)
     last_attempt_at = fields.DatetimeField(null=True)
     last_success_at = fields.DatetimeField(null=True)
     last_error_code = fields.CharField(max_length=40, default="")
     last_error = fields.CharField(max_length=300, default="")
     busy_count = fields.IntField(default=0)
-
-    provider_id: UUID
 
     class Meta:
         table = "feeds_calendarimport"
@@ -76,13 +88,16 @@ class ImportBlock(Model):
     """A session an import blocked for new bookings (has_bookings flags it to the provider)."""
 
     id = fields.UUIDField(primary_key=True)
-    calendar_import = fields.ForeignKeyField("feeds.CalendarImport", related_name="blocks", on_delete=fields.CASCADE)
-    session = fields.ForeignKeyField("providers.Session", related_name="import_blocks", on_delete=fields.CASCADE)
+    calendar_import: fields.ForeignKeyRelation[CalendarImport] = fields.ForeignKeyField(
+        "feeds.CalendarImport", related_name="blocks", on_delete=fields.CASCADE
+    )
+    calendar_import_id: UUID
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "providers.Session", related_name="import_blocks", on_delete=fields.CASCADE
+    )
+    session_id: UUID
     has_bookings = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
-
-    calendar_import_id: UUID
-    session_id: UUID
 
     class Meta:
         table = "feeds_importblock"

@@ -40,8 +40,8 @@ from bookings.models import Child
 from providers import queries as provider_queries
 from providers.enums import SessionStatus
 from providers.models import Provider
+from shortbreaks import sql
 from shortbreaks.errors import NotFound
-from shortbreaks.rows import select_joined
 from shortbreaks.security import token_hash
 
 KEEP_CANCELLED = timedelta(days=30)
@@ -148,11 +148,13 @@ async def find_feed_token(kind: FeedKind, token: str) -> FeedToken:
     """The active feed a token opens (404 for an unknown, reset or revoked token)."""
     if not 20 <= len(token) <= 100:
         raise NotFound("Feed not found")
-    # Hand-written (shortbreaks.rows): every feed request and every 304 starts here.
-    found = await select_joined(
-        "FROM feeds_feedtoken t WHERE t.token_hash = {0} AND t.kind = {1} AND t.revoked_at IS NULL",
-        [token_hash(token), kind.value],
-        {"t": FeedToken},
+    # Hand-written (shortbreaks.sql): every feed request and every 304 starts here.
+    found = await sql.fetch_models(
+        f"SELECT {sql.columns('t', FeedToken)} FROM feeds_feedtoken t"  # noqa: S608 — the column list from the model, values are parameters
+        " WHERE t.token_hash = $1 AND t.kind = $2 AND t.revoked_at IS NULL",
+        token_hash(token),
+        kind.value,
+        models={"t": FeedToken},
     )
     if not found:
         raise NotFound("Feed not found")
@@ -242,7 +244,7 @@ async def family_feed_version(feed: FeedToken, *, now: datetime, base_url: str) 
     so a change in between can only make the client fetch once more, never keep a stale copy.
 
     Last-Modified, sent for information only (no 304 is decided by date: see
-    ``routes.is_not_modified``), is the latest timestamp of those rows, the feed's creation, or the
+    ``api.is_not_modified``), is the latest timestamp of those rows, the feed's creation, or the
     day the feed is built for.
     """
     assert feed.family_id is not None

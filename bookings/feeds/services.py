@@ -19,6 +19,7 @@ import bisect
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
 import httpx
@@ -48,7 +49,7 @@ TOKEN_BYTES = 32  # 256 bits
 
 async def _manageable_provider(principal: Principal, provider_id: UUID) -> Provider:
     provider = await provider_queries.get_provider(provider_id)
-    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]
+    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
         raise NotFound("Provider not found")
     return provider
 
@@ -178,7 +179,9 @@ async def remove_calendar_import(principal: Principal, *, provider_id: UUID, now
         row = await CalendarImport.filter(provider_id=provider_id).using_db(conn).first()
         if row is None:
             raise NotFound("No calendar is being imported")
-        session_ids = list(await ImportBlock.filter(calendar_import_id=row.id).using_db(conn).values_list("session_id", flat=True))
+        session_ids = cast(
+            "list[UUID]", await ImportBlock.filter(calendar_import_id=row.id).using_db(conn).values_list("session_id", flat=True)
+        )
         await provider_services.set_sessions_blocked(session_ids, blocked=False, using_db=conn)
         await row.delete(using_db=conn)
         await audit.record(
@@ -289,4 +292,4 @@ async def import_calendar(
 
 
 async def list_import_ids() -> list[UUID]:
-    return list(await CalendarImport.all().order_by("id").values_list("id", flat=True))
+    return cast("list[UUID]", await CalendarImport.all().order_by("id").values_list("id", flat=True))

@@ -13,6 +13,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
@@ -20,13 +23,19 @@ from tortoise.models import Model
 from bookings.payments.enums import EventStatus, LedgerKind, PaymentStatus, RefundReason, RefundStatus
 from shortbreaks.models import TimestampedModel
 
+if TYPE_CHECKING:
+    from bookings.models import Booking
+    from shortbreaks.accounts.models import User
+
 
 class Payment(TimestampedModel):
     """What a family owes for a held booking, and what Stripe says it paid."""
 
     id = fields.UUIDField(primary_key=True)
-    booking = fields.OneToOneField("bookings.Booking", related_name="payment", on_delete=fields.RESTRICT)
-    family = fields.ForeignKeyField("core.User", related_name="payments", on_delete=fields.RESTRICT)
+    booking: fields.OneToOneRelation[Booking] = fields.OneToOneField("bookings.Booking", related_name="payment", on_delete=fields.RESTRICT)
+    booking_id: UUID
+    family: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="payments", on_delete=fields.RESTRICT)
+    family_id: UUID
     status = fields.CharEnumField(PaymentStatus, max_length=12, default=PaymentStatus.PENDING)
     amount_pence = fields.IntField()
     currency = fields.CharField(max_length=3, default="gbp")
@@ -56,7 +65,10 @@ class Refund(TimestampedModel):
     """A refund of (part of) a payment, queued in the transaction that made it due."""
 
     id = fields.UUIDField(primary_key=True)
-    payment = fields.ForeignKeyField("payments.Payment", related_name="refunds", on_delete=fields.RESTRICT)
+    payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
+        "payments.Payment", related_name="refunds", on_delete=fields.RESTRICT
+    )
+    payment_id: UUID
     amount_pence = fields.IntField()
     reason = fields.CharEnumField(RefundReason, max_length=20)
     status = fields.CharEnumField(RefundStatus, max_length=16, default=RefundStatus.QUEUED)
@@ -76,8 +88,14 @@ class LedgerEntry(Model):
     """Money that moved at Stripe: + a payment, - a refund, once per Stripe object."""
 
     id = fields.UUIDField(primary_key=True)
-    payment = fields.ForeignKeyField("payments.Payment", related_name="ledger_entries", on_delete=fields.RESTRICT)
-    refund = fields.ForeignKeyField("payments.Refund", related_name="ledger_entries", null=True, on_delete=fields.RESTRICT)
+    payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
+        "payments.Payment", related_name="ledger_entries", on_delete=fields.RESTRICT
+    )
+    payment_id: UUID
+    refund: fields.ForeignKeyNullableRelation[Refund] = fields.ForeignKeyField(
+        "payments.Refund", related_name="ledger_entries", null=True, on_delete=fields.RESTRICT
+    )
+    refund_id: UUID | None
     kind = fields.CharEnumField(LedgerKind, max_length=10)
     amount_pence = fields.IntField()
     stripe_object_id = fields.CharField(max_length=255, unique=True)

@@ -9,6 +9,7 @@ payments tables and never calls Stripe: refunds are queued here and sent by a jo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -24,7 +25,7 @@ async def open_payment(booking: Booking, *, amount_pence: int, hold: timedelta, 
     """The payment a held booking waits for; the place is held until ``now + hold``."""
     return await Payment.create(
         booking_id=booking.id,
-        family_id=booking.family_id,  # type: ignore[attr-defined]  # Tortoise FK id
+        family_id=booking.family_id,
         amount_pence=amount_pence,
         hold_expires_at=now + hold,
         using_db=conn,
@@ -92,5 +93,5 @@ async def send_refunds_later(refund_ids: list[UUID]) -> None:
 
 async def refunds_total(refund_ids: list[UUID], *, conn: BaseDBAsyncClient) -> int:
     """Pence across the given refunds (for the email that tells the family)."""
-    amounts = await Refund.filter(id__in=refund_ids).using_db(conn).values_list("amount_pence", flat=True)
+    amounts = cast("list[int]", await Refund.filter(id__in=refund_ids).using_db(conn).values_list("amount_pence", flat=True))
     return sum(int(a) for a in amounts)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -98,8 +99,8 @@ async def start_checkout(booking: Booking, *, gateway: StripeGateway, urls: Chec
     claimed = await Payment.filter(id=payment.id, status=PaymentStatus.PENDING, attempt=payment.attempt).update(attempt=attempt)
     if not claimed:
         raise PaymentNotDue("This payment is already being started; refresh the page")
-    service = await Service.get(id=booking.service_id)  # type: ignore[attr-defined]  # Tortoise FK id
-    family = await User.get(id=booking.family_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    service = await Service.get(id=booking.service_id)
+    family = await User.get(id=booking.family_id)
     try:
         session = await gateway.create_checkout_session(
             booking_id=str(booking.id),
@@ -162,7 +163,7 @@ async def _release(payment: Payment, *, to: PaymentStatus, reason: str, now: dat
         closed = await Payment.filter(id=payment.id, status__in=list(UNPAID_STATUSES)).using_db(conn).update(status=to)
         if not closed:
             return False
-        booking = await Booking.get(id=payment.booking_id).using_db(conn)  # type: ignore[attr-defined]  # Tortoise FK id
+        booking = await Booking.get(id=payment.booking_id, using_db=conn)
         messages = await booking_services.release_hold(booking, reason=reason, now=now, conn=conn)
         await audit.record(
             f"payments.payment.{to.value}",
@@ -206,10 +207,11 @@ async def expire_hold(payment_id: UUID, *, gateway: StripeGateway | None, now: d
 
 async def expire_overdue_holds(*, gateway: StripeGateway | None, now: datetime) -> int:
     """Expire every hold past its time (the sweep)."""
-    ids = (
+    ids = cast(
+        "list[UUID]",
         await Payment.filter(status__in=list(UNPAID_STATUSES), hold_expires_at__lte=now)
         .order_by("hold_expires_at")
-        .values_list("id", flat=True)
+        .values_list("id", flat=True),
     )
     count = 0
     for payment_id in ids:
@@ -376,7 +378,7 @@ async def record_checkout_paid(session: CheckoutSession, *, now: datetime, event
         )
         if problems:
             log.error("payment %s needs review: %s", payment.id, "; ".join(problems))
-        booking = await Booking.get(id=payment.booking_id).using_db(conn)  # type: ignore[attr-defined]  # Tortoise FK id
+        booking = await Booking.get(id=payment.booking_id, using_db=conn)
         if booking.status == BookingStatus.RELEASED:
             await booking_services.reclaim_released(booking, now=now, conn=conn)
         if booking.status == BookingStatus.HELD:
@@ -391,10 +393,10 @@ async def record_checkout_paid(session: CheckoutSession, *, now: datetime, event
 
 
 async def _late_payment_email(booking: Booking, pence: int, *, now: datetime, conn: BaseDBAsyncClient) -> OutboxMessage | None:
-    family = await User.filter(id=booking.family_id).using_db(conn).first()  # type: ignore[attr-defined]  # Tortoise FK id
+    family = await User.filter(id=booking.family_id).using_db(conn).first()
     if family is None or not family.is_active:
         return None
-    service = await Service.get(id=booking.service_id).using_db(conn)  # type: ignore[attr-defined]  # Tortoise FK id
+    service = await Service.get(id=booking.service_id, using_db=conn)
     body = (
         f"Booking reference: {booking.reference}\n"
         f"Service: {service.name}\n"
@@ -434,7 +436,7 @@ async def send_refund(refund_id: UUID, *, gateway: StripeGateway, now: datetime)
     refund = await Refund.get_or_none(id=refund_id)
     if refund is None or refund.status != RefundStatus.QUEUED:
         return
-    payment = await Payment.get(id=refund.payment_id)  # type: ignore[attr-defined]  # Tortoise FK id
+    payment = await Payment.get(id=refund.payment_id)
     await Refund.filter(id=refund.id).update(attempts=F("attempts") + 1)
     if not payment.payment_intent_id:
         await mark_refund_for_attention(refund.id, error="the payment has no PaymentIntent", now=now)
@@ -461,13 +463,11 @@ async def mark_refund_for_attention(refund_id: UUID, *, error: str, now: datetim
             .update(status=RefundStatus.ATTENTION, last_error=error[:300])
         )
         if updated:
-            refund = await Refund.get(id=refund_id).using_db(conn)
+            refund = await Refund.get(id=refund_id, using_db=conn)
             await (
                 Payment.filter(id=refund.payment_id)
                 .using_db(conn)
-                .update(  # type: ignore[attr-defined]  # Tortoise FK id
-                    needs_review=True, review_reason=f"Refund {refund_id} failed: {error}"[:300]
-                )
+                .update(needs_review=True, review_reason=f"Refund {refund_id} failed: {error}"[:300])
             )
             await audit.record(
                 "payments.refund.attention",

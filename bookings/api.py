@@ -1,4 +1,6 @@
-"""Bookings endpoints: the JSON API under /api/v1 and the families', providers' and officers' pages.
+"""The bookings JSON API under /api/v1: families' children, bookings, waiting lists, allocations and
+data; providers' registers and decisions; officers' allocations and waiting-list priorities (the
+pages are in :mod:`bookings.pages`).
 
 Endpoints are thin: find the record the caller may see (404 otherwise), call one service, show
 the result.
@@ -264,7 +266,7 @@ def parse_date(value: str, field: str) -> date:
 
 
 TAGS = ["bookings"]
-api_routes = [
+routes = [
     api(
         "/api/v1/children",
         list_children,
@@ -503,5 +505,3 @@ api_routes = [
         tags=TAGS,
     ),
 ]
-
-routes = api_routes

@@ -1,4 +1,5 @@
-"""Payments endpoints: Stripe's webhook, the family's 'pay' step, providers' takings, officers' CSV.
+"""Payments endpoints read by machines: Stripe's webhook and the API's checkout (the family's 'pay'
+step, providers' takings and officers' CSV are in :mod:`bookings.payments.pages`).
 
 The webhook reads the raw body, verifies the signature with the ``stripe`` library, stores the
 event once and answers at once; a job does the work (``process_stripe_event``).
@@ -6,25 +7,21 @@ event once and answers at once; a job does the work (``process_stripe_event``).
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
-from bookings import permissions, presenters, queries
-from bookings.enums import BookingStatus
+from bookings import queries
 from bookings.models import Booking
-from bookings.payments import exporters, services
-from bookings.payments import queries as payment_queries
+from bookings.payments import services
 from bookings.payments.errors import OnlinePaymentUnavailable
 from bookings.payments.gateway import is_configured, open_gateway, verify_webhook
 from shortbreaks import jobs
-from shortbreaks.errors import DomainError
-from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF, PUBLIC
-from shortbreaks.routing import api, endpoint, page, read_body
-from shortbreaks.web import path_uuid, redirect, render, request_principal
+from shortbreaks.permissions import FAMILY, PUBLIC
+from shortbreaks.routing import api, endpoint, read_body
+from shortbreaks.web import path_uuid, request_principal
 
 WEBHOOK_BODY_LIMIT = 512 * 1024
 
@@ -55,22 +52,6 @@ async def stripe_webhook(request: Request) -> Response:
     return JSONResponse({"received": True})
 
 
-async def pay_page(request: Request) -> Response:
-    """The family's 'Pay now' on a held booking: off to Stripe Checkout."""
-    principal = request_principal(request)
-    booking = await queries.get_family_booking(principal.id, path_uuid(request, "booking_id"))
-    try:
-        url = await checkout_url_for(request, booking)
-    except DomainError as exc:
-        target = (
-            request.url_for("bookings:mine")
-            if exc.code == "payment_not_started"
-            else request.url_for("bookings:detail", booking_id=booking.id)
-        )
-        return redirect(request, str(target), message=exc.message)
-    return RedirectResponse(url, status_code=303)
-
-
 async def api_checkout(request: Request) -> Response:
     """Open (or reopen) Stripe Checkout for a held booking; send the family to ``checkout_url``."""
     principal = request_principal(request)
@@ -79,31 +60,8 @@ async def api_checkout(request: Request) -> Response:
     return JSONResponse(CheckoutOut(booking_id=booking.id, checkout_url=url).model_dump(mode="json"), status_code=201)
 
 
-async def session_payments_page(request: Request) -> Response:
-    """What families paid (and were refunded) for one session, for its provider."""
-    session = await presenters.staff_session(request_principal(request), path_uuid(request, "session_id"))
-    context: dict[str, Any] = {
-        "session": session,
-        "payments": await payment_queries.list_session_payments(session.id),
-        "totals": await payment_queries.session_totals(session.id),
-        "statuses": BookingStatus,
-    }
-    return render(request, "payments/session_payments.html", context)
-
-
-async def authority_payments_csv(request: Request) -> Response:
-    """The officer's authority's payments and refunds as CSV, for reconciliation."""
-    rows = await payment_queries.list_authority_ledger(permissions.officer_authority_ids(request_principal(request)))
-    return Response(
-        exporters.ledger_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="payments.csv"', "Cache-Control": "no-store"},
-    )
-
-
 routes = [
     endpoint("/webhooks/stripe", stripe_webhook, name="payments:stripe_webhook", permission=PUBLIC, methods=["POST"]),
-    page("/bookings/{booking_id:uuid}/pay", pay_page, name="payments:pay", permission=FAMILY, methods=["POST"]),
     api(
         "/api/v1/bookings/{booking_id:uuid}/checkout",
         api_checkout,
@@ -116,6 +74,4 @@ routes = [
         errors=[404, 409, 503],
         tags=["bookings"],
     ),
-    page("/provider/sessions/{session_id:uuid}/payments", session_payments_page, name="payments:session", permission=PROVIDER_STAFF),
-    page("/authority/payments.csv", authority_payments_csv, name="payments:authority_csv", permission=LA_OFFICER),
 ]

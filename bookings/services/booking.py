@@ -1,0 +1,350 @@
+"""Booking places: one or more of a family's children onto a session, all or none.
+
+Capacity is kept by the database: the places are taken by ``providers.services.take_places`` (a
+conditional UPDATE) as the transaction's last statement, allocations are debited with a conditional
+UPDATE guarded by a CHECK >= 0, and a child's places are kept unique per session and
+non-overlapping by a partial unique index and an exclusion constraint (a trigger on SQLite).
+Violations that reach the database become the same 409 problems as the checks in Python.
+
+The private helpers here (planning the funding, loading the applicants, writing the booking) are
+shared with :mod:`bookings.services.waiting_list`, whose accepted offers become bookings too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+from uuid import UUID
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bookings import notifications, queries
+from bookings.enums import BookingStatus, FundingSource, LedgerKind
+from bookings.errors import AllocationInsufficient, DuplicateBooking, OutsideAgeRange, OverlappingBooking, SessionFull
+from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child
+from bookings.payments import records as payment_records
+from bookings.payments.errors import OnlinePaymentUnavailable
+from bookings.services.allocations import _debit
+from bookings.services.common import _get_session, _with_retries
+from bookings.services.rules import check_bookable, financial_year, new_reference, outside_age_range, session_minutes
+from providers import services as provider_services
+from providers.enums import BookingMode, FundingRoute
+from providers.models import Session
+from shortbreaks import audit
+from shortbreaks.accounts.models import User
+from shortbreaks.errors import FieldError, NotFound, ValidationFailed
+from shortbreaks.models import OutboxMessage
+
+
+@dataclass
+class _PlanItem:
+    child: Child
+    source: FundingSource
+    allocation: Allocation | None
+    minutes: int
+    pence: int
+
+
+async def _plan_funding(
+    children: list[Child],
+    session: Session,
+    *,
+    funding: FundingSource | None,
+    conn: BaseDBAsyncClient | None = None,
+    allocations: dict[UUID, Allocation] | None = None,
+) -> list[_PlanItem]:
+    """How each child's place is paid for. ``allocations``: the children's allocations for the
+    session's financial year by child id, when the caller has read them already."""
+    year = financial_year(session.local_date)
+    minutes = session_minutes(session.starts_at, session.ends_at)
+    price = session.service.price_pence
+    if allocations is None:
+        allocations = {a.child_id: a for a in await Allocation.filter(child_id__in=[c.id for c in children], year=year).using_db(conn)}
+    plan = []
+    for child in children:
+        allocation = allocations.get(child.id)
+        if funding is FundingSource.FAMILY or (funding is None and allocation is None):
+            plan.append(_PlanItem(child, FundingSource.FAMILY, None, 0, 0))
+            continue
+        if allocation is None:
+            raise ValidationFailed.field("funding", f"{child.first_name} has no allocation for the {year} to {year + 1} financial year")
+        plan.append(
+            _PlanItem(
+                child,
+                FundingSource.ALLOCATION,
+                allocation,
+                minutes if allocation.in_minutes else 0,
+                price if allocation.in_pence else 0,
+            )
+        )
+    return plan
+
+
+def payment_due(plan: list[_PlanItem], session: Session) -> int:
+    """Pence the family pays online: the price for each child not covered by an allocation, on a
+    service that accepts 'family pays' (a grant-funded or council-only service charges nothing).
+    """
+    service = session.service
+    if service.price_pence <= 0 or FundingRoute.FAMILY_PAYS not in service.funding_routes:
+        return 0
+    return service.price_pence * sum(1 for item in plan if item.source is FundingSource.FAMILY)
+
+
+async def _open_payment(
+    booking: Booking, plan: list[_PlanItem], session: Session, *, payment_hold: timedelta | None, now: datetime, conn: BaseDBAsyncClient
+) -> None:
+    due = payment_due(plan, session)
+    if due and payment_hold is not None:
+        await payment_records.open_payment(booking, amount_pence=due, hold=payment_hold, now=now, conn=conn)
+
+
+def _check_payable(plan: list[_PlanItem], session: Session, payment_hold: timedelta | None) -> bool:
+    """Whether the booking must be held for a payment; refuses when online payment is not set up."""
+    due = payment_due(plan, session)
+    if due and payment_hold is None:
+        raise OnlinePaymentUnavailable()
+    return bool(due)
+
+
+def _check_child_ids(child_ids: list[UUID]) -> None:
+    if not child_ids:
+        raise ValidationFailed.field("child_ids", "Choose at least one child")
+    if len(set(child_ids)) != len(child_ids):
+        raise ValidationFailed.field("child_ids", "Each child can be booked once")
+
+
+async def _load_children(family: User, child_ids: list[UUID]) -> list[Child]:
+    _check_child_ids(child_ids)
+    children = await Child.filter(id__in=child_ids, family_id=family.id, erased_at=None)
+    if len(children) != len(child_ids):
+        raise NotFound("Child not found")
+    order = {cid: i for i, cid in enumerate(child_ids)}
+    return sorted(children, key=lambda c: order[c.id])
+
+
+@dataclass
+class _Applicants:
+    """The children asking for places on a session, read in one go by :func:`_load_applicants`."""
+
+    children: list[Child]
+    allocations: dict[UUID, Allocation]  # by child id, for the session's financial year
+    clashes: list[UUID]  # session ids of their active places on this session or one overlapping it
+
+
+async def _load_applicants(family: User, child_ids: list[UUID], session: Session) -> _Applicants:
+    """:func:`_load_children`, their allocations for the session's year and their clashing places
+    in one joined read: the booking and waiting-list hot path (bench/README.md)."""
+    _check_child_ids(child_ids)
+    rows = await queries.find_applicants(family.id, child_ids, session=session, year=financial_year(session.local_date))
+    found = {row["c"].id: row for row in rows}
+    if len(found) != len(child_ids):
+        raise NotFound("Child not found")
+    return _Applicants(
+        children=[found[cid]["c"] for cid in child_ids],
+        allocations={cid: row["a"] for cid, row in found.items() if row["a"] is not None},
+        clashes=[row["x"].session_id for row in rows if row["x"] is not None],
+    )
+
+
+async def _precheck_children(
+    children: list[Child], session: Session, *, allow_age_override: bool, clashes: list[UUID] | None = None
+) -> None:
+    """No child already on this session or one overlapping it, and each in the age range.
+    ``clashes``: their clashing places' session ids, when :func:`_load_applicants` read them."""
+    if clashes is None:
+        # One query for both rules: an active place on this session, or on one that overlaps it.
+        clashes = cast(
+            "list[UUID]",
+            await BookingChild.filter(
+                Q(session_id=session.id) | Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at),
+                child_id__in=[c.id for c in children],
+                active=True,
+            )
+            .limit(len(children) + 1)
+            .values_list("session_id", flat=True),
+        )
+    if session.id in clashes:
+        raise DuplicateBooking("A child is already booked on this session")
+    if clashes:
+        raise OverlappingBooking("A child is already booked on a session at an overlapping time")
+    for child in children:
+        if outside_age_range(child, session) and not allow_age_override:
+            service = session.service
+            raise OutsideAgeRange(
+                f"{child.first_name} is outside the age range for {service.name} ({service.min_age} to {service.max_age})",
+                errors=[FieldError("child_ids", f"{child.first_name} is outside the age range ({service.min_age} to {service.max_age})")],
+            )
+
+
+async def _insert_booking(
+    family: User,
+    session: Session,
+    plan: list[_PlanItem],
+    *,
+    now: datetime,
+    conn: BaseDBAsyncClient,
+    held: bool = False,
+) -> tuple[Booking, list[BookingChild]]:
+    """Inside the caller's transaction: debit allocations and write the booking. A new booking's
+    caller then takes the places with :func:`_take_places` as its last statement; an accepted
+    waiting-list offer already holds its place.
+
+    ``held``: the family still has to pay, so the booking is held until the payment arrives.
+    Returns the booking with its ``service`` set and its places (children loaded).
+    """
+    for item in plan:
+        if item.allocation is None or not (item.minutes or item.pence):
+            continue
+        if not await _debit(item.allocation.id, minutes=item.minutes, pence=item.pence, conn=conn):
+            raise AllocationInsufficient(f"{item.child.first_name}'s allocation does not cover this booking")
+    service = session.service
+    instant = service.booking_mode == BookingMode.INSTANT
+    status = BookingStatus.HELD if held else BookingStatus.CONFIRMED if instant else BookingStatus.REQUESTED
+    booking = await Booking.create(
+        reference=new_reference(),
+        family_id=family.id,
+        session_id=session.id,
+        service_id=service.id,
+        status=status,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        minutes=session_minutes(session.starts_at, session.ends_at),
+        price_pence=service.price_pence,
+        decided_at=now if instant and not held else None,
+        using_db=conn,
+    )
+    booking.service = service
+    places = []
+    for item in plan:
+        place = await BookingChild.create(
+            booking=booking,
+            child_id=item.child.id,
+            session_id=session.id,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            active=True,
+            funding_source=item.source,
+            allocation_id=item.allocation.id if item.allocation else None,
+            debited_minutes=item.minutes,
+            debited_pence=item.pence,
+            using_db=conn,
+        )
+        place.child = item.child
+        places.append(place)
+        if item.allocation is not None and (item.minutes or item.pence):
+            await AllocationEntry.create(
+                allocation_id=item.allocation.id,
+                kind=LedgerKind.DEBIT,
+                minutes=-item.minutes,
+                pence=-item.pence,
+                booking_id=booking.id,
+                reason=booking.reference,
+                actor_id=family.id,
+                created_at=now,
+                using_db=conn,
+            )
+    await audit.record(
+        "bookings.booking.created",
+        actor=family,
+        record_type="booking",
+        record_id=booking.id,
+        now=now,
+        after={
+            "reference": booking.reference,
+            "status": booking.status,
+            "session_id": session.id,
+            "child_ids": [item.child.id for item in plan],
+            "funding": [item.source for item in plan],
+        },
+        using_db=conn,
+    )
+    return booking, places
+
+
+async def _take_places(session: Session, count: int, *, conn: BaseDBAsyncClient) -> None:
+    """The conditional UPDATE that takes the places, as the transaction's last statement.
+
+    Last, so the session's row is locked only from here to COMMIT rather than across every insert:
+    in a rush hundreds of bookings queue on a few sessions' rows, and that lock is what they queue
+    for. When the places are gone it raises ``SessionFull`` and the transaction rolls back
+    everything written before it.
+    """
+    if not await provider_services.take_places(session.id, count, using_db=conn):
+        raise SessionFull()
+
+
+async def create_booking(
+    family: User,
+    *,
+    session_id: UUID,
+    child_ids: list[UUID],
+    now: datetime,
+    funding: FundingSource | None = None,
+    payment_hold: timedelta | None = None,
+) -> Booking:
+    """Book one or more of a family's children onto a session, all or none (see :func:`book_places`)."""
+    booking, _ = await book_places(family, session_id=session_id, child_ids=child_ids, now=now, funding=funding, payment_hold=payment_hold)
+    return booking
+
+
+async def book_places(
+    family: User,
+    *,
+    session_id: UUID,
+    child_ids: list[UUID],
+    now: datetime,
+    funding: FundingSource | None = None,
+    payment_hold: timedelta | None = None,
+) -> tuple[Booking, list[BookingChild]]:
+    """Book one or more of a family's children onto a session, all or none; the booking (its
+    ``service`` and ``session`` set) and its places (their ``child`` set), so a caller can show it
+    without loading it again.
+
+    Confirmed at once for instant services; requested for approval services (a child outside
+    the age range may be requested there, and the provider decides). Raises ``SessionFull``
+    (409 ``session_full``) when the places are gone, with nothing changed.
+
+    When the family has to pay (:func:`payment_due`), the booking is ``held`` for
+    ``payment_hold`` with a pending payment and no email yet; without ``payment_hold`` (online
+    payment not set up) it raises ``OnlinePaymentUnavailable``.
+    """
+    session = await _get_session(session_id)
+    _check_child_ids(child_ids)
+    check_bookable(session, now=now)
+    if session.places_left < len(child_ids):
+        # Refused early: in a sell-out rush nearly every request ends here, so it costs one query
+        # (a family asking again for a place it holds is told so). The conditional UPDATE in the
+        # transaction stays the rule; this only saves the work.
+        if await BookingChild.filter(child_id__in=child_ids, child__family_id=family.id, session_id=session.id, active=True).exists():
+            raise DuplicateBooking("A child is already booked on this session")
+        raise SessionFull()
+    applicants = await _load_applicants(family, child_ids, session)
+    approval = session.service.booking_mode == BookingMode.APPROVAL
+    await _precheck_children(applicants.children, session, allow_age_override=approval, clashes=applicants.clashes)
+    plan = await _plan_funding(applicants.children, session, funding=funding, allocations=applicants.allocations)
+    held = _check_payable(plan, session, payment_hold)
+    messages: list[OutboxMessage | None] = []
+
+    async def work() -> tuple[Booking, list[BookingChild]]:
+        messages.clear()
+        async with in_transaction() as conn:
+            booking, places = await _insert_booking(family, session, plan, now=now, conn=conn, held=held)
+            if held:
+                await _open_payment(booking, plan, session, payment_hold=payment_hold, now=now, conn=conn)
+            else:
+                event = "confirmed" if booking.status == BookingStatus.CONFIRMED else "requested"
+                messages.append(
+                    await notifications.booking_event(
+                        booking, event, service_name=session.service.name, now=now, conn=conn, new_booking_by=family
+                    )
+                )
+            await _take_places(session, len(plan), conn=conn)
+            booking.session = session
+            return booking, places
+
+    made = await _with_retries(work)
+    await notifications.deliver(messages)
+    return made
