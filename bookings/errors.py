@@ -1,6 +1,7 @@
 """Errors the bookings services raise on purpose (all :class:`shortbreaks.errors.DomainError`).
 
-- ``SessionFull`` (409 ``session_full``): no places left; the family may join the waiting list.
+- ``SessionFull`` (409 ``session_full``): no places left; the family may join the waiting list. It is
+  :class:`providers.errors.SessionFull` (places are the providers package's), re-exported here.
 - ``SessionNotBookable`` (409 ``session_past`` / ``session_cancelled`` / ``session_not_open``).
 - ``DuplicateBooking`` (409 ``duplicate_booking``): the child already holds a place on the session.
 - ``OverlappingBooking`` (409 ``overlapping_booking``): the child holds a place on an overlapping session.
@@ -14,15 +15,8 @@
 
 from __future__ import annotations
 
+from providers.errors import SessionFull as SessionFull  # re-exported: bookings raise it too
 from shortbreaks.errors import Conflict, ValidationFailed
-
-
-class SessionFull(Conflict):
-    code = "session_full"
-    title = "This session is full"
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or "There are not enough places left on this session. You can join the waiting list.")
 
 
 class SessionNotBookable(Conflict):

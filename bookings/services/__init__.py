@@ -24,7 +24,6 @@ from bookings.services.allocations import adjust_allocation, grant_allocation
 from bookings.services.booking import book_places, create_booking, payment_due
 from bookings.services.children import CARE_FIELDS, create_child, update_child
 from bookings.services.common import MAX_ATTEMPTS
-from bookings.services.common import _places as _places  # tests/grants/test_reports.py reads a booking's places through it
 from bookings.services.erasure import erase_family
 from bookings.services.holds import mark_paid, reclaim_released, release_hold
 from bookings.services.lifecycle import (

@@ -179,6 +179,7 @@ async def test_outcomes_count_attended_bookings_at_linked_services_and_suppress_
 
     from bookings import services as booking_services
     from bookings.enums import Attendance
+    from bookings.models import BookingChild
     from grants import services as grant_services
     from tests.bookings.conftest import grant, make_child, make_family, make_service, make_session
 
@@ -198,7 +199,7 @@ async def test_outcomes_count_attended_bookings_at_linked_services_and_suppress_
         )
     staff = world.provider
     for booking in bookings:
-        place = (await booking_services._places(booking))[0]
+        place = await BookingChild.filter(booking_id=booking.id).first()
         await booking_services.record_attendance(
             booking, actor=staff, attendance={place.child_id: Attendance.ATTENDED}, now=starts + timedelta(hours=1)
         )
@@ -219,7 +220,7 @@ async def test_outcomes_count_attended_bookings_at_linked_services_and_suppress_
     await booking_services.record_attendance(
         bookings[-1],
         actor=staff,
-        attendance={(await booking_services._places(bookings[-1]))[0].child_id: Attendance.NO_SHOW},
+        attendance={(await BookingChild.filter(booking_id=bookings[-1].id).first()).child_id: Attendance.NO_SHOW},
         now=starts + timedelta(hours=1),
     )
     report = await _report(world, world.funder_p)
