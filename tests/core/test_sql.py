@@ -20,7 +20,7 @@ def same_fields(a: Model, b: Model) -> None:
         assert getattr(a, field) == getattr(b, field), field
 
 
-async def test_select_joined_hydrates_what_the_orm_would() -> None:
+async def test_fetch_models_hydrates_what_the_orm_would() -> None:
     charity = await make_organisation(kind=OrganisationKind.CHARITY, name="Oak, Ash & Thorn; \\ Ltd")
     user = await make_user(role=Role.FAMILY, name="Zoë O'Brien")
     await services.ensure_membership(user, charity, Role.PROVIDER_STAFF, is_org_admin=True)
