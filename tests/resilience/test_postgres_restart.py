@@ -1,12 +1,15 @@
 """PostgreSQL restarted under load: requests in flight fail cleanly (503 + Retry-After), no booking is
 half written, and the app reconnects without a restart. Runs on a PostgreSQL cluster of its own.
+
+Only on the PostgreSQL run (the ``postgres`` mark): Tortoise caches each model's INSERT in the
+dialect of the first database a process opened, so after SQLite tests a PostgreSQL app here
+would send SQLite SQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import threading
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -21,17 +24,14 @@ from shortbreaks.settings import Settings
 from tests.bookings.conftest import NOW, grant, make_child, make_family, make_service, make_session, token_headers
 from tests.factories import make_organisation
 from tests.resilience.conftest import OwnPostgres
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 async def settings(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """The app under test on our own cluster (migrated), with jobs in-process.
-
-    Only on the PostgreSQL run: Tortoise caches each model's INSERT in the dialect of the first
-    database a process opened, so after SQLite tests a PostgreSQL app here would send SQLite SQL.
-    """
+    """The app under test on our own cluster (migrated), with jobs in-process."""
     if not is_postgres(settings.database_url):
         pytest.skip("PostgreSQL restarts are tested on the PostgreSQL run")
     own_postgres: OwnPostgres = request.getfixturevalue("own_postgres")
@@ -79,18 +79,26 @@ async def test_requests_fail_cleanly_while_postgres_restarts_and_the_app_reconne
                 assert response.headers["content-type"] == "application/problem+json"
                 assert response.json()["code"] == "service_unavailable"
                 assert int(response.headers["Retry-After"]) > 0
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # pacing the load, not waiting for anything: four steady clients, not a flood
 
-    def restart_twice() -> None:
-        for mode in ("fast", "immediate"):
-            threading.Event().wait(1.0)
-            own_postgres.restart(mode)
+    def answered() -> int:
+        """Requests the database answered: booked, or refused as a duplicate (a child books each session once)."""
+        return statuses[201] + statuses[409]
+
+    async def answered_again(what: str) -> None:
+        """Wait until the database answers a request after this point: the app is (back) at work."""
+        before = answered()
+        await wait_until(lambda: answered() > before or bool(bad), timeout=60, what=what)
 
     loops = [asyncio.create_task(book_in_a_loop(n)) for n in range(len(children))]
-    await asyncio.to_thread(restart_twice)
-    await asyncio.sleep(1.5)
-    stop.set()
-    await asyncio.gather(*loops)
+    try:
+        await answered_again("the first bookings")
+        for mode in ("fast", "immediate"):
+            await asyncio.to_thread(own_postgres.restart, mode)
+            await answered_again(f"an answer after the {mode} restart (the app reconnects by itself)")
+    finally:
+        stop.set()
+        await asyncio.gather(*loops)
 
     assert not bad, bad[:5]
     assert statuses[503] > 0, f"the restarts were seen by requests in flight: {statuses}"
