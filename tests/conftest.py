@@ -2,8 +2,14 @@
 
 ``DATABASE_URL`` picks the database (default: a SQLite file in a temporary folder); on
 PostgreSQL the schema is built once by the migrations and every test starts from empty
-tables. ``REDIS_URL`` makes the app enqueue through arq; tests that need Redis or
-PostgreSQL skip without them, except in CI (``CI=true``) where they fail instead.
+tables. ``REDIS_URL`` makes the app enqueue through arq.
+
+Two marks choose the run a test belongs to, and skip it (with the reason) on the other one:
+``postgres`` for what only PostgreSQL can show (races over several connections, which SQLite
+would pass without proving anything, because it runs one transaction at a time; restarts,
+backups), ``redis`` for what needs ``REDIS_URL``. CI runs both: SQLite alone, then PostgreSQL
+with Redis. Anything else a test needs (a binary, a browser) goes through :func:`need`, which
+skips locally and fails in CI (``CI=true``).
 """
 
 from __future__ import annotations
@@ -40,10 +46,15 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-def only_on_postgres(database_url: str, reason: str) -> None:
-    """Skip on the SQLite run: CI's PostgreSQL run (with several connections) covers these tests."""
-    if not is_postgres(database_url):
-        pytest.skip(f"{reason}: covered by the PostgreSQL run")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``postgres`` tests on the SQLite run and ``redis`` tests without ``REDIS_URL``."""
+    on_postgres = is_postgres(os.environ.get("DATABASE_URL", ""))
+    with_redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if not on_postgres and item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only (the postgres mark): runs with DATABASE_URL=postgres://…"))
+        if not with_redis and item.get_closest_marker("redis") is not None:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (the redis mark): runs with REDIS_URL=redis://…"))
 
 
 @dataclasses.dataclass(frozen=True)

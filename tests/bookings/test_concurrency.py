@@ -1,7 +1,8 @@
 """No overbooking and no overdrawn allocation under concurrent requests.
 
-Meaningful on PostgreSQL (the pool has 10 connections, so requests really overlap); on SQLite
-the same tests run and pass trivially, because SQLite runs one transaction at a time.
+PostgreSQL only (the ``postgres`` mark): there the pool has 10 connections, so requests really
+overlap. SQLite runs one transaction at a time, so these would pass there without proving
+anything; they are skipped on that run instead.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from bookings import queries
 from bookings.enums import BookingStatus
@@ -18,6 +20,8 @@ from bookings.models import Allocation, Booking, BookingChild, WaitingListEntry
 from providers.models import Session
 from shortbreaks.accounts.models import Organisation
 from tests.bookings.conftest import NOW, grant, make_child, make_family, make_service, make_session, token_headers
+
+pytestmark = pytest.mark.postgres
 
 
 async def test_200_concurrent_requests_for_5_places_make_exactly_5_bookings(client: httpx.AsyncClient, authority: Organisation) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -45,17 +44,8 @@ def _clear_runs() -> Iterator[None]:
     runs.clear()
 
 
-@pytest.fixture
-def redis_url() -> str:
-    # The SQLite run has no Redis on purpose; CI's PostgreSQL run sets REDIS_URL, so there these run.
-    url = os.environ.get("REDIS_URL")
-    if url is None:
-        pytest.skip("no REDIS_URL: this run keeps jobs in-process")
-    return url
-
-
 @pytest.mark.redis
-async def test_a_real_arq_worker_runs_jobs_retries_and_runs_a_duplicate_id_once(app: Starlette, settings: Settings, redis_url: str) -> None:
+async def test_a_real_arq_worker_runs_jobs_retries_and_runs_a_duplicate_id_once(app: Starlette, settings: Settings) -> None:
     assert isinstance(app.state.queue, jobs.ArqQueue)
     assert await jobs.enqueue("record_run", label="plain") is True
     assert await jobs.enqueue("fail_once", label="flaky") is True
@@ -296,7 +286,7 @@ async def test_without_redis_a_booking_rushs_emails_go_out_in_one_batch(settings
 
 
 @pytest.mark.redis
-async def test_on_redis_a_process_asks_about_a_job_id_once_however_many_requests_queue_it(app: Starlette, redis_url: str) -> None:
+async def test_on_redis_a_process_asks_about_a_job_id_once_however_many_requests_queue_it(app: Starlette) -> None:
     assert isinstance(app.state.queue, jobs.ArqQueue)
     redis = app.state.redis
 

@@ -19,7 +19,7 @@ import pytest
 
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild
 from providers.models import Session
-from shortbreaks.db import close_db, is_postgres, migrate
+from shortbreaks.db import close_db, migrate
 from shortbreaks.settings import Settings
 from tests.bookings.conftest import NOW, grant, make_child, make_family, make_service, make_session, token_headers
 from tests.factories import make_organisation
@@ -32,8 +32,6 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 async def settings(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """The app under test on our own cluster (migrated), with jobs in-process."""
-    if not is_postgres(settings.database_url):
-        pytest.skip("PostgreSQL restarts are tested on the PostgreSQL run")
     own_postgres: OwnPostgres = request.getfixturevalue("own_postgres")
     own_postgres.psql("CREATE DATABASE restart_test")
     ours = dataclasses.replace(settings, database_url=own_postgres.url("restart_test"), redis_url=None)
