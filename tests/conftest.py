@@ -2,23 +2,33 @@
 
 ``DATABASE_URL`` picks the database (default: a SQLite file in a temporary folder); on
 PostgreSQL the schema is built once by the migrations and every test starts from empty
-tables. ``REDIS_URL`` makes the app enqueue through arq; tests that need Redis or
-PostgreSQL skip without them, except in CI (``CI=true``) where they fail instead.
+tables. ``REDIS_URL`` makes the app enqueue through arq.
+
+Two marks choose the run a test belongs to, and skip it (with the reason) on the other one:
+``postgres`` for what only PostgreSQL can show (races over several connections, which SQLite
+would pass without proving anything, because it runs one transaction at a time; restarts,
+backups), ``redis`` for what needs ``REDIS_URL``. CI runs both: SQLite alone, then PostgreSQL
+with Redis. Anything else a test needs (a binary, a browser) goes through :func:`need`, which
+skips locally and fails in CI (``CI=true``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from shortbreaks import jobs
 from shortbreaks.app import create_app
 from shortbreaks.clock import FrozenClock, utc
 from shortbreaks.db import close_db, is_postgres, migrate
@@ -36,10 +46,59 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-def only_on_postgres(database_url: str, reason: str) -> None:
-    """Skip on the SQLite run: CI's PostgreSQL run (with several connections) covers these tests."""
-    if not is_postgres(database_url):
-        pytest.skip(f"{reason}: covered by the PostgreSQL run")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``postgres`` tests on the SQLite run and ``redis`` tests without ``REDIS_URL``."""
+    on_postgres = is_postgres(os.environ.get("DATABASE_URL", ""))
+    with_redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if not on_postgres and item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only (the postgres mark): runs with DATABASE_URL=postgres://…"))
+        if not with_redis and item.get_closest_marker("redis") is not None:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (the redis mark): runs with REDIS_URL=redis://…"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Enqueued:
+    """One call of ``Queue.enqueue``, and whether the queue took the job (``False``: its id was taken)."""
+
+    function: str
+    job_id: str | None
+    defer_by: float | None
+    kwargs: dict[str, Any]
+    queued: bool = True
+
+
+class RecordingQueue:
+    """A job queue (``shortbreaks.jobs.Queue``) that notes every job enqueued and hands it on to
+    ``then``; without ``then`` it keeps the jobs (nothing runs) and, like arq, refuses a job id
+    it has seen."""
+
+    def __init__(self, then: jobs.Queue | None = None) -> None:
+        self.then = then
+        self.enqueued: list[Enqueued] = []
+
+    async def enqueue(self, function: str, *, job_id: str | None, defer_by: float | None, kwargs: dict[str, Any]) -> bool:
+        if self.then is not None:
+            queued = await self.then.enqueue(function, job_id=job_id, defer_by=defer_by, kwargs=kwargs)
+        else:
+            queued = job_id is None or all(e.job_id != job_id for e in self.enqueued)
+        self.enqueued.append(Enqueued(function, job_id, defer_by, dict(kwargs), queued))
+        return queued
+
+
+@contextlib.contextmanager
+def queue_in_use(queue: jobs.Queue) -> Iterator[jobs.Queue]:
+    """Jobs enqueued inside the block go to ``queue``, then the app's queue is back.
+
+    ``jobs.set_queue`` is the seam the app's lifespan and the worker's start-up choose their
+    queue through; tests use it too, never the module's globals or a queue's insides.
+    """
+    previous = jobs.get_queue()
+    jobs.set_queue(queue)
+    try:
+        yield queue
+    finally:
+        jobs.set_queue(previous)
 
 
 @pytest.fixture(scope="session")

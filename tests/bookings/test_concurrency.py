@@ -1,15 +1,18 @@
 """No overbooking and no overdrawn allocation under concurrent requests.
 
-Meaningful on PostgreSQL (the pool has 10 connections, so requests really overlap); on SQLite
-the same tests run and pass trivially, because SQLite runs one transaction at a time.
+PostgreSQL only (the ``postgres`` mark): there the pool has 10 connections, so requests really
+overlap. SQLite runs one transaction at a time, so these would pass there without proving
+anything; they are skipped on that run instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from bookings import queries
 from bookings.enums import BookingStatus
@@ -17,6 +20,8 @@ from bookings.models import Allocation, Booking, BookingChild, WaitingListEntry
 from providers.models import Session
 from shortbreaks.accounts.models import Organisation
 from tests.bookings.conftest import NOW, grant, make_child, make_family, make_service, make_session, token_headers
+
+pytestmark = pytest.mark.postgres
 
 
 async def test_200_concurrent_requests_for_5_places_make_exactly_5_bookings(client: httpx.AsyncClient, authority: Organisation) -> None:
@@ -86,11 +91,24 @@ async def test_the_same_child_booked_from_two_browsers_at_once_gets_one_place(cl
     overlapping = await make_session(service, starts_at=session.starts_at + timedelta(hours=1), capacity=5)
     body = {"child_ids": [str(child.id)]}
 
+    tried = [session, overlapping] * 10
     responses = await asyncio.gather(
-        *(client.post("/api/v1/bookings", json={**body, "session_id": str(s.id)}, headers=headers) for s in [session, overlapping] * 10)
+        *(client.post("/api/v1/bookings", json={**body, "session_id": str(s.id)}, headers=headers) for s in tried)
     )
 
-    assert sorted(r.status_code for r in responses).count(201) == 1
-    assert {r.json()["code"] for r in responses if r.status_code == 409} <= {"duplicate_booking", "overlapping_booking"}
+    [won] = [s for s, r in zip(tried, responses, strict=True) if r.status_code == 201]
+    refused = Counter(
+        ("its session" if s is won else "the other", r.status_code, r.json()["code"])
+        for s, r in zip(tried, responses, strict=True)
+        if r.status_code != 201
+    )
+    # The other session overlaps the one won: overlapping_booking, every time.
+    assert refused[("the other", 409, "overlapping_booking")] == 10
+    # The won session again is a duplicate_booking when the service's own check sees the place.
+    # A request that raced past that check is stopped by the database, whose no-overlap
+    # constraint (a session overlaps itself) fires before the one-place-per-session index, and
+    # then says overlapping_booking: the same refusal under the other code. Known; reported.
+    duplicates, raced = refused[("its session", 409, "duplicate_booking")], refused[("its session", 409, "overlapping_booking")]
+    assert (duplicates + raced, sum(refused.values())) == (9, 19)
     assert await BookingChild.filter(child_id=child.id, active=True).count() == 1
     assert (await Session.get(id=session.id)).places_taken + (await Session.get(id=overlapping.id)).places_taken == 1

@@ -31,7 +31,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,7 @@ from pytest_asyncio import is_async_test
 from shortbreaks.db import is_postgres
 from shortbreaks.demo import DEMO_PASSWORD
 from tests.conftest import need
+from tests.waiting import wait_until_sync
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -96,14 +96,17 @@ def _run(args: list[str], env: dict[str, str], log: Path) -> None:
 
 
 def _wait_until(condition: Callable[[], bool], *, service: Service, what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
+    """Wait for ``condition``; fail at once, with the service's log, if the service exits first."""
+
+    def done() -> bool:
         if service.process.poll() is not None:
             pytest.fail(f"{service.name} exited with {service.process.returncode} before {what}\n{service.tail()}")
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{service.name}: no {what} after {START_TIMEOUT_S:.0f}s\n{service.tail()}")
+        return condition()
+
+    try:
+        wait_until_sync(done, timeout=START_TIMEOUT_S, interval=0.1, what=f"{what} from {service.name}")
+    except AssertionError as exc:
+        pytest.fail(f"{exc}\n{service.tail()}")
 
 
 def _ready(url: str) -> Callable[[], bool]:

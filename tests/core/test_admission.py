@@ -11,9 +11,24 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shortbreaks.db import admission_limit
 from shortbreaks.middleware import AdmissionMiddleware
+from tests.waiting import wait_until
+
+
+class Arrivals:
+    """Notes each request as it reaches the next middleware: AdmissionMiddleware takes its place in
+    the queue (or a slot) before it first yields, so a request noted here is in line."""
+
+    def __init__(self, app: ASGIApp, *, seen: list[str]) -> None:
+        self.app = app
+        self.seen = seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.seen.append(scope["query_string"].decode())
+        await self.app(scope, receive, send)
 
 
 async def test_requests_beyond_the_limit_wait_their_turn_in_order() -> None:
@@ -21,6 +36,7 @@ async def test_requests_beyond_the_limit_wait_their_turn_in_order() -> None:
     started: list[str] = []
     most = 0
     release = asyncio.Event()
+    arrived: list[str] = []
 
     async def work(request: Request) -> PlainTextResponse:
         nonlocal most
@@ -35,13 +51,17 @@ async def test_requests_beyond_the_limit_wait_their_turn_in_order() -> None:
     async def health(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/work", work), Route("/healthz", health)], middleware=[Middleware(AdmissionMiddleware, limit=2)])
+    app = Starlette(
+        routes=[Route("/work", work), Route("/healthz", health)],
+        middleware=[Middleware(Arrivals, seen=arrived), Middleware(AdmissionMiddleware, limit=2)],
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         calls = []
         for n in range(6):
             calls.append(asyncio.create_task(client.get("/work", params={"n": str(n)})))
-            await asyncio.sleep(0.01)  # arrive in this order
-        assert started == ["0", "1"]
+            # Arrive in this order: the next request leaves only once this one is in line.
+            await wait_until(lambda: len(arrived) == len(calls), timeout=5, what=f"request {n} to reach the limiter")
+        await wait_until(lambda: started == ["0", "1"], timeout=5, what="the first two requests to start work")
         assert (await client.get("/healthz")).text == "ok"  # health checks do not queue
         release.set()
         answers = await asyncio.gather(*calls)
@@ -51,10 +71,12 @@ async def test_requests_beyond_the_limit_wait_their_turn_in_order() -> None:
 
 
 async def test_a_slot_is_free_once_the_response_starts_and_after_a_failure() -> None:
+    responding = asyncio.Event()
     reading = asyncio.Event()
 
     async def slow_body(scope: dict, receive: object, send: object) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        responding.set()
         await reading.wait()  # a client slow to read the rest
         await send({"type": "http.response.body", "body": b"done"})  # type: ignore[operator]
 
@@ -66,7 +88,7 @@ async def test_a_slot_is_free_once_the_response_starts_and_after_a_failure() -> 
 
     middleware = AdmissionMiddleware(route, limit=1)  # type: ignore[arg-type]
     slow = asyncio.create_task(middleware({"type": "http", "path": "/feed"}, None, _ignore))  # type: ignore[arg-type]
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(responding.wait(), timeout=5)
     assert not middleware.slots.locked()  # the slow reader no longer holds the only slot
     with pytest.raises(RuntimeError):
         await middleware({"type": "http", "path": "/broken"}, None, _ignore)  # type: ignore[arg-type]

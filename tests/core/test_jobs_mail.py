@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -19,6 +18,7 @@ from shortbreaks import jobs, mail
 from shortbreaks.clock import FrozenClock
 from shortbreaks.models import OutboxMessage, OutboxStatus
 from shortbreaks.settings import Settings
+from tests.conftest import Enqueued, RecordingQueue, queue_in_use
 from tests.factories import NOW
 
 runs: list[tuple[str, int]] = []
@@ -44,17 +44,8 @@ def _clear_runs() -> Iterator[None]:
     runs.clear()
 
 
-@pytest.fixture
-def redis_url() -> str:
-    # The SQLite run has no Redis on purpose; CI's PostgreSQL run sets REDIS_URL, so there these run.
-    url = os.environ.get("REDIS_URL")
-    if url is None:
-        pytest.skip("no REDIS_URL: this run keeps jobs in-process")
-    return url
-
-
 @pytest.mark.redis
-async def test_a_real_arq_worker_runs_jobs_retries_and_runs_a_duplicate_id_once(app: Starlette, settings: Settings, redis_url: str) -> None:
+async def test_a_real_arq_worker_runs_jobs_retries_and_runs_a_duplicate_id_once(app: Starlette, settings: Settings) -> None:
     assert isinstance(app.state.queue, jobs.ArqQueue)
     assert await jobs.enqueue("record_run", label="plain") is True
     assert await jobs.enqueue("fail_once", label="flaky") is True
@@ -226,20 +217,18 @@ async def test_the_batch_job_queues_each_handed_over_message_its_own_retry_with_
     inbox.refuse_next = 1
     ctx = await jobs.build_context(settings, clock)
     ctx["mailer"] = mail.Mailer(url, sender="x@example.com")
-    queue = jobs.InProcessQueue(ctx, jobs.collect_functions())
-    previous = jobs._queue
-    jobs.set_queue(queue)
     try:
-        assert await jobs.deliver_new_email(ctx) == 2
-        assert set(queue._seen) == {f"deliver-email:{m.id}" for m in queued}
-        await asyncio.sleep(0.5)
-        assert inbox.messages == [], f"the retries wait {jobs.backoff(1)} s first"
+        with queue_in_use(RecordingQueue()) as queue:
+            assert await jobs.deliver_new_email(ctx) == 2
     finally:
-        for task in list(queue._tasks):
-            task.cancel()
-        await asyncio.gather(*queue._tasks, return_exceptions=True)
         await jobs.close_context(ctx)
-        jobs.set_queue(previous)
+    assert isinstance(queue, RecordingQueue)
+    # Each message waits jobs.backoff(1) seconds for its own deliver_email job (arq defers it).
+    assert sorted(queue.enqueued, key=lambda e: str(e.job_id)) == sorted(
+        (Enqueued("deliver_email", f"deliver-email:{m.id}", jobs.backoff(1), {"message_id": str(m.id)}) for m in queued),
+        key=lambda e: str(e.job_id),
+    )
+    assert inbox.messages == []
 
 
 async def test_the_batch_takes_over_a_claim_abandoned_by_a_dead_job(smtp: tuple[Inbox, str]) -> None:
@@ -278,24 +267,26 @@ def test_messages_in_one_quarter_second_share_one_batch_job_run_after_the_slot_a
 
 async def test_without_redis_a_booking_rushs_emails_go_out_in_one_batch(settings: Settings, clock: FrozenClock) -> None:
     ctx = await jobs.build_context(settings, clock)
-    queue = jobs.InProcessQueue(ctx, jobs.collect_functions())
-    previous = jobs._queue
-    jobs.set_queue(queue)
+    in_process = jobs.InProcessQueue(ctx, jobs.collect_functions())
+    recording = RecordingQueue(then=in_process)
     try:
-        queued = await _queue(5)
-        for message in queued:
-            await mail.deliver_later(message)
-        batch_jobs = [job_id for job_id in queue._seen if job_id.startswith("deliver-new-email:")]
-        assert 1 <= len(batch_jobs) <= 2, "one job per slot (two if the loop crossed a slot boundary)"
-        await queue.drain()
+        with queue_in_use(recording):
+            queued = await _queue(5)
+            for message in queued:
+                await mail.deliver_later(message)
+            await in_process.drain()
     finally:
         await jobs.close_context(ctx)
-        jobs.set_queue(previous)
+    batches = [e for e in recording.enqueued if e.function == "deliver_new_email"]
+    assert len(batches) == 5
+    # One job per quarter-second slot (see the slot test above): the first message of a slot
+    # queues its job, the others in that slot find it queued.
+    assert [e.job_id for e in batches if e.queued] == list(dict.fromkeys(e.job_id for e in batches))
     assert {m.status for m in await OutboxMessage.filter(id__in=[m.id for m in queued])} == {OutboxStatus.LOGGED}
 
 
 @pytest.mark.redis
-async def test_on_redis_a_process_asks_about_a_job_id_once_however_many_requests_queue_it(app: Starlette, redis_url: str) -> None:
+async def test_on_redis_a_process_asks_about_a_job_id_once_however_many_requests_queue_it(app: Starlette) -> None:
     assert isinstance(app.state.queue, jobs.ArqQueue)
     redis = app.state.redis
 

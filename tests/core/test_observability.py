@@ -43,7 +43,7 @@ async def test_the_request_id_is_carried_into_jobs(settings, clock) -> None:
     seen.clear()
     ctx = await jobs.build_context(settings, clock)
     queue = jobs.InProcessQueue(ctx, [note_request_id])
-    previous = jobs._queue
+    previous = jobs.get_queue()
     jobs.set_queue(queue)
     token = request_id_var.set("req-fromweb1")
     try:

@@ -8,7 +8,6 @@ import asyncio
 import dataclasses
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
@@ -33,6 +32,7 @@ from shortbreaks.errors import ValidationFailed
 from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_staff
 from tests.feeds.conftest import NOW, make_booking, make_child, make_family, make_service, principal_for, session_at
+from tests.waiting import wait_until_sync
 
 
 def ics(*events: str) -> str:
@@ -93,10 +93,7 @@ class CalendarServer:
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the test calendar server did not start"
-            time.sleep(0.02)
+        wait_until_sync(lambda: self.server.started, timeout=10, interval=0.02, what="the test calendar server to start")
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -28,7 +28,6 @@ from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.services import ensure_membership
 from shortbreaks.errors import PermissionDenied, ValidationFailed
 from shortbreaks.models import AuditEvent
-from tests.conftest import only_on_postgres
 from tests.factories import NOW
 from tests.grants.conftest import make_award, principal
 
@@ -462,9 +461,7 @@ async def test_only_a_funder_varies_an_award(world) -> None:
 
 
 @pytest.mark.postgres
-async def test_concurrent_awards_never_pass_the_round_budget(world, settings) -> None:
-
-    only_on_postgres(settings.database_url, "PostgreSQL")
+async def test_concurrent_awards_never_pass_the_round_budget(world) -> None:
     # £9.9m is left in the round: 30 concurrent awards of £1m each; exactly 9 fit.
     results = await asyncio.gather(
         *[
@@ -488,9 +485,7 @@ async def test_concurrent_awards_never_pass_the_round_budget(world, settings) ->
 
 
 @pytest.mark.postgres
-async def test_concurrent_approvals_never_pass_the_award(world, settings) -> None:
-
-    only_on_postgres(settings.database_url, "PostgreSQL")
+async def test_concurrent_approvals_never_pass_the_award(world) -> None:
     returns = []
     for quarter in (1, 2, 3, 4):
         returns.append(await _return_with(world, [(quarter_bounds(2025, quarter)[0], 4_000_000, "staffing")], quarter=quarter))

@@ -36,6 +36,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.waiting import wait_until_sync
+
 _ids = itertools.count(1)
 
 
@@ -333,11 +335,7 @@ class FakeStripeServer:
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fake Stripe did not start")
-            time.sleep(0.02)
+        wait_until_sync(lambda: self.server.started, timeout=10, interval=0.02, what="the fake Stripe to start")
 
     def stop(self) -> None:
         self.server.should_exit = True

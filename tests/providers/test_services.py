@@ -208,14 +208,11 @@ async def test_get_session_for_booking_loads_service_and_provider():
 
 
 @pytest.mark.postgres
-async def test_concurrent_take_places_never_overbook_on_postgresql(settings):
+async def test_concurrent_take_places_never_overbook_on_postgresql():
     import asyncio
 
     from tortoise.transactions import in_transaction
 
-    from tests.conftest import only_on_postgres
-
-    only_on_postgres(settings.database_url, "concurrency needs PostgreSQL with several connections")
     service = await make_service(await make_provider(), staff_ratio="1:1")
     await make_rule(service, staff_count=3)
     session = await Session.filter(service_id=service.id).first()

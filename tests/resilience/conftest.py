@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
+import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
@@ -23,6 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import need
+from tests.waiting import wait_until_sync
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -33,15 +34,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def is_listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_for_port(port: int, *, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            s.settimeout(0.2)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
+    wait_until_sync(lambda: is_listening(port), timeout=timeout, what=f"something to listen on port {port}")
 
 
 class OwnRedis:
@@ -162,21 +162,28 @@ def own_postgres() -> Iterator[OwnPostgres]:
 
 
 class Inbox:
-    """An SMTP server's mailbox; ``stall`` makes DATA hang until released (a relay that stopped answering)."""
+    """An SMTP server's mailbox; after ``stall()``, DATA hangs until ``release()`` (a relay that stopped answering)."""
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
-        self.stall = False
         self.data_started = 0
+        # Set while DATA goes through; the server runs on its own thread and loop, hence a threading.Event.
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
         import asyncio
 
         self.data_started += 1
-        if self.stall:
+        if not self._flowing.is_set():
             # Hold the client until the test lets go, then drop the transaction: nothing delivered.
-            while self.stall:  # noqa: ASYNC110  # set from the test's thread, not this server's loop
-                await asyncio.sleep(0.05)
+            await asyncio.to_thread(self._flowing.wait)
             return "451 4.3.0 transaction dropped"
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
@@ -191,5 +198,5 @@ def smtp_server() -> Iterator[tuple[Inbox, str]]:
     try:
         yield inbox, f"smtp://127.0.0.1:{port}"
     finally:
-        inbox.stall = False
+        inbox.release()
         controller.stop()

@@ -18,6 +18,7 @@ from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_child, make_family, make_service, make_session, token_headers
 from tests.factories import make_organisation
 from tests.resilience.conftest import Inbox, OwnRedis
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -76,12 +77,12 @@ async def test_with_redis_down_bookings_work_jobs_wait_in_the_outbox_and_run_onc
     assert await JobOutbox.all().count() == 1
 
     own_redis.start()
+
     # The app's sweeper (a lifespan task) moves the job to Redis once Redis answers.
-    for _ in range(300):
-        if not await JobOutbox.exists():
-            break
-        await asyncio.sleep(0.1)
-    assert not await JobOutbox.exists(), "the sweeper moved the waiting job to Redis"
+    async def outbox_empty() -> bool:
+        return not await JobOutbox.exists()
+
+    await wait_until(outbox_empty, timeout=30, interval=0.1, what="the sweeper to move the waiting job to Redis")
     assert (await client.get("/readyz")).status_code == 200
     assert await app.state.redis.zcard("arq:queue") == 1
     # The deterministic job id holds on Redis too: the same delivery cannot be queued twice.

@@ -6,22 +6,22 @@ takes the connection and stalls on DATA until the worker is dead.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from shortbreaks import mail
 from shortbreaks.models import OutboxMessage, OutboxStatus
 from shortbreaks.settings import Settings
 from tests.resilience.conftest import Inbox, OwnRedis
+from tests.waiting import wait_until
 
 JOB_TIMEOUT_S = 3  # a killed worker's job runs again after this + 10 s (arq's in-progress key)
 
@@ -53,20 +53,24 @@ def start_worker(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-async def wait_until(condition: object, *, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition() if callable(condition) else condition
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+async def delivery_jobs_left(redis_url: str) -> list[str]:
+    """The ids of email delivery jobs waiting or running (arq's queue and in-progress keys); the
+    worker's own periodic jobs (holds, offers, cron) come and go and are not counted."""
+    redis = Redis.from_url(redis_url)
+    try:
+        waiting = [member.decode() for member in await redis.zrange("arq:queue", 0, -1)]
+        running = [key.decode().removeprefix("arq:in-progress:") for key in await redis.keys("arq:in-progress:*")]
+    finally:
+        await redis.aclose()
+    return [job_id for job_id in waiting + running if job_id.startswith(("deliver-new-email:", "deliver-email:"))]
+
+
+async def _no_delivery_jobs_left(redis_url: str) -> bool:
+    return await delivery_jobs_left(redis_url) == []
 
 
 async def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_worker_which_sends_it_once(
-    app: Starlette, settings: Settings, smtp_server: tuple[Inbox, str], tmp_path: Path
+    app: Starlette, settings: Settings, smtp_server: tuple[Inbox, str], own_redis: OwnRedis, tmp_path: Path
 ) -> None:
     inbox, _ = smtp_server
     message = await mail.queue_email(
@@ -77,26 +81,32 @@ async def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_worker_whic
         now=app.state.clock.now(),
     )
     await mail.deliver_later(message)
-    inbox.stall = True
+    inbox.stall()
     log_file = tmp_path / "worker.log"
 
     first = start_worker(settings, log_file)
     second: subprocess.Popen[bytes] | None = None
     try:
-        await wait_until(lambda: inbox.data_started == 1, seconds=30, what=f"the first worker to reach DATA; log: {log_file}")
+        await wait_until(lambda: inbox.data_started == 1, timeout=30, interval=0.1, what=f"the first worker to reach DATA; log: {log_file}")
         assert nice_of(first.pid) == min(19, os.nice(0) + 10), "the worker yields the CPU to requests (WORKER_NICE)"
         assert (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENDING
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        inbox.stall = False
+        inbox.release()
 
         second = start_worker(settings, log_file)
 
         async def sent() -> bool:
             return (await OutboxMessage.get(id=message.id)).status == OutboxStatus.SENT
 
-        await wait_until(sent, seconds=JOB_TIMEOUT_S + 40, what=f"the second worker to send the email; log: {log_file}")
-        await asyncio.sleep(1.0)  # room for a duplicate to show up, if there were one
+        await wait_until(sent, timeout=JOB_TIMEOUT_S + 40, interval=0.1, what=f"the second worker to send the email; log: {log_file}")
+        # Nothing is left on Redis that could send it again: the killed worker's job has run to its end.
+        await wait_until(
+            lambda: _no_delivery_jobs_left(own_redis.url),
+            timeout=30,
+            interval=0.1,
+            what=f"the second worker to finish its job; log: {log_file}",
+        )
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
@@ -106,6 +116,7 @@ async def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_worker_whic
                 except subprocess.TimeoutExpired:
                     process.kill()
 
+    assert await delivery_jobs_left(own_redis.url) == []
     assert len(inbox.messages) == 1, log_file.read_text()
     assert inbox.messages[0]["X-Shortbreaks-Message-Id"] == str(message.id)
     row = await OutboxMessage.get(id=message.id)

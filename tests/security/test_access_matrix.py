@@ -238,6 +238,12 @@ async def fresh_record(name: str, world: World) -> str | None:
 
 
 def outcome(response: httpx.Response) -> str:
+    """What access control made of the request: ``login``, ``ok`` or the refusal's status.
+
+    The matrix is about who gets past the route's permission, so ``ok`` is deliberately a class:
+    a page's redirect after a form, a 409 or 422 from the domain rule behind it, all say the
+    caller was let in. Each endpoint's own answer is pinned by its package's tests.
+    """
     location = response.headers.get("location", "")
     if response.status_code == 401 or (response.status_code in (302, 303) and location.startswith("/sign-in")):
         return "login"

@@ -22,6 +22,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from tests.security.conftest import World, build_world
+from tests.waiting import wait_until
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "3"))
 SEED = os.environ.get("FUZZ_SEED", "20260610")
@@ -50,8 +51,8 @@ async def _serve(app: Starlette) -> tuple[uvicorn.Server, asyncio.Task[None], st
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:  # noqa: ASYNC110  # uvicorn.Server offers only this flag, no event
-        await asyncio.sleep(0.05)
+    # uvicorn.Server offers only this flag, no event.
+    await wait_until(lambda: server.started, timeout=30, what="uvicorn to start serving")
     return server, task, f"http://127.0.0.1:{port}"
 
 
