@@ -23,7 +23,7 @@ from shortbreaks.db import admission_limit, tortoise_config
 from shortbreaks.domains import DOMAIN_PACKAGES, ROUTE_MODULES, optional_module
 from shortbreaks.metrics import MetricsMiddleware
 from shortbreaks.middleware import AdmissionMiddleware, RequestContextMiddleware
-from shortbreaks.routing import IndexedRouter, PublicMount
+from shortbreaks.routing import PublicMount
 from shortbreaks.settings import Settings
 from shortbreaks.web import EXCEPTION_HANDLERS, make_templates
 
@@ -94,6 +94,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
                 jobs.set_queue(None)
 
     app = Starlette(
+        routes=collect_routes(),
+        lifespan=lifespan,
         middleware=[
             Middleware(RequestContextMiddleware, https=settings.https, form_actions=_checkout_origins(settings)),
             Middleware(MetricsMiddleware),
@@ -101,9 +103,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    # The routes and the lifespan live on the router. Starlette's Router tries every route in turn;
-    # this one only those that can match (same result).
-    app.router = IndexedRouter(collect_routes(), lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.templates = make_templates()
