@@ -81,7 +81,7 @@ async def register_family(
             after={"role": Role.FAMILY, "organisation_id": authority.id},
             using_db=conn,
         )
-        token = sign(secret_key, "verify-email", {"u": str(user.id), "e": email}, expires_at=now + VERIFICATION_LIFETIME)
+        token = sign(secret_key, "verify-email", {"u": str(user.id), "e": email}, now=now)
         message = await mail.queue_email(
             to=email,
             subject="Confirm your email address",
@@ -98,8 +98,8 @@ async def register_family(
 
 
 async def verify_email(token: str, *, now: datetime, secret_key: str) -> User:
-    payload = unsign(secret_key, "verify-email", token, now=now)
-    if payload is None:
+    payload = unsign(secret_key, "verify-email", token, max_age=VERIFICATION_LIFETIME, now=now)
+    if not isinstance(payload, dict):
         raise InvalidToken()
     async with in_transaction() as conn:
         user = await User.filter(id=payload["u"], email=payload["e"]).using_db(conn).first()
