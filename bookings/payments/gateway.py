@@ -28,7 +28,6 @@ from shortbreaks.settings import Settings
 
 log = logging.getLogger("bookings.payments.gateway")
 
-TIMEOUT_S = 5.0
 MAX_NETWORK_RETRIES = 1
 
 
@@ -206,7 +205,7 @@ def verify_webhook(payload: bytes, signature: str | None, settings: Settings) ->
     if not settings.stripe_webhook_secret:
         raise WebhookRejected("Stripe webhooks are not configured")
     try:
-        event = stripe.Webhook.construct_event(payload, signature or "", settings.stripe_webhook_secret.reveal())
+        event = stripe.Webhook.construct_event(payload, signature or "", settings.stripe_webhook_secret.get_secret_value())
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise WebhookRejected("The Stripe signature is not valid") from exc
     return _event(event)
@@ -234,15 +233,14 @@ def is_configured(settings: Settings) -> bool:
 async def open_gateway(settings: Settings) -> AsyncIterator[StripeGateway]:
     """A gateway for the span of one request or job (its HTTP client is bound to the running loop).
 
-    ``settings.extra["stripe_timeout_s"]`` shortens the timeout (tests of a hanging Stripe).
+    ``settings.stripe_timeout_s`` (``STRIPE_TIMEOUT_S``) bounds each call to Stripe.
     """
     if not settings.stripe_secret_key:
         raise PaymentPermanentError("Stripe is not configured")
-    timeout = float(settings.extra.get("stripe_timeout_s", TIMEOUT_S))
-    http_client = _HTTPXClient(timeout=timeout)
+    http_client = _HTTPXClient(timeout=settings.stripe_timeout_s)
     base_addresses: dict[str, str] = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
     client = stripe.StripeClient(
-        settings.stripe_secret_key.reveal(),
+        settings.stripe_secret_key.get_secret_value(),
         base_addresses=base_addresses,  # type: ignore[arg-type]
         max_network_retries=MAX_NETWORK_RETRIES,
         http_client=http_client,

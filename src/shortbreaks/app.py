@@ -70,9 +70,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
                 arq_queue = jobs.ArqQueue(redis, clock=app.state.clock)
                 queue: jobs.Queue = arq_queue
                 # Jobs enqueued while Redis was down wait in the job outbox; this moves them on.
-                sweeper = asyncio.create_task(jobs.run_outbox_sweeper(arq_queue, app.state.clock))
+                sweeper = asyncio.create_task(jobs.run_outbox_sweeper(arq_queue, app.state.clock, interval=settings.job_outbox_sweep_s))
             else:
-                in_process = jobs.InProcessQueue(ctx, jobs.collect_functions(), jobs.collect_cron_jobs())
+                in_process = jobs.InProcessQueue(
+                    ctx, jobs.collect_functions(), jobs.collect_cron_jobs(job_timeout_s=settings.job_timeout_s)
+                )
                 if run_cron:
                     in_process.start_cron()
                 queue = in_process

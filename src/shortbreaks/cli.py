@@ -32,8 +32,9 @@ def _run(coro_factory: Callable[[Settings], Coroutine[Any, Any, int | None]]) ->
 def _logging_config(settings: Settings | None) -> dict[str, Any]:
     from shortbreaks.logs import logging_config
 
-    fmt = os.environ.get("LOG_FORMAT") or ("json" if settings is not None and settings.is_production else "text")
-    return logging_config(json_format=fmt == "json", level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    if settings is None:  # the settings are wrong: the command says so, in text
+        return logging_config(json_format=False, level="INFO")
+    return logging_config(json_format=settings.json_logs, level=settings.log_level)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -43,18 +44,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.is_production and args.reload:
         print("shortbreaks: --reload is for development only", file=sys.stderr)
         return 2
+    workers = args.workers or settings.web_concurrency
     options: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
-        "workers": args.workers if not args.reload else None,
+        "host": args.host or settings.host,
+        "port": settings.port if args.port is None else args.port,
+        "workers": workers if not args.reload else None,
         "reload": args.reload,
         "proxy_headers": True,
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "access_log": not settings.is_production or args.access_log,
         "log_level": "info",
         "log_config": _logging_config(settings),
     }
-    if args.workers > 1 and not args.reload and serving.reuse_port_balances(args.port):
+    if workers > 1 and not args.reload and serving.reuse_port_balances(options["port"]):
         # A socket per worker, so the kernel spreads connections across them (shortbreaks.serving).
         return serving.run_workers(uvicorn.Config("shortbreaks.asgi:app", **options))
     uvicorn.run("shortbreaks.asgi:app", **options)
@@ -103,7 +105,11 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    password = os.environ.get("SHORTBREAKS_ADMIN_PASSWORD") or getpass.getpass("Password (10 characters or more): ")
+    settings = _settings()
+    if settings.admin_password is not None:
+        password = settings.admin_password.get_secret_value()
+    else:
+        password = getpass.getpass("Password (10 characters or more): ")
 
     async def create(settings: Settings) -> int:
         from shortbreaks.accounts.services import ensure_user
@@ -127,7 +133,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         print(f"site administrator {user.email} is ready")
         return 0
 
-    return _run(create)
+    return asyncio.run(create(settings))
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -154,9 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="serve the web app with uvicorn", description="Serve the web app. Without REDIS_URL, jobs run in this process."
     )
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")), help="uvicorn worker processes")
+    serve.add_argument("--host", help="address to listen on (default: HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT, else 8000)")
+    serve.add_argument("--workers", type=int, help="server processes (default: WEB_CONCURRENCY, else 1)")
     serve.add_argument("--reload", action="store_true", help="reload on code changes (development)")
     serve.add_argument("--access-log", action="store_true", help="log every request in production too")
     serve.set_defaults(func=cmd_serve)

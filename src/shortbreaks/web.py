@@ -113,7 +113,7 @@ def make_templates() -> Jinja2Templates:
 
 
 def _secret(request: Request) -> str:
-    secret: str = request.app.state.settings.secret_key.reveal()
+    secret: str = request.app.state.settings.secret_key.get_secret_value()
     return secret
 
 

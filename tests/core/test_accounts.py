@@ -340,7 +340,7 @@ async def test_a_csrf_token_is_a_signature_of_the_session_not_the_session_itself
     await sign_in(client, user)
     token = await csrf(client, "/account")
     session = await WebSession.get(user_id=user.id)
-    assert token == signature(app.state.settings.secret_key.reveal(), "csrf", "s:" + session.id)
+    assert token == signature(app.state.settings.secret_key.get_secret_value(), "csrf", "s:" + session.id)
     assert session.id not in token
     assert client.cookies["sb_session"] not in token
 

@@ -5,7 +5,6 @@ half written, and the app reconnects without a restart. Runs on a PostgreSQL clu
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -36,7 +35,7 @@ async def settings(settings: Settings, tmp_path: Path, request: pytest.FixtureRe
         pytest.skip("PostgreSQL restarts are tested on the PostgreSQL run")
     own_postgres: OwnPostgres = request.getfixturevalue("own_postgres")
     own_postgres.psql("CREATE DATABASE restart_test")
-    ours = dataclasses.replace(settings, database_url=own_postgres.url("restart_test"), redis_url=None)
+    ours = settings.model_copy(update={"database_url": own_postgres.url("restart_test"), "redis_url": None})
     try:
         await migrate(ours)
     finally:
