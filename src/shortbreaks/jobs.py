@@ -104,7 +104,7 @@ async def requeue_pending_email(ctx: JobContext) -> int:
 CORE_FUNCTIONS: list[JobFunction | Function] = [
     deliver_email,
     # A slot's id is never queued again once its slot has passed, so its result need not be kept long.
-    func(deliver_new_email, name="deliver_new_email", keep_result=60),  # type: ignore[arg-type]  # see instrumented()
+    func(deliver_new_email, name="deliver_new_email", keep_result=60),
     requeue_pending_email,
 ]
 CORE_CRON_JOBS: list[CronJob] = [cron(requeue_pending_email, minute=set(range(0, 60, 5)), run_at_startup=False)]
@@ -149,8 +149,8 @@ def instrumented(f: JobFunction | Function) -> Function:
             request_id_var.reset(token)
 
     if isinstance(f, Function):
-        return Function(name, run, f.timeout_s, f.keep_result_s, f.keep_result_forever, f.max_tries)  # type: ignore[arg-type]
-    return func(run, name=name)  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol is narrower than our signatures
+        return Function(name, run, f.timeout_s, f.keep_result_s, f.keep_result_forever, f.max_tries)
+    return func(run, name=name)
 
 
 def collect_cron_jobs(*, job_timeout_s: int) -> list[CronJob]:

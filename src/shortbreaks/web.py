@@ -205,7 +205,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     if ctx["flash_message"]:
         clear_cookie(response, request, FLASH_COOKIE)
     response.headers["Cache-Control"] = "no-store" if principal is not None else "no-cache"
-    return response  # type: ignore[no-any-return]
+    return response
 
 
 def error_summary(errors: list[FieldError]) -> list[dict[str, str]]:
