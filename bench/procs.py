@@ -125,12 +125,12 @@ class Stack:
         return next(s for s in self.services if s.name == "worker")
 
     def server_pids(self) -> list[int]:
-        """The uvicorn worker processes (children of the supervisor; uvicorn's spawn helper excluded)."""
-        pids = children(self.server().process.pid)
-        return [p for p in pids if "multiprocessing.resource_tracker" not in _cmdline(p)]
+        """The server processes: gunicorn's uvicorn workers, the children of its master (``shortbreaks
+        serve`` becomes the master, same pid)."""
+        return children(self.server().process.pid)
 
     def pids(self) -> dict[str, int]:
-        found = {"server supervisor": self.server().process.pid, "worker": self.worker().process.pid}
+        found = {"server master (gunicorn)": self.server().process.pid, "worker": self.worker().process.pid}
         for i, pid in enumerate(self.server_pids()):
             found[f"server process {i + 1}"] = pid
         return found
@@ -149,13 +149,6 @@ class Stack:
                     os.killpg(s.process.pid, signal.SIGKILL)
                 s.process.wait(5)
         self.services.clear()
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 class RssSampler:

@@ -66,7 +66,7 @@ async def bearer(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+_CSRF = re.compile(r'name="csrf_token" value="([A-Za-z0-9_-]+)"')
 
 
 def csrf_from(html: str) -> str:

@@ -14,13 +14,15 @@ timeout is short and the library retries at most once: a request never waits lon
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import stripe
 
 from bookings.payments.errors import PaymentPermanentError, PaymentRetryableError, WebhookRejected
@@ -28,7 +30,6 @@ from shortbreaks.settings import Settings
 
 log = logging.getLogger("bookings.payments.gateway")
 
-TIMEOUT_S = 5.0
 MAX_NETWORK_RETRIES = 1
 
 
@@ -110,7 +111,7 @@ def _translate(exc: stripe.StripeError) -> Exception:
 class StripeGateway:
     """Checkout Sessions, Refunds and Events through ``StripeClient``; open with :func:`open_gateway`."""
 
-    def __init__(self, client: stripe.StripeClient, http_client: stripe.HTTPXClient) -> None:
+    def __init__(self, client: stripe.StripeClient, http_client: stripe.HTTPClient) -> None:
         self._client = client
         self._http = http_client
 
@@ -206,23 +207,42 @@ def verify_webhook(payload: bytes, signature: str | None, settings: Settings) ->
     if not settings.stripe_webhook_secret:
         raise WebhookRejected("Stripe webhooks are not configured")
     try:
-        event = stripe.Webhook.construct_event(payload, signature or "", settings.stripe_webhook_secret.reveal())
+        event = stripe.Webhook.construct_event(payload, signature or "", settings.stripe_webhook_secret.get_secret_value())
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise WebhookRejected("The Stripe signature is not valid") from exc
     return _event(event)
 
 
-class _HTTPXClient(stripe.HTTPXClient):
-    """stripe 16's httpx client passes the encoded form as ``data=<str>``, which httpx deprecates
-    (a ``DeprecationWarning`` on every POST, removal to come): send it as ``content`` instead.
+class _HttpxClient(stripe.HTTPClient):
+    """Stripe's HTTP calls through our own ``httpx.AsyncClient``, written to stripe's public
+    ``HTTPClient`` interface (``request_async``, ``sleep_async``, ``close_async``).
+
+    Why not the library's ``stripe.HTTPXClient``: stripe 16 passes the encoded form to httpx as
+    ``data=<str>``, which httpx deprecates (a ``DeprecationWarning`` on every POST, removal to
+    come); here it goes as ``content``. Network failures become ``stripe.APIConnectionError``
+    with ``should_retry``, as the library's clients raise them, so its retries still apply.
     """
 
-    def _get_request_args_kwargs(self, method: str, url: str, headers: Any, post_data: Any) -> Any:
-        args, kwargs = super()._get_request_args_kwargs(method, url, headers, post_data)
-        data = kwargs.pop("data", None)
-        if data:
-            kwargs["content"] = data
-        return args, kwargs
+    name = "httpx"
+
+    def __init__(self, *, timeout: float) -> None:
+        super().__init__()
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        try:
+            response = await self._client.request(method, url, headers=headers, content=post_data or None)
+        except httpx.HTTPError as exc:
+            raise stripe.APIConnectionError(f"Could not reach Stripe ({type(exc).__name__})", should_retry=True) from exc
+        return response.content, response.status_code, response.headers
+
+    async def sleep_async(self, secs: float) -> None:
+        await asyncio.sleep(secs)
+
+    async def close_async(self) -> None:
+        await self._client.aclose()
 
 
 def is_configured(settings: Settings) -> bool:
@@ -234,15 +254,14 @@ def is_configured(settings: Settings) -> bool:
 async def open_gateway(settings: Settings) -> AsyncIterator[StripeGateway]:
     """A gateway for the span of one request or job (its HTTP client is bound to the running loop).
 
-    ``settings.extra["stripe_timeout_s"]`` shortens the timeout (tests of a hanging Stripe).
+    ``settings.stripe_timeout_s`` (``STRIPE_TIMEOUT_S``) bounds each call to Stripe.
     """
     if not settings.stripe_secret_key:
         raise PaymentPermanentError("Stripe is not configured")
-    timeout = float(settings.extra.get("stripe_timeout_s", TIMEOUT_S))
-    http_client = _HTTPXClient(timeout=timeout)
+    http_client = _HttpxClient(timeout=settings.stripe_timeout_s)
     base_addresses: dict[str, str] = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
     client = stripe.StripeClient(
-        settings.stripe_secret_key.reveal(),
+        settings.stripe_secret_key.get_secret_value(),
         base_addresses=base_addresses,  # type: ignore[arg-type]
         max_network_retries=MAX_NETWORK_RETRIES,
         http_client=http_client,

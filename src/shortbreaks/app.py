@@ -24,7 +24,7 @@ from shortbreaks.db import admission_limit, tortoise_config
 from shortbreaks.domains import DOMAIN_PACKAGES, ROUTE_MODULES, optional_module
 from shortbreaks.metrics import MetricsMiddleware
 from shortbreaks.middleware import AdmissionMiddleware, RequestContextMiddleware
-from shortbreaks.routing import IndexedRouter, PublicMount
+from shortbreaks.routing import PublicMount
 from shortbreaks.settings import Settings
 from shortbreaks.web import EXCEPTION_HANDLERS, make_templates
 
@@ -71,9 +71,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
                 arq_queue = jobs.ArqQueue(redis, clock=app.state.clock)
                 queue: jobs.Queue = arq_queue
                 # Jobs enqueued while Redis was down wait in the job outbox; this moves them on.
-                sweeper = asyncio.create_task(jobs.run_outbox_sweeper(arq_queue, app.state.clock))
+                sweeper = asyncio.create_task(jobs.run_outbox_sweeper(arq_queue, app.state.clock, interval=settings.job_outbox_sweep_s))
             else:
-                in_process = jobs.InProcessQueue(ctx, jobs.collect_functions(), jobs.collect_cron_jobs())
+                in_process = jobs.InProcessQueue(
+                    ctx, jobs.collect_functions(), jobs.collect_cron_jobs(job_timeout_s=settings.job_timeout_s)
+                )
                 if run_cron:
                     in_process.start_cron()
                 queue = in_process
@@ -95,6 +97,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
                 jobs.set_queue(None)
 
     app = Starlette(
+        routes=collect_routes(),
+        lifespan=lifespan,
         middleware=[
             Middleware(RequestContextMiddleware, https=settings.https, form_actions=_checkout_origins(settings)),
             Middleware(MetricsMiddleware),
@@ -102,9 +106,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    # The routes and the lifespan live on the router. Starlette's Router tries every route in turn;
-    # this one only those that can match (same result).
-    app.router = IndexedRouter(collect_routes(), lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.templates = make_templates()

@@ -8,11 +8,11 @@ import getpass
 import logging
 import logging.config
 import os
+import socket
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from shortbreaks import serving
 from shortbreaks.settings import Settings, SettingsError, load_settings
 
 
@@ -32,33 +32,65 @@ def _run(coro_factory: Callable[[Settings], Coroutine[Any, Any, int | None]]) ->
 def _logging_config(settings: Settings | None) -> dict[str, Any]:
     from shortbreaks.logs import logging_config
 
-    fmt = os.environ.get("LOG_FORMAT") or ("json" if settings is not None and settings.is_production else "text")
-    return logging_config(json_format=fmt == "json", level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    if settings is None:  # the settings are wrong: the command says so, in text
+        return logging_config(json_format=False, level="INFO")
+    return logging_config(json_format=settings.json_logs, level=settings.log_level)
+
+
+def gunicorn_command(settings: Settings, *, host: str, port: int, workers: int, access_log: bool) -> list[str]:
+    """What ``shortbreaks serve`` runs: gunicorn managing ``workers`` uvicorn worker processes.
+
+    ``--reuse-port``: each worker opens its own ``SO_REUSEPORT`` socket, so the kernel spreads
+    connections across them by a hash of their addresses (with one shared socket, connections
+    opened together mostly went to one process). ``--no-control-socket``: gunicorn 27 would
+    otherwise open a control socket under ``~/.gunicorn/``.
+    """
+    command = [
+        *("gunicorn", "shortbreaks.asgi:app", "-k", "uvicorn_worker.UvicornWorker"),
+        *("-w", str(workers), "-b", f"{host}:{port}", "--reuse-port", "--no-control-socket"),
+        *("--forwarded-allow-ips", settings.forwarded_allow_ips),
+    ]
+    if access_log:
+        command += ["--access-logfile", "-"]
+    return command
+
+
+def _address_in_use(host: str, port: int) -> OSError | None:
+    """Whether something listens on ``host:port``. gunicorn's workers bind with ``SO_REUSEPORT``,
+    which a second server's workers would join silently, sharing this one's traffic; a bind
+    without it fails on an address anyone holds."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn's bind: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings = _settings()
-    if settings.is_production and args.reload:
-        print("shortbreaks: --reload is for development only", file=sys.stderr)
-        return 2
-    options: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
-        "workers": args.workers if not args.reload else None,
-        "reload": args.reload,
-        "proxy_headers": True,
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        "access_log": not settings.is_production or args.access_log,
-        "log_level": "info",
-        "log_config": _logging_config(settings),
-    }
-    if args.workers > 1 and not args.reload and serving.reuse_port_balances(args.port):
-        # A socket per worker, so the kernel spreads connections across them (shortbreaks.serving).
-        return serving.run_workers(uvicorn.Config("shortbreaks.asgi:app", **options))
-    uvicorn.run("shortbreaks.asgi:app", **options)
-    return 0
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    access_log = args.access_log or not settings.is_production
+    if args.reload:
+        if settings.is_production:
+            print("shortbreaks: --reload is for development only", file=sys.stderr)
+            return 2
+        import uvicorn
+
+        level = settings.log_level.lower()
+        uvicorn.run("shortbreaks.asgi:app", host=host, port=port, reload=True, access_log=access_log, log_level=level)
+        return 0
+    problem = _address_in_use(host, port) if port else None
+    if problem is not None:
+        print(f"shortbreaks: Cannot listen on {host}:{port}: {problem.strerror or problem}", file=sys.stderr)
+        return 1
+    command = gunicorn_command(settings, host=host, port=port, workers=args.workers or settings.web_concurrency, access_log=access_log)
+    print("shortbreaks: " + " ".join(command), file=sys.stderr, flush=True)
+    # gunicorn takes this process over (same pid), so signals from the platform reach its master.
+    os.execv(sys.executable, [sys.executable, "-m", *command])  # noqa: S606 — our own interpreter, a fixed command
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -103,7 +135,11 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    password = os.environ.get("SHORTBREAKS_ADMIN_PASSWORD") or getpass.getpass("Password (10 characters or more): ")
+    settings = _settings()
+    if settings.admin_password is not None:
+        password = settings.admin_password.get_secret_value()
+    else:
+        password = getpass.getpass("Password (10 characters or more): ")
 
     async def create(settings: Settings) -> int:
         from shortbreaks.accounts.services import ensure_user
@@ -127,7 +163,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         print(f"site administrator {user.email} is ready")
         return 0
 
-    return _run(create)
+    return asyncio.run(create(settings))
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -152,12 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser(
-        "serve", help="serve the web app with uvicorn", description="Serve the web app. Without REDIS_URL, jobs run in this process."
+        "serve",
+        help="serve the web app (gunicorn with uvicorn workers)",
+        description="Serve the web app: gunicorn manages --workers uvicorn processes, each on its own SO_REUSEPORT socket. "
+        "Without REDIS_URL, jobs run in the server process.",
     )
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")), help="uvicorn worker processes")
-    serve.add_argument("--reload", action="store_true", help="reload on code changes (development)")
+    serve.add_argument("--host", help="address to listen on (default: HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT, else 8000)")
+    serve.add_argument("--workers", type=int, help="server processes (default: WEB_CONCURRENCY, else 1)")
+    serve.add_argument("--reload", action="store_true", help="one uvicorn process that reloads on code changes (development)")
     serve.add_argument("--access-log", action="store_true", help="log every request in production too")
     serve.set_defaults(func=cmd_serve)
 

@@ -37,11 +37,11 @@ class FrozenClock:
         self._at += delta
 
 
-def utc(*args: int) -> datetime:
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, microsecond: int = 0) -> datetime:
     """A UTC datetime: ``utc(2026, 3, 29, 9)``."""
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc,arg-type]  # positional year..second
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
-def london(*args: int) -> datetime:
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, microsecond: int = 0) -> datetime:
     """A Europe/London wall-clock time as an aware UTC datetime."""
-    return datetime(*args, tzinfo=LONDON).astimezone(UTC)  # type: ignore[misc,arg-type]  # positional year..second
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=LONDON).astimezone(UTC)

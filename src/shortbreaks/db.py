@@ -50,7 +50,7 @@ def is_postgres(database_url: str) -> bool:
     return urlsplit(database_url).scheme in ("postgres", "postgresql", "asyncpg")
 
 
-class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+class PooledConnection(asyncpg.Connection):
     """An asyncpg connection that skips the reset query when it goes back to the pool.
 
     asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``

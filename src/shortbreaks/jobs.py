@@ -14,7 +14,6 @@ import asyncio
 import dataclasses
 import functools
 import logging
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,16 +43,8 @@ JobContext = dict[str, Any]
 JobFunction = Callable[..., Awaitable[Any]]
 
 
-def _env_seconds(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip().isdigit() and int(value) > 0 else default
-
-
-# Keep job timeouts short: a killed worker's job runs again only after the longest timeout + 10 s.
-# ``SHORTBREAKS_JOB_TIMEOUT_S`` lowers it (tests, small deployments).
-JOB_TIMEOUT_S = _env_seconds("SHORTBREAKS_JOB_TIMEOUT_S", 60)
-# A delivery claimed longer ago than this belongs to a job that was killed or timed out.
-MAIL_CLAIM_TIMEOUT = timedelta(seconds=JOB_TIMEOUT_S + 5)
+# Keep job timeouts short (``settings.job_timeout_s``, ``SHORTBREAKS_JOB_TIMEOUT_S``): a killed
+# worker's job runs again only after the longest timeout + 10 s.
 MAX_TRIES = 8
 # arq keeps a finished job's result, and with it the job id's lock, this long.
 KEEP_RESULT_S = 3600
@@ -64,13 +55,18 @@ def backoff(job_try: int, *, base: float = 5.0, cap: float = 600.0) -> float:
     return min(cap, base * 2 ** max(0, job_try - 1))
 
 
+def _mail_claim_timeout(ctx: JobContext) -> timedelta:
+    """A delivery claimed longer ago than this belongs to a job that was killed or timed out."""
+    return timedelta(seconds=ctx["settings"].job_timeout_s + 5)
+
+
 # --- core jobs -----------------------------------------------------------------------------
 
 
 async def deliver_email(ctx: JobContext, *, message_id: str) -> None:
     """Send one outbox message; retried with backoff on temporary failures."""
     try:
-        await mail.deliver(message_id, mailer=ctx["mailer"], now=ctx["clock"].now(), claim_timeout=MAIL_CLAIM_TIMEOUT)
+        await mail.deliver(message_id, mailer=ctx["mailer"], now=ctx["clock"].now(), claim_timeout=_mail_claim_timeout(ctx))
     except mail.MailRetryableError as exc:
         raise Retry(defer=backoff(ctx.get("job_try", 1))) from exc
 
@@ -79,7 +75,10 @@ async def deliver_new_email(ctx: JobContext) -> int:
     """Send the outbox's new messages in batches (``mail.deliver_later`` queues one such job per
     quarter second); a message that fails for now goes on to its own retried ``deliver_email``."""
     run = await mail.deliver_new(
-        mailer=ctx["mailer"], now=ctx["clock"].now(), claim_timeout=MAIL_CLAIM_TIMEOUT, deadline=time.monotonic() + JOB_TIMEOUT_S / 2
+        mailer=ctx["mailer"],
+        now=ctx["clock"].now(),
+        claim_timeout=_mail_claim_timeout(ctx),
+        deadline=time.monotonic() + ctx["settings"].job_timeout_s / 2,
     )
     for message_id in run.retry:
         await enqueue("deliver_email", message_id=str(message_id), _job_id=f"deliver-email:{message_id}", _defer_by=backoff(1))
@@ -94,7 +93,9 @@ async def requeue_pending_email(ctx: JobContext) -> int:
     now = ctx["clock"].now()
     cutoff = now - timedelta(minutes=2)
     ids = await OutboxMessage.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff).values_list("id", flat=True)
-    stale = await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - MAIL_CLAIM_TIMEOUT).values_list("id", flat=True)
+    stale = await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - _mail_claim_timeout(ctx)).values_list(
+        "id", flat=True
+    )
     for message_id in [*ids, *stale]:
         await enqueue("deliver_email", message_id=str(message_id), _job_id=f"deliver-email:{message_id}:{int(now.timestamp()) // 300}")
     return len(ids) + len(stale)
@@ -103,7 +104,7 @@ async def requeue_pending_email(ctx: JobContext) -> int:
 CORE_FUNCTIONS: list[JobFunction | Function] = [
     deliver_email,
     # A slot's id is never queued again once its slot has passed, so its result need not be kept long.
-    func(deliver_new_email, name="deliver_new_email", keep_result=60),  # type: ignore[arg-type]  # see instrumented()
+    func(deliver_new_email, name="deliver_new_email", keep_result=60),
     requeue_pending_email,
 ]
 CORE_CRON_JOBS: list[CronJob] = [cron(requeue_pending_email, minute=set(range(0, 60, 5)), run_at_startup=False)]
@@ -148,12 +149,12 @@ def instrumented(f: JobFunction | Function) -> Function:
             request_id_var.reset(token)
 
     if isinstance(f, Function):
-        return Function(name, run, f.timeout_s, f.keep_result_s, f.keep_result_forever, f.max_tries)  # type: ignore[arg-type]
-    return func(run, name=name)  # type: ignore[arg-type]  # arq's WorkerCoroutine protocol is narrower than our signatures
+        return Function(name, run, f.timeout_s, f.keep_result_s, f.keep_result_forever, f.max_tries)
+    return func(run, name=name)
 
 
-def collect_cron_jobs() -> list[CronJob]:
-    """Every package's cron jobs, their timeouts capped at ``JOB_TIMEOUT_S``: the longest timeout
+def collect_cron_jobs(*, job_timeout_s: int) -> list[CronJob]:
+    """Every package's cron jobs, their timeouts capped at ``job_timeout_s``: the longest timeout
     decides how long a killed worker's job waits before it runs again.
     """
     jobs: list[CronJob] = list(CORE_CRON_JOBS)
@@ -162,7 +163,7 @@ def collect_cron_jobs() -> list[CronJob]:
             module = optional_module(package, part)
             if module is not None:
                 jobs.extend(getattr(module, "cron_jobs", []))
-    return [dataclasses.replace(j, timeout_s=min(j.timeout_s or JOB_TIMEOUT_S, JOB_TIMEOUT_S)) for j in jobs]
+    return [dataclasses.replace(j, timeout_s=min(j.timeout_s or job_timeout_s, job_timeout_s)) for j in jobs]
 
 
 def _function_name(f: JobFunction | Function) -> str:
@@ -205,7 +206,6 @@ REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, Connection
 REDIS_BACKOFF_S = 5.0
 OUTBOX_CLAIM_S = 60.0
 KNOWN_ID_S = 30.0  # below every job's keep_result (deliver_new_email's 60 s is the shortest)
-OUTBOX_SWEEP_S = _env_seconds("SHORTBREAKS_JOB_OUTBOX_SWEEP_S", 5)
 
 
 class ArqQueue:
@@ -298,11 +298,10 @@ async def flush_job_outbox(pool: ArqRedis, *, now: datetime, limit: int = 500) -
     return moved
 
 
-async def run_outbox_sweeper(queue: ArqQueue, clock: Clock, *, interval: float | None = None) -> None:
-    """The app's background task: every few seconds, if Redis answers, flush the job outbox
-    and let enqueueing go straight to Redis again.
+async def run_outbox_sweeper(queue: ArqQueue, clock: Clock, *, interval: float) -> None:
+    """The app's background task: every ``interval`` seconds (``SHORTBREAKS_JOB_OUTBOX_SWEEP_S``),
+    if Redis answers, flush the job outbox and let enqueueing go straight to Redis again.
     """
-    interval = interval if interval is not None else float(OUTBOX_SWEEP_S)
     while True:
         try:
             if queue.redis_suspect or await JobOutbox.exists():
@@ -352,7 +351,7 @@ class InProcessQueue:
         for job_try in range(1, MAX_TRIES + 1):
             ctx = dict(self.ctx, job_try=job_try, job_id=job_id or "", enqueue_time=datetime.now(UTC))
             try:
-                await asyncio.wait_for(self.functions[function](ctx, **kwargs), timeout=JOB_TIMEOUT_S)
+                await asyncio.wait_for(self.functions[function](ctx, **kwargs), timeout=self.ctx["settings"].job_timeout_s)
                 return
             except Retry as retry:
                 delay = retry.defer_score / 1000 if retry.defer_score else 0
@@ -449,11 +448,11 @@ def worker_settings(settings: Settings, *, clock: Clock | None = None, burst: bo
         raise RuntimeError("the worker needs REDIS_URL")
     return {
         "functions": [instrumented(f) for f in collect_functions()],
-        "cron_jobs": collect_cron_jobs(),
+        "cron_jobs": collect_cron_jobs(job_timeout_s=settings.job_timeout_s),
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "job_timeout": JOB_TIMEOUT_S,
+        "job_timeout": settings.job_timeout_s,
         "max_tries": MAX_TRIES,
         "keep_result": KEEP_RESULT_S,
         "timezone": UTC,
@@ -468,26 +467,3 @@ def create_worker(settings: Settings, *, clock: Clock | None = None, burst: bool
         overrides["functions"] = [instrumented(f) for f in overrides["functions"]]
     options.update(overrides)
     return Worker(**options)
-
-
-class WorkerSettings:
-    """For ``arq shortbreaks.jobs.WorkerSettings``; ``shortbreaks worker`` is the usual way in."""
-
-    functions = [instrumented(f) for f in collect_functions()]
-    cron_jobs = collect_cron_jobs()
-    job_timeout = JOB_TIMEOUT_S
-    max_tries = MAX_TRIES
-
-    @staticmethod
-    async def on_startup(ctx: JobContext) -> None:
-        from shortbreaks.settings import load_settings
-
-        settings = load_settings()
-        await db.init_db(settings)
-        ctx.update(await build_context(settings))
-        set_queue(ArqQueue(ctx["redis"]))
-
-    @staticmethod
-    async def on_shutdown(ctx: JobContext) -> None:
-        await close_context(ctx)
-        await db.close_db()

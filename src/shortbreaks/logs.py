@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -52,8 +53,8 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
-def logging_config(*, json_format: bool, level: str = "INFO") -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` for our loggers, uvicorn's and arq's."""
+def logging_config(*, json_format: bool, level: str = "INFO", access_log: bool = True) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for our loggers, uvicorn's, gunicorn's and arq's; every line redacted."""
     formatter: dict[str, Any] = {"()": JsonFormatter} if json_format else {"format": TEXT_FORMAT}
     handler = {"class": "logging.StreamHandler", "formatter": "default", "filters": ["redact"], "stream": "ext://sys.stderr"}
     return {
@@ -66,7 +67,17 @@ def logging_config(*, json_format: bool, level: str = "INFO") -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
             "uvicorn.error": {"handlers": ["default"], "level": level, "propagate": False},
-            "uvicorn.access": {"handlers": ["default"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": ["default"] if access_log else [], "level": level, "propagate": False},
+            "gunicorn.error": {"handlers": ["default"], "level": level, "propagate": False},
             "arq": {"handlers": ["default"], "level": level, "propagate": False},
         },
     }
+
+
+def configure_server_logging(*, json_format: bool, level: str) -> None:
+    """Our logging in a server process (``shortbreaks.asgi``), keeping the server's choice of
+    access log: gunicorn gives uvicorn's access logger a handler only with ``--access-logfile``
+    (``shortbreaks serve`` passes it outside production or with ``--access-log``), so a logger
+    with handlers means "log requests". Ours replace them, so request paths are redacted too."""
+    access_log = bool(logging.getLogger("uvicorn.access").handlers)
+    logging.config.dictConfig(logging_config(json_format=json_format, level=level, access_log=access_log))

@@ -7,7 +7,6 @@ Each process keeps its own registry; with several uvicorn workers, scrape each (
 from __future__ import annotations
 
 import hmac
-import os
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -58,10 +57,10 @@ class MetricsMiddleware:
 
 
 def may_read_metrics(request: Request) -> bool:
-    token = os.environ.get("METRICS_TOKEN", "")
-    if token:
+    token = request.app.state.settings.metrics_token
+    if token is not None:
         header = request.headers.get("authorization", "")
-        return hmac.compare_digest(header, f"Bearer {token}")
+        return hmac.compare_digest(header, f"Bearer {token.get_secret_value()}")
     return request.client is not None and request.client.host in LOOPBACK
 
 

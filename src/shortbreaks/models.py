@@ -28,8 +28,8 @@ class AuditEvent(Model):
     action = fields.CharField(max_length=100)
     record_type = fields.CharField(max_length=60)
     record_id = fields.CharField(max_length=64)
-    before: fields.Field[dict | None] = fields.JSONField(null=True)  # type: ignore[type-arg]
-    after: fields.Field[dict | None] = fields.JSONField(null=True)  # type: ignore[type-arg]
+    before: fields.Field[dict | None] = fields.JSONField(null=True)
+    after: fields.Field[dict | None] = fields.JSONField(null=True)
     request_id = fields.CharField(max_length=64, default="")
 
     class Meta:
@@ -76,7 +76,7 @@ class JobOutbox(Model):
     function = fields.CharField(max_length=100)
     # The arq job id the job will have on Redis: the caller's, or ``outbox:<id>`` so a second flush is a no-op.
     job_id = fields.CharField(max_length=200, unique=True)
-    kwargs: fields.Field[dict] = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    kwargs: fields.Field[dict] = fields.JSONField(default=dict)
     run_after = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     claimed_at = fields.DatetimeField(null=True)

@@ -6,7 +6,7 @@ import re
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 from shortbreaks.routing import DeclaredRoute, walk_routes
 
@@ -47,9 +47,9 @@ class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
 
-    def ref(self, annotation: Any, mode: str) -> dict[str, Any]:
+    def ref(self, annotation: Any, mode: JsonSchemaMode) -> dict[str, Any]:
         adapter = TypeAdapter(annotation)
-        schema = adapter.json_schema(ref_template="#/components/schemas/{model}", mode=mode, schema_generator=GenerateJsonSchema)  # type: ignore[arg-type]
+        schema = adapter.json_schema(ref_template="#/components/schemas/{model}", mode=mode, schema_generator=GenerateJsonSchema)
         definitions = schema.pop("$defs", {})
         self.components.update(definitions)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and "properties" in schema:

@@ -65,7 +65,7 @@ class Principal:
             user=user,
             memberships=[
                 MembershipInfo(
-                    organisation_id=m.organisation_id,  # type: ignore[attr-defined]  # Tortoise FK id attribute
+                    organisation_id=m.organisation_id,
                     organisation_name=m.organisation.name,
                     role=m.role,
                     is_org_admin=m.is_org_admin,

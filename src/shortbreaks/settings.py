@@ -1,7 +1,10 @@
-"""Settings: read once from the environment into one typed object.
+"""Settings: every environment variable the app reads, read here once into one typed object.
 
-A missing or malformed value raises :class:`SettingsError` naming the variable;
-the CLI prints that one line and exits, so start-up never shows a traceback.
+:class:`Settings` is a pydantic-settings ``BaseSettings``: ``Settings()`` reads ``os.environ``,
+:func:`load_settings` reads another mapping (tests). A missing or malformed value raises
+:class:`SettingsError` with one line naming the variable and never its value (a password in a
+URL, a key); the CLI prints that line and exits, so start-up never shows a traceback. Secrets are
+``SecretStr``: they print as ``**********`` and give their value only to ``get_secret_value()``.
 """
 
 from __future__ import annotations
@@ -9,65 +12,117 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
 ENVIRONMENTS = ("development", "test", "production")
+_DEV_SECRET_PREFIX = "dev-"  # noqa: S105  # a marker, not a secret
 
 
 class SettingsError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed; the message names the variable, never its value."""
 
 
-class Secret:
-    """A string that never shows itself in logs, reprs or tracebacks."""
+def _url(*schemes: str) -> AfterValidator:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ValueError(f"must be a URL starting with one of {', '.join(s + '://' for s in schemes)}")
+        if parts.scheme != "sqlite" and not parts.hostname:
+            raise ValueError("must name a host")
+        return value
 
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def reveal(self) -> str:
-        return self._value
+    return AfterValidator(check)
 
 
-@dataclass(frozen=True)
-class Settings:
-    env: str
-    database_url: str
-    redis_url: str | None
-    secret_key: Secret
-    base_url: str
-    smtp_url: str | None
-    stripe_secret_key: Secret | None
-    stripe_webhook_secret: Secret | None
-    stripe_api_base: str | None = None
-    var_dir: Path = Path("var")
-    session_idle_minutes: int = 60
-    session_absolute_hours: int = 12
-    staff_session_idle_minutes: int = 20
-    max_body_bytes: int = 1_000_000
-    mail_from: str = "shortbreaks <no-reply@shortbreaks.invalid>"
-    accessibility_contact: str = ""
-    hold_minutes: int = 30
-    allow_private_calendar_urls: bool = False
-    worker_nice: int = 10
-    extra: dict[str, str] = field(default_factory=dict)
+def _prefixed(*prefixes: str) -> AfterValidator:
+    def check(value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(prefixes):
+            raise ValueError(f"must start with {' or '.join(prefixes)}")
+        return value
+
+    return AfterValidator(check)
+
+
+Minutes = Annotated[int, Field(ge=1)]
+Seconds = Annotated[int, Field(ge=1)]
+
+
+class Settings(BaseSettings):
+    """The app's configuration (README, "Configuration", lists every variable)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        hide_input_in_errors=True,  # a malformed DATABASE_URL must not print its password
+        env_ignore_empty=True,  # VAR= means "not set", as a blank form field does
+        str_strip_whitespace=True,
+        extra="ignore",
+    )
+
+    env: Literal["development", "test", "production"] = Field("development", validation_alias="SHORTBREAKS_ENV")
+    var_dir: Path = Field(Path("var"), validation_alias="SHORTBREAKS_VAR_DIR")
+    database_url: Annotated[str, _url("sqlite", "postgres", "postgresql", "asyncpg")] = Field(
+        default_factory=lambda data: f"sqlite://{(data['var_dir'] / 'shortbreaks.sqlite3').as_posix()}", validation_alias="DATABASE_URL"
+    )
+    redis_url: Annotated[str | None, _url("redis", "rediss", "unix")] = Field(None, validation_alias="REDIS_URL")
+    # Validated when absent too: outside production a missing key is made once into var/secret_key.
+    secret_key: SecretStr = Field(SecretStr(""), validation_alias="SECRET_KEY", validate_default=True)
+    base_url: Annotated[str, _url("http", "https"), AfterValidator(lambda url: url.rstrip("/"))] = Field(
+        "http://127.0.0.1:8000", validation_alias="BASE_URL"
+    )
+    smtp_url: Annotated[str | None, _url("smtp", "smtps")] = Field(None, validation_alias="SMTP_URL")
+    mail_from: str = Field("shortbreaks <no-reply@shortbreaks.invalid>", validation_alias="MAIL_FROM")
+    stripe_secret_key: Annotated[SecretStr | None, _prefixed("sk_", "rk_")] = Field(None, validation_alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: Annotated[SecretStr | None, _prefixed("whsec_")] = Field(None, validation_alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: Annotated[str | None, _url("http", "https")] = Field(None, validation_alias="STRIPE_API_BASE")
+    stripe_timeout_s: float = Field(5.0, gt=0, validation_alias="STRIPE_TIMEOUT_S")
+    session_idle_minutes: Minutes = Field(60, validation_alias="SESSION_IDLE_MINUTES")
+    session_absolute_hours: int = Field(12, ge=1, validation_alias="SESSION_ABSOLUTE_HOURS")
+    staff_session_idle_minutes: Minutes = Field(20, validation_alias="STAFF_SESSION_IDLE_MINUTES")
+    max_body_bytes: int = Field(1_000_000, ge=1, validation_alias="MAX_BODY_BYTES")
+    accessibility_contact: str = Field("", validation_alias="ACCESSIBILITY_CONTACT")
+    hold_minutes: Minutes = Field(30, validation_alias="PAYMENT_HOLD_MINUTES")
+    allow_private_calendar_urls: bool = Field(False, validation_alias="ALLOW_PRIVATE_CALENDAR_URLS")
+    metrics_token: SecretStr | None = Field(None, validation_alias="METRICS_TOKEN")
+    log_format: Literal["json", "text"] | None = Field(None, validation_alias="LOG_FORMAT")
+    log_level: Annotated[str, AfterValidator(str.upper)] = Field("INFO", validation_alias="LOG_LEVEL")
+    # Jobs: keep timeouts short, a killed worker's job runs again only after the longest + 10 s.
+    job_timeout_s: Seconds = Field(60, validation_alias="SHORTBREAKS_JOB_TIMEOUT_S")
+    job_outbox_sweep_s: Seconds = Field(5, validation_alias="SHORTBREAKS_JOB_OUTBOX_SWEEP_S")
+    worker_nice: Annotated[int, Field(ge=0), AfterValidator(lambda nice: min(19, nice))] = Field(10, validation_alias="WORKER_NICE")
+    # ``shortbreaks serve`` (gunicorn); the command line's options win.
+    host: str = Field("127.0.0.1", validation_alias="HOST")
+    port: int = Field(8000, ge=0, le=65535, validation_alias="PORT")
+    web_concurrency: int = Field(1, ge=1, validation_alias="WEB_CONCURRENCY")
+    forwarded_allow_ips: str = Field("127.0.0.1", validation_alias="FORWARDED_ALLOW_IPS")
+    # ``shortbreaks create-admin`` asks for the password when this is not set.
+    admin_password: SecretStr | None = Field(None, validation_alias="SHORTBREAKS_ADMIN_PASSWORD")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        raw = value.get_secret_value()
+        if info.data.get("env") == "production":
+            if not raw:
+                raise ValueError("is required when SHORTBREAKS_ENV=production")
+            if raw.startswith(_DEV_SECRET_PREFIX) or len(raw) < 32:
+                raise ValueError("must be at least 32 characters and not a development key in production")
+            return value
+        if raw:
+            return value
+        return SecretStr(_development_secret(info.data.get("var_dir", Path("var"))))
+
+    @model_validator(mode="after")
+    def _production_webhooks(self) -> Self:
+        if self.is_production and self.stripe_secret_key and not self.stripe_webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set in production")
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -81,100 +136,63 @@ class Settings:
     def https(self) -> bool:
         return self.base_url.startswith("https://")
 
-
-_DEV_SECRET_PREFIX = "dev-"  # noqa: S105  # a marker, not a secret
-
-
-def _url(environ: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
-    value = environ.get(name, "").strip()
-    if not value:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in schemes:
-        raise SettingsError(
-            f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)} (got {parts.scheme or 'no scheme'!r})"
-        )
-    if parts.scheme not in ("sqlite",) and not parts.hostname:
-        raise SettingsError(f"{name} must name a host")
-    return value
+    @property
+    def json_logs(self) -> bool:
+        """JSON log lines: ``LOG_FORMAT``, else JSON in production and text elsewhere."""
+        return self.log_format == "json" if self.log_format else self.is_production
 
 
-def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number (got {raw!r})") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum} (got {value})")
-    return value
+class _MappingSettings(Settings):
+    """:class:`Settings` from the keyword arguments only (a mapping given to :func:`load_settings`), not ``os.environ``."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
-def _secret_key(environ: Mapping[str, str], env: str, var_dir: Path) -> Secret:
-    raw = environ.get("SECRET_KEY", "").strip()
-    if env == "production":
-        if not raw:
-            raise SettingsError("SECRET_KEY is required when SHORTBREAKS_ENV=production")
-        if raw.startswith(_DEV_SECRET_PREFIX) or len(raw) < 32:
-            raise SettingsError("SECRET_KEY must be at least 32 characters and not a development key in production")
-        return Secret(raw)
-    if raw:
-        return Secret(raw)
+def _development_secret(var_dir: Path) -> str:
+    """Outside production, a key made once and kept in ``var/secret_key`` (so sessions survive restarts)."""
     key_file = var_dir / "secret_key"
     if key_file.exists():
-        return Secret(key_file.read_text().strip())
+        return key_file.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     value = _DEV_SECRET_PREFIX + secrets.token_urlsafe(48)
     key_file.write_text(value)
     key_file.chmod(0o600)
-    return Secret(value)
+    return value
+
+
+def _one_line(exc: ValidationError) -> str:
+    """``DATABASE_URL must be a URL …; PORT …``: each error with the variable it is about, no input."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        if error["type"] == "default_factory_not_called":  # a default that needed the value that failed
+            continue
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = Settings.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+        where = str(field.validation_alias) if field is not None else ".".join(str(part) for part in error["loc"])
+        parts.append(f"{where} {message[0].lower()}{message[1:]}" if where else message)
+    return "; ".join(parts)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build :class:`Settings` from ``environ`` (default ``os.environ``)."""
-    environ = os.environ if environ is None else environ
-    env = environ.get("SHORTBREAKS_ENV", "development").strip() or "development"
-    if env not in ENVIRONMENTS:
-        raise SettingsError(f"SHORTBREAKS_ENV must be one of {', '.join(ENVIRONMENTS)} (got {env!r})")
-    var_dir = Path(environ.get("SHORTBREAKS_VAR_DIR", "var"))
-
-    database_url = _url(environ, "DATABASE_URL", ("sqlite", "postgres", "postgresql", "asyncpg"))
-    if database_url is None:
-        database_url = f"sqlite://{(var_dir / 'shortbreaks.sqlite3').as_posix()}"
-        var_dir.mkdir(parents=True, exist_ok=True)
-    redis_url = _url(environ, "REDIS_URL", ("redis", "rediss", "unix"))
-    base_url = _url(environ, "BASE_URL", ("http", "https")) or "http://127.0.0.1:8000"
-    smtp_url = _url(environ, "SMTP_URL", ("smtp", "smtps"))
-    stripe_key = environ.get("STRIPE_SECRET_KEY", "").strip()
-    if stripe_key and not stripe_key.startswith(("sk_", "rk_")):
-        raise SettingsError("STRIPE_SECRET_KEY must start with sk_ or rk_")
-    webhook_secret = environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
-    if webhook_secret and not webhook_secret.startswith("whsec_"):
-        raise SettingsError("STRIPE_WEBHOOK_SECRET must start with whsec_")
-    if env == "production" and stripe_key and not webhook_secret:
-        raise SettingsError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set in production")
-    stripe_api_base = _url(environ, "STRIPE_API_BASE", ("http", "https"))
-
-    return Settings(
-        env=env,
-        database_url=database_url,
-        redis_url=redis_url,
-        secret_key=_secret_key(environ, env, var_dir),
-        base_url=base_url.rstrip("/"),
-        smtp_url=smtp_url,
-        stripe_secret_key=Secret(stripe_key) if stripe_key else None,
-        stripe_webhook_secret=Secret(webhook_secret) if webhook_secret else None,
-        stripe_api_base=stripe_api_base,
-        var_dir=var_dir,
-        session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 60),
-        session_absolute_hours=_int(environ, "SESSION_ABSOLUTE_HOURS", 12),
-        staff_session_idle_minutes=_int(environ, "STAFF_SESSION_IDLE_MINUTES", 20),
-        max_body_bytes=_int(environ, "MAX_BODY_BYTES", 1_000_000),
-        mail_from=environ.get("MAIL_FROM", "").strip() or "shortbreaks <no-reply@shortbreaks.invalid>",
-        accessibility_contact=environ.get("ACCESSIBILITY_CONTACT", "").strip(),
-        hold_minutes=_int(environ, "PAYMENT_HOLD_MINUTES", 30),
-        allow_private_calendar_urls=environ.get("ALLOW_PRIVATE_CALENDAR_URLS", "") == "1",
-        worker_nice=min(19, _int(environ, "WORKER_NICE", 10, minimum=0)),
-    )
+    """:class:`Settings` from ``environ`` (default ``os.environ``); :class:`SettingsError` if a value is wrong."""
+    try:
+        if environ is None or environ is os.environ:
+            settings = Settings()
+        else:
+            # As the environment source reads them: names in any case, an empty value is unset.
+            values: dict[str, Any] = {name.upper(): value for name, value in environ.items() if value.strip()}
+            settings = _MappingSettings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+    if settings.database_url == f"sqlite://{(settings.var_dir / 'shortbreaks.sqlite3').as_posix()}":
+        settings.var_dir.mkdir(parents=True, exist_ok=True)  # the default database's folder
+    return settings

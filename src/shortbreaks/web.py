@@ -7,10 +7,9 @@ shows no internals.
 
 from __future__ import annotations
 
-import hmac
 import importlib
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,14 @@ from shortbreaks.clock import LONDON
 from shortbreaks.domains import DOMAIN_PACKAGES
 from shortbreaks.errors import BadRequest, DomainError, FieldError, NotAuthenticated, NotFound, ServiceUnavailable
 from shortbreaks.permissions import Principal
-from shortbreaks.security import hmac_hex, new_token
+from shortbreaks.security import has_signature, new_token, sign, signature, unsign
 
 log = logging.getLogger("shortbreaks.web")
 
 SERVICE_NAME = "Short breaks"
 ANON_COOKIE = "sb_anon"
 FLASH_COOKIE = "sb_flash"
+FLASH_LIFETIME = timedelta(minutes=2)
 PROBLEM_TYPE_BASE = "https://shortbreaks.invalid/problems/"
 CORE_DIR = Path(__file__).parent
 
@@ -117,16 +117,17 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _flash_key(request: Request) -> str:
-    return request.app.state.settings.secret_key.reveal()
+def _secret(request: Request) -> str:
+    secret: str = request.app.state.settings.secret_key.get_secret_value()
+    return secret
 
 
 def flash(response: Response, request: Request, message: str) -> Response:
-    """Show ``message`` in a notification banner on the next page rendered."""
-    value = quote(message[:300], safe="")
-    signature = hmac_hex(_flash_key(request), "flash:" + value)[:32]
+    """Show ``message`` in a notification banner on the next page rendered (within two minutes)."""
+    value = sign(_secret(request), "flash", message[:300], now=request_now(request))
+    max_age = int(FLASH_LIFETIME.total_seconds())
     response.set_cookie(
-        FLASH_COOKIE, f"{value}.{signature}", max_age=120, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/"
+        FLASH_COOKIE, value, max_age=max_age, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/"
     )
     return response
 
@@ -138,14 +139,10 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
 
 def _read_flash(request: Request) -> str | None:
     raw = request.cookies.get(FLASH_COOKIE)
-    if not raw or "." not in raw:
+    if not raw:
         return None
-    value, _, signature = raw.rpartition(".")
-    if not hmac.compare_digest(signature, hmac_hex(_flash_key(request), "flash:" + value)[:32]):
-        return None
-    from urllib.parse import unquote
-
-    return unquote(value)
+    message = unsign(_secret(request), "flash", raw, max_age=FLASH_LIFETIME, now=request_now(request))
+    return message if isinstance(message, str) else None
 
 
 def redirect(request: Request, url: str, *, message: str | None = None) -> RedirectResponse:
@@ -176,15 +173,14 @@ def csrf_token(request: Request) -> str:
     if subject is None:
         request.state.anon_id = new_token(24)
         subject = "a:" + request.state.anon_id
-    return hmac_hex(request.app.state.settings.secret_key.reveal(), "csrf:" + subject)
+    return signature(_secret(request), "csrf", subject)
 
 
 async def verify_csrf(request: Request) -> None:
     form = await request.form()
     sent = form.get("csrf_token")
     subject = _csrf_subject(request)
-    expected = hmac_hex(request.app.state.settings.secret_key.reveal(), "csrf:" + subject) if subject else None
-    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
+    if not isinstance(sent, str) or subject is None or not has_signature(_secret(request), "csrf", subject, sent):
         raise BadRequest(
             "Your form could not be sent because it had expired. Go back, reload the page and try again.",
             code="csrf_failed",
@@ -214,7 +210,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     if ctx["flash_message"]:
         clear_cookie(response, request, FLASH_COOKIE)
     response.headers["Cache-Control"] = "no-store" if principal is not None else "no-cache"
-    return response  # type: ignore[no-any-return]
+    return response
 
 
 def error_summary(errors: list[FieldError]) -> list[dict[str, str]]:

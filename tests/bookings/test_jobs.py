@@ -7,7 +7,6 @@ when its delivery job runs twice.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -39,7 +38,7 @@ def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple
 
     async def startup(ctx: dict[str, Any]) -> None:
         # The app's lifespan has the database open in this process already.
-        ctx.update(await jobs.build_context(dataclasses.replace(settings, smtp_url=url), clock))
+        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await jobs.close_context(ctx)

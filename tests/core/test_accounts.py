@@ -9,8 +9,9 @@ from starlette.applications import Starlette
 
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import User, WebSession
-from shortbreaks.clock import FrozenClock
+from shortbreaks.clock import FrozenClock, utc
 from shortbreaks.models import AuditEvent
+from shortbreaks.security import sign, signature, unsign
 from tests.factories import PASSWORD, bearer, csrf, csrf_from, make_organisation, make_user, sign_in
 
 
@@ -269,12 +270,9 @@ async def test_token_creation_is_throttled_like_sign_in(client: httpx.AsyncClien
     assert int(last.headers["retry-after"]) > 0
 
 
-async def test_registration_creates_a_family_in_its_council_and_sends_a_verification_link(
-    client: httpx.AsyncClient, app: Starlette
-) -> None:
+async def _register_and_get_verification_path(client: httpx.AsyncClient, authority_id: str) -> str:
     from shortbreaks.models import OutboxMessage
 
-    authority = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name="Leeds City Council")
     token = await csrf(client, "/register")
     response = await client.post(
         "/register",
@@ -282,20 +280,69 @@ async def test_registration_creates_a_family_in_its_council_and_sends_a_verifica
             "display_name": "Alex Parent",
             "email": "alex@example.com",
             "password": "a long password",
-            "local_authority_id": str(authority.id),
+            "local_authority_id": authority_id,
             "csrf_token": token,
         },
     )
     assert response.status_code == 303
+    message = await OutboxMessage.get(to_email="alex@example.com")
+    link = next(line for line in message.body.splitlines() if "/verify-email/" in line)
+    return link.removeprefix("http://testserver")
+
+
+async def test_registration_creates_a_family_in_its_council_and_sends_a_verification_link(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    authority = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name="Leeds City Council")
+    path = await _register_and_get_verification_path(client, str(authority.id))
     user = await User.get(email="alex@example.com")
     memberships = await user.memberships.all()
     assert [(m.role, m.organisation_id) for m in memberships] == [(Role.FAMILY, authority.id)]
-    message = await OutboxMessage.get(to_email="alex@example.com")
-    link = next(line for line in message.body.splitlines() if "/verify-email/" in line)
-    path = link.removeprefix("http://testserver")
     verified = await client.get(path)
     assert verified.status_code == 303
     assert (await User.get(id=user.id)).email_verified_at is not None
+
+
+async def test_a_verification_link_works_for_three_days_and_not_after(client: httpx.AsyncClient, clock: FrozenClock) -> None:
+    authority = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY)
+    path = await _register_and_get_verification_path(client, str(authority.id))
+    clock.advance(timedelta(days=3, seconds=1))
+    assert (await client.get(path)).status_code == 400
+    clock.advance(timedelta(seconds=-2))
+    assert (await client.get(path)).status_code == 303
+
+
+async def test_a_changed_verification_link_is_refused(client: httpx.AsyncClient) -> None:
+    authority = await make_organisation(kind=OrganisationKind.LOCAL_AUTHORITY)
+    path = await _register_and_get_verification_path(client, str(authority.id))
+    payload, timestamp, mac = path.removeprefix("/verify-email/").split(".")
+    forged = "/verify-email/" + ".".join([payload, timestamp, mac[:-2] + ("AA" if mac[-2:] != "AA" else "BB")])
+    assert (await client.get(forged)).status_code == 400
+    assert (await User.get(email="alex@example.com")).email_verified_at is None
+
+
+def test_a_signed_value_is_read_back_only_for_its_purpose_with_its_key_within_its_lifetime() -> None:
+    made_at = utc(2026, 3, 29, 0, 30)
+    value = sign("key", "flash", "Saved", now=made_at)
+    lifetime = timedelta(minutes=2)
+    assert unsign("key", "flash", value, max_age=lifetime, now=made_at + lifetime) == "Saved"
+    refused = [
+        unsign("key", "flash", value, max_age=lifetime, now=made_at + lifetime + timedelta(seconds=1)),
+        unsign("key", "verify-email", value, max_age=lifetime, now=made_at),
+        unsign("other key", "flash", value, max_age=lifetime, now=made_at),
+        unsign("key", "flash", value + "x", max_age=lifetime, now=made_at),
+    ]
+    assert refused == [None, None, None, None]
+
+
+async def test_a_csrf_token_is_a_signature_of_the_session_not_the_session_itself(client: httpx.AsyncClient, app: Starlette) -> None:
+    user = await make_user(role=Role.FAMILY)
+    await sign_in(client, user)
+    token = await csrf(client, "/account")
+    session = await WebSession.get(user_id=user.id)
+    assert token == signature(app.state.settings.secret_key.get_secret_value(), "csrf", "s:" + session.id)
+    assert session.id not in token
+    assert client.cookies["sb_session"] not in token
 
 
 async def test_registration_errors_are_shown_in_an_error_summary(client: httpx.AsyncClient) -> None:

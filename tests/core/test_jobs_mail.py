@@ -129,7 +129,7 @@ async def test_a_temporary_smtp_failure_is_retried_then_delivered(smtp: tuple[In
     inbox, url = smtp
     inbox.refuse_next = 1
     message = await mail.queue_email(to="parent@example.com", subject="Reminder", body="Tomorrow", dedupe_key="test:2", now=NOW)
-    ctx = {"mailer": mail.Mailer(url, sender="x@example.com"), "clock": clock, "job_try": 1}
+    ctx = {"mailer": mail.Mailer(url, sender="x@example.com"), "clock": clock, "settings": settings, "job_try": 1}
     with pytest.raises(Retry):
         await jobs.deliver_email(ctx, message_id=str(message.id))
     row = await OutboxMessage.get(id=message.id)

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import httpx
-import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from shortbreaks import jobs
@@ -68,8 +68,8 @@ async def test_metrics_are_served_to_loopback_and_hidden_from_others(app: Starle
     await remote.aclose()
 
 
-async def test_metrics_need_the_token_when_one_is_set(app: Starlette, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("METRICS_TOKEN", "metrics-secret-123")
+async def test_metrics_need_the_token_when_one_is_set(app: Starlette) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"metrics_token": SecretStr("metrics-secret-123")})
     local = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 1234)), base_url="http://testserver")
     assert (await local.get("/metrics")).status_code == 404
     assert (await local.get("/metrics", headers={"Authorization": "Bearer metrics-secret-123"})).status_code == 200

@@ -23,7 +23,6 @@ async def test_home_page_renders(client: httpx.AsyncClient) -> None:
 
 
 async def test_readyz_names_redis_when_it_is_down(settings, clock) -> None:
-    import dataclasses
     import socket
 
     from shortbreaks.app import create_app
@@ -31,7 +30,7 @@ async def test_readyz_names_redis_when_it_is_down(settings, clock) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
-    down = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{closed_port}/0")
+    down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
     application = create_app(down, clock=clock, run_cron=False)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)

@@ -5,7 +5,6 @@ and slow feeds, redirects, the private-address guard, and the periodic job.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -315,7 +314,7 @@ async def test_the_periodic_job_imports_every_provider_and_one_bad_feed_spoils_n
     good = await set_import(good_service, served.url("good.ics"))
     bad = await set_import(bad_service, served.url("bad.ics"))
     async with httpx.AsyncClient(follow_redirects=False) as http:
-        ctx = {"http": http, "clock": clock, "settings": dataclasses.replace(settings, allow_private_calendar_urls=True)}
+        ctx = {"http": http, "clock": clock, "settings": settings.model_copy(update={"allow_private_calendar_urls": True})}
 
         assert await jobs.import_provider_calendar(ctx, import_id=str(bad.id)) is False
         assert await jobs.import_provider_calendar(ctx, import_id=str(good.id)) is True

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from bookings import services
@@ -27,7 +28,7 @@ from providers.models import Service, Session
 from shortbreaks import jobs
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.clock import FrozenClock
-from shortbreaks.settings import Secret, Settings
+from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_child, make_family, make_service, make_session
 from tests.factories import make_organisation
 from tests.payments.fake_stripe import FakeStripe, FakeStripeServer
@@ -73,12 +74,13 @@ def settings(settings: Settings, fake_stripe: FakeStripe, stripe_configured: boo
     """The app's settings with Stripe pointed at the fake, and a short client timeout."""
     if not stripe_configured:
         return settings
-    return dataclasses.replace(
-        settings,
-        stripe_secret_key=Secret(STRIPE_KEY),
-        stripe_webhook_secret=Secret(WEBHOOK_SECRET),
-        stripe_api_base=fake_stripe.url,
-        extra={**settings.extra, "stripe_timeout_s": "0.5"},
+    return settings.model_copy(
+        update={
+            "stripe_secret_key": SecretStr(STRIPE_KEY),
+            "stripe_webhook_secret": SecretStr(WEBHOOK_SECRET),
+            "stripe_api_base": fake_stripe.url,
+            "stripe_timeout_s": 0.5,
+        }
     )
 
 

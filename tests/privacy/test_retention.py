@@ -59,6 +59,6 @@ async def test_retention_notifies_30_days_before_then_removes_the_care_profile(a
 
 
 async def test_retention_is_a_daily_cron_job() -> None:
-    [job] = [j for j in jobs.collect_cron_jobs() if j.name == "care_profile_retention"]
+    [job] = [j for j in jobs.collect_cron_jobs(job_timeout_s=60) if j.name == "care_profile_retention"]
     assert (job.hour, job.minute, job.unique) == ({3}, {40}, True)
     assert "care_profile_retention" in {getattr(f, "__name__", "") for f in jobs.collect_functions()}

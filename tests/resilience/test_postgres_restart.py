@@ -9,7 +9,6 @@ would send SQLite SQL.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ async def settings(settings: Settings, tmp_path: Path, request: pytest.FixtureRe
     """The app under test on our own cluster (migrated), with jobs in-process."""
     own_postgres: OwnPostgres = request.getfixturevalue("own_postgres")
     own_postgres.psql("CREATE DATABASE restart_test")
-    ours = dataclasses.replace(settings, database_url=own_postgres.url("restart_test"), redis_url=None)
+    ours = settings.model_copy(update={"database_url": own_postgres.url("restart_test"), "redis_url": None})
     try:
         await migrate(ours)
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from tests.waiting import wait_until
 @pytest.fixture
 def settings(settings: Settings, own_redis: OwnRedis, smtp_server: tuple[Inbox, str]) -> Settings:
     """The app under test enqueues to our own Redis and mails our own SMTP server."""
-    return dataclasses.replace(settings, redis_url=own_redis.url, smtp_url=smtp_server[1])
+    return settings.model_copy(update={"redis_url": own_redis.url, "smtp_url": smtp_server[1]})
 
 
 async def run_worker_burst(settings: Settings, app: Starlette) -> None:

@@ -4,7 +4,6 @@ retried with backoff, then marked failed with the error, and site administrators
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 from collections.abc import Iterator
 
@@ -36,7 +35,7 @@ def silent_relay() -> Iterator[str]:
 
 @pytest.fixture
 def settings(settings: Settings, silent_relay: str) -> Settings:
-    return dataclasses.replace(settings, smtp_url=silent_relay)
+    return settings.model_copy(update={"smtp_url": silent_relay})
 
 
 async def test_a_relay_that_never_answers_is_retried_with_backoff_then_failed_and_shown_to_admins(
@@ -59,7 +58,11 @@ async def test_a_relay_that_never_answers_is_retried_with_backoff_then_failed_an
     assert (message.status, message.attempts) == (OutboxStatus.PENDING, 0)
 
     # The delivery job's tries, run here one after another.
-    ctx = {"mailer": mail.Mailer(silent_relay, sender="test@example.com", timeout=0.3), "clock": app.state.clock}
+    ctx = {
+        "mailer": mail.Mailer(silent_relay, sender="test@example.com", timeout=0.3),
+        "clock": app.state.clock,
+        "settings": app.state.settings,
+    }
     defers = []
     for job_try in range(1, mail.MAX_ATTEMPTS):
         with pytest.raises(Retry) as retry:

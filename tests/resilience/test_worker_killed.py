@@ -6,7 +6,6 @@ takes the connection and stalls on DATA until the worker is dead.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -28,7 +27,7 @@ JOB_TIMEOUT_S = 3  # a killed worker's job runs again after this + 10 s (arq's i
 
 @pytest.fixture
 def settings(settings: Settings, own_redis: OwnRedis, smtp_server: tuple[Inbox, str]) -> Settings:
-    return dataclasses.replace(settings, redis_url=own_redis.url, smtp_url=smtp_server[1])
+    return settings.model_copy(update={"redis_url": own_redis.url, "smtp_url": smtp_server[1]})
 
 
 def nice_of(pid: int) -> int:
@@ -44,7 +43,7 @@ def start_worker(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url or "",
         "SMTP_URL": settings.smtp_url or "",
-        "SECRET_KEY": settings.secret_key.reveal(),
+        "SECRET_KEY": settings.secret_key.get_secret_value(),
         "SHORTBREAKS_VAR_DIR": str(settings.var_dir),
         "SHORTBREAKS_JOB_TIMEOUT_S": str(JOB_TIMEOUT_S),
     }

@@ -29,7 +29,7 @@ def bearer_token(request: Request) -> str | None:
 async def authenticate(request: Request, kind: str) -> Principal | None:
     """Load the caller once per request into ``request.state.principal``."""
     if hasattr(request.state, "principal"):
-        return request.state.principal  # type: ignore[no-any-return]
+        return request.state.principal
     principal: Principal | None = None
     state = request.app.state
     now = state.clock.now()

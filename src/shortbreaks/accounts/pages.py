@@ -217,7 +217,7 @@ async def register(request: Request) -> Response:
                 display_name=form.display_name,
                 local_authority_id=form.local_authority_id,
                 now=state.clock.now(),
-                secret_key=state.settings.secret_key.reveal(),
+                secret_key=state.settings.secret_key.get_secret_value(),
                 base_url=state.settings.base_url,
             )
         except EmailTaken as exc:
@@ -237,7 +237,9 @@ async def register(request: Request) -> Response:
 async def verify_email(request: Request) -> Response:
     state = request.app.state
     try:
-        await services.verify_email(request.path_params["token"], now=state.clock.now(), secret_key=state.settings.secret_key.reveal())
+        await services.verify_email(
+            request.path_params["token"], now=state.clock.now(), secret_key=state.settings.secret_key.get_secret_value()
+        )
     except InvalidToken as exc:
         return render(request, "errors/error.html", {"title": exc.message, "status": 400}, status_code=400)
     return redirect(request, "/", message="Thank you: your email address is confirmed")

@@ -81,7 +81,7 @@ async def register_family(
             after={"role": Role.FAMILY, "organisation_id": authority.id},
             using_db=conn,
         )
-        token = sign(secret_key, "verify-email", {"u": str(user.id), "e": email}, expires_at=now + VERIFICATION_LIFETIME)
+        token = sign(secret_key, "verify-email", {"u": str(user.id), "e": email}, now=now)
         message = await mail.queue_email(
             to=email,
             subject="Confirm your email address",
@@ -98,8 +98,8 @@ async def register_family(
 
 
 async def verify_email(token: str, *, now: datetime, secret_key: str) -> User:
-    payload = unsign(secret_key, "verify-email", token, now=now)
-    if payload is None:
+    payload = unsign(secret_key, "verify-email", token, max_age=VERIFICATION_LIFETIME, now=now)
+    if not isinstance(payload, dict):
         raise InvalidToken()
     async with in_transaction() as conn:
         user = await User.filter(id=payload["u"], email=payload["e"]).using_db(conn).first()
@@ -130,7 +130,7 @@ async def _throttle(*, email_digest: str, ip: str, now: datetime) -> Throttle:
     for query, limit in checks:
         recent = await query.order_by("-created_at").limit(limit).values_list("created_at", flat=True)
         if len(recent) >= limit:
-            oldest_counted: datetime = min(recent)  # type: ignore[type-var,assignment]  # values_list of a DatetimeField
+            oldest_counted: datetime = min(recent)  # type: ignore[assignment]  # values_list of a DatetimeField is typed as any field value
             return Throttle(True, math.ceil((oldest_counted + THROTTLE_WINDOW - now).total_seconds()))
     return Throttle(False)
 
@@ -351,7 +351,7 @@ async def accept_invitation(token: str, *, display_name: str, password: str, now
             user=user,
             organisation_id=invitation.organisation_id,
             role=invitation.role,
-            using_db=conn,  # type: ignore[attr-defined]
+            using_db=conn,
         )
         await audit.record(
             "core.invitation.accepted",
@@ -360,7 +360,7 @@ async def accept_invitation(token: str, *, display_name: str, password: str, now
             record_id=invitation.id,
             now=now,
             after={"organisation_id": invitation.organisation_id, "role": invitation.role},
-            using_db=conn,  # type: ignore[attr-defined]
+            using_db=conn,
         )
     return user
 
