@@ -103,13 +103,13 @@ async def load(ctx: DemoContext) -> None:
         return
     sessions = await provider_queries.list_sessions_in_authority(authority.id)
     sunshine = ctx.organisations["GB-CHC-1180001"].id
-    club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
+    club = [s for s in sessions if s.service.provider.organisation_id == sunshine]
     if club and not any(s.starts_at < now for s in club):
         # The directory materialises sessions from now on; past ones (for attended and no-show
         # bookings) come from its own service, run as of three weeks ago.
         await provider_services.materialise_service(club[0].service, now=now - timedelta(weeks=3))
         sessions = await provider_queries.list_sessions_in_authority(authority.id)
-        club = [s for s in sessions if s.service.provider.organisation_id == sunshine]  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
+        club = [s for s in sessions if s.service.provider.organisation_id == sunshine]
     instant = [s for s in club if s.service.booking_mode == BookingMode.INSTANT and s.status.value == "scheduled"]
     approval = [
         s for s in sessions if s.service.booking_mode == BookingMode.APPROVAL and s.status.value == "scheduled" and s.service.min_age <= 9

@@ -158,7 +158,7 @@ async def staff_session(principal: Principal, session_id: UUID) -> Session:
         session = await provider_queries.get_session_for_booking(session_id)
     except DoesNotExist:
         raise NotFound("Session not found") from None
-    if not permissions.can_act_for_provider(principal, session.service.provider.organisation_id):  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
+    if not permissions.can_act_for_provider(principal, session.service.provider.organisation_id):
         raise NotFound("Session not found")
     return session
 

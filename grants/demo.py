@@ -182,8 +182,8 @@ async def _link_services(award: Award, funder: Principal, now: datetime) -> None
     service_ids: list[UUID] = []
     for session in sessions:
         # providers.models.Session declares its service foreign key but not the service_id it adds.
-        if session.service_id not in service_ids:  # type: ignore[attr-defined]
-            service_ids.append(session.service_id)  # type: ignore[attr-defined]
+        if session.service_id not in service_ids:
+            service_ids.append(session.service_id)
     for service_id in sorted(service_ids, key=str)[:5]:
         await services.link_service(award, service_id=service_id, actor=funder, now=now)
 

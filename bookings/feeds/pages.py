@@ -120,7 +120,7 @@ async def _provider_context(request: Request) -> dict[str, Any]:
     principal = request_principal(request)
     provider_id = path_uuid(request, "provider_id")
     provider = await provider_queries.get_provider(provider_id)
-    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
+    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):
         raise NotFound("Provider not found")
     feeds = await queries.list_provider_feeds(provider_id)
     calendar_import = await queries.find_calendar_import(provider_id)

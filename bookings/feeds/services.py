@@ -49,7 +49,7 @@ TOKEN_BYTES = 32  # 256 bits
 
 async def _manageable_provider(principal: Principal, provider_id: UUID) -> Provider:
     provider = await provider_queries.get_provider(provider_id)
-    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):  # type: ignore[attr-defined]  # providers' Provider declares no organisation_id (a Tortoise FK id)
+    if provider is None or not permissions.can_act_for_provider(principal, provider.organisation_id):
         raise NotFound("Provider not found")
     return provider
 

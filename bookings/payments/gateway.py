@@ -156,7 +156,7 @@ class StripeGateway:
         }
         session = await self._call(
             "checkout create",
-            self._client.v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key}),  # type: ignore[arg-type]
+            self._client.v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key}),  # type: ignore[arg-type]  # stripe types its params as TypedDicts; ours is a plain dict
         )
         return _checkout(session)
 
@@ -171,7 +171,7 @@ class StripeGateway:
         params: dict[str, Any] = {"payment_intent": payment_intent, "amount": amount_pence, "metadata": {"refund_id": refund_id}}
         refund = await self._call(
             "refund create",
-            self._client.v1.refunds.create_async(params, {"idempotency_key": idempotency_key}),  # type: ignore[arg-type]
+            self._client.v1.refunds.create_async(params, {"idempotency_key": idempotency_key}),  # type: ignore[arg-type]  # stripe types its params as TypedDicts; ours is a plain dict
         )
         return _refund(refund)
 
@@ -181,7 +181,7 @@ class StripeGateway:
     async def list_refunds(self, payment_intent: str) -> list[StripeRefund]:
         page = await self._call(
             "refund list",
-            self._client.v1.refunds.list_async({"payment_intent": payment_intent, "limit": 100}),  # type: ignore[arg-type]
+            self._client.v1.refunds.list_async({"payment_intent": payment_intent, "limit": 100}),
         )
         return [_refund(r) for r in _get(page, "data") or []]
 
@@ -262,7 +262,7 @@ async def open_gateway(settings: Settings) -> AsyncIterator[StripeGateway]:
     base_addresses: dict[str, str] = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
     client = stripe.StripeClient(
         settings.stripe_secret_key.get_secret_value(),
-        base_addresses=base_addresses,  # type: ignore[arg-type]
+        base_addresses=base_addresses,  # type: ignore[arg-type]  # stripe types it as its BaseAddresses TypedDict; ours is a plain dict
         max_network_retries=MAX_NETWORK_RETRIES,
         http_client=http_client,
     )

@@ -72,7 +72,7 @@ async def authority_families(request: Request) -> Response:
             email=m.user.email,
             local_authority_id=m.organisation_id,
             registered_at=m.created_at,
-        )  # type: ignore[attr-defined]
+        )
         for m in memberships
     ]
     return JSONResponse([i.model_dump(mode="json") for i in items])
