@@ -56,11 +56,11 @@ format: install ## format and auto-fix
 	$(BIN)/ruff check --fix .
 
 .PHONY: typecheck
-typecheck: install ## mypy on the core
+typecheck: install ## mypy on every package
 	$(BIN)/mypy
 
 .PHONY: test
-test: install lint typecheck ## ruff, import layers, mypy on the core and pytest (DATABASE_URL / REDIS_URL pick the backends)
+test: install lint typecheck ## ruff, import layers, mypy on every package and pytest (DATABASE_URL / REDIS_URL pick the backends)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: fuzz

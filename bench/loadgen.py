@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Result:
     status: int
     seconds: float
     body: bytes
-    tag: object
+    tag: Any  # whatever the scenario attached to its request (e.g. ("book", family))
     headers: bytes = b""
 
 
@@ -216,6 +217,27 @@ async def run(
     return stats
 
 
+def _wrk(url: str, seconds: float, concurrency: int) -> None:
+    """The same load from wrk (a maintained C load generator, Debian's ``wrk``), for a same-run comparison."""
+    import resource
+    import shutil
+    import subprocess
+
+    if shutil.which("wrk") is None:
+        print("wrk:                not installed (apt-get install wrk)")
+        return
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    rps = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec:"))
+    p50 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("50%"))
+    p99 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("99%"))
+    print(f"wrk (1 thread):     {float(rps):8.0f} req/s, client CPU {cpu / seconds:5.0%} of a core, p50 {p50}, p99 {p99}")
+
+
 async def _compare(url: str, seconds: float, concurrency: int, use_httpx: bool) -> None:
     from urllib.parse import urlsplit
 
@@ -223,7 +245,12 @@ async def _compare(url: str, seconds: float, concurrency: int, use_httpx: bool) 
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
     if not use_httpx:
         stats = await run(lambda n: Request("GET", path), host=host, port=port, concurrency=concurrency, duration=seconds)
-        print(f"raw asyncio client: {stats.rps:8.0f} req/s, client CPU {stats.cpu_seconds / stats.wall_seconds:5.0%} of a core")
+        latencies = sorted(r.seconds * 1000 for r in stats.results)
+        p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+        print(
+            f"raw asyncio client: {stats.rps:8.0f} req/s, client CPU {stats.cpu_seconds / stats.wall_seconds:5.0%} of a core,"
+            f" p50 {p50:.2f}ms, p99 {p99:.2f}ms"
+        )
         return
     import httpx
 
@@ -247,12 +274,16 @@ async def _compare(url: str, seconds: float, concurrency: int, use_httpx: bool) 
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description="measure this load generator (or httpx) against one URL")
+    parser = argparse.ArgumentParser(description="measure this load generator (or httpx, or wrk) against one URL")
     parser.add_argument("url")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--httpx", action="store_true")
+    parser.add_argument("--wrk", action="store_true", help="run wrk with the same connections and duration instead")
     args = parser.parse_args()
+    if args.wrk:
+        _wrk(args.url, args.seconds, args.concurrency)
+        raise SystemExit(0)
     try:
         import uvloop
 

@@ -383,7 +383,7 @@ class Bench:
         refusals: list[Result] = []
 
         def follow_up(result: Result) -> Request | None:
-            kind, family = result.tag  # type: ignore[misc]
+            kind, family = result.tag
             if kind == "book" and result.status == 409:
                 refusals.append(result)
                 body = json.dumps({"child_ids": [str(c) for c in family.child_ids]}).encode()
@@ -393,11 +393,12 @@ class Bench:
 
         async with self.profiled(name), self.measure() as cpu:
             stats = await self.http(requests, concurrency=RUSH_CONCURRENCY, keep_body=True, on_result=follow_up)
-        hwm = {k: status_kb(pid, "VmHWM") for k, pid in self.stack.pids().items()}  # type: ignore[union-attr]
+        assert self.stack is not None
+        hwm = {k: status_kb(pid, "VmHWM") for k, pid in self.stack.pids().items()}
         s = summarise(stats)
-        booked = [r for r in stats.results if r.tag[0] == "book" and r.status == 201]  # type: ignore[index]
-        waited = [r for r in stats.results if r.tag[0] == "wait"]  # type: ignore[index]
-        book_lat = sorted(r.seconds * 1000 for r in stats.results if r.tag[0] == "book")  # type: ignore[index]
+        booked = [r for r in stats.results if r.tag[0] == "book" and r.status == 201]
+        waited = [r for r in stats.results if r.tag[0] == "wait"]
+        book_lat = sorted(r.seconds * 1000 for r in stats.results if r.tag[0] == "book")
         s.update(
             bookings=len(booked),
             bookings_per_s=round(len(booked) / stats.wall_seconds, 1) if stats.wall_seconds else 0.0,
@@ -412,7 +413,7 @@ class Bench:
         )
         s["five_xx"] = self.check_no_5xx(name, stats)
         for r in stats.results:
-            kind = r.tag[0]  # type: ignore[index]
+            kind = r.tag[0]
             if kind == "book" and r.status not in (201, 409):
                 self.fail(f"{name}: a booking answered {r.status}: {r.body[:300]!r}")
             elif kind == "book" and r.status == 409:

@@ -16,7 +16,9 @@ from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from shortbreaks import core_routes, jobs, navigation
+from shortbreaks import api as core_api
+from shortbreaks import jobs, navigation
+from shortbreaks import pages as core_pages
 from shortbreaks.accounts import api as account_api
 from shortbreaks.accounts import pages as account_pages
 from shortbreaks.clock import Clock, SystemClock
@@ -34,7 +36,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def collect_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = [*core_routes.routes, *account_api.routes, *account_pages.routes]
+    routes: list[BaseRoute] = [*core_api.routes, *core_pages.routes, *account_api.routes, *account_pages.routes]
     for package in DOMAIN_PACKAGES:
         for name in ROUTE_MODULES:
             module = optional_module(package, name)

@@ -30,9 +30,8 @@ APP_LABELS: dict[str, str] = {
     "grants": "grants",
 }
 
-# Where a package's routes live, in the order the app tries them. ("routes" is the old single
-# module, still read while packages move to api.py/pages.py.)
-ROUTE_MODULES: tuple[str, ...] = ("api", "pages", "routes")
+# Where a package's routes live, in the order the app tries them.
+ROUTE_MODULES: tuple[str, ...] = ("api", "pages")
 
 CORE_MODEL_MODULES: tuple[str, ...] = ("shortbreaks.accounts.models", "shortbreaks.models")
 

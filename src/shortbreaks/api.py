@@ -1,4 +1,4 @@
-"""Core routes: health, the OpenAPI document, the home page and the service's own information pages."""
+"""The core's machine-read endpoints: health, readiness, metrics and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from shortbreaks import accessibility as accessibility_statement
-from shortbreaks import db, mail
+from shortbreaks import db
 from shortbreaks.metrics import metrics
 from shortbreaks.openapi import build_openapi
-from shortbreaks.permissions import PUBLIC, SITE_ADMIN
-from shortbreaks.routing import endpoint, page
-from shortbreaks.web import render
+from shortbreaks.permissions import PUBLIC
+from shortbreaks.routing import endpoint
 
 log = logging.getLogger("shortbreaks.health")
 
@@ -64,39 +62,10 @@ async def openapi_document(request: Request) -> Response:
     return JSONResponse(state.openapi)
 
 
-async def home(request: Request) -> Response:
-    return render(request, "home.html")
-
-
-async def accessibility(request: Request) -> Response:
-    contact = request.app.state.settings.accessibility_contact
-    return render(request, "pages/accessibility.html", {"statement": accessibility_statement, "contact": contact})
-
-
-async def privacy(request: Request) -> Response:
-    return render(request, "pages/privacy.html")
-
-
-async def about_data(request: Request) -> Response:
-    return render(request, "pages/about-data.html")
-
-
-async def email_problems(request: Request) -> Response:
-    """For site administrators: emails that failed for good or are stuck, with the relay's last error."""
-    messages = await mail.needing_attention(now=request.app.state.clock.now())
-    rows = [(m, mail.mask_address(m.to_email)) for m in messages]
-    return render(request, "admin/email_problems.html", {"rows": rows})
-
-
 routes = [
     endpoint("/healthz", healthz, name="healthz", permission=PUBLIC, response=Health, summary="Liveness", in_openapi=True, tags=["health"]),
     endpoint("/readyz", readyz, name="readyz", permission=PUBLIC, response=Health, summary="Readiness", in_openapi=True, tags=["health"]),
     endpoint("/api/openapi.json", openapi_document, name="openapi", permission=PUBLIC),
     # Public at the route level; the endpoint answers 404 unless the caller is on loopback or has METRICS_TOKEN.
     endpoint("/metrics", metrics, name="metrics", permission=PUBLIC),
-    page("/", home, name="home", permission=PUBLIC),
-    page("/accessibility", accessibility, name="accessibility", permission=PUBLIC),
-    page("/privacy", privacy, name="privacy", permission=PUBLIC),
-    page("/about-the-data", about_data, name="about_data", permission=PUBLIC),
-    page("/admin/email-problems", email_problems, name="admin:email_problems", permission=SITE_ADMIN),
 ]
