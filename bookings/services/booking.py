@@ -345,6 +345,14 @@ async def book_places(
             booking.session = session
             return booking, places
 
-    made = await _with_retries(work)
+    try:
+        made = await _with_retries(work)
+    except OverlappingBooking:
+        # A session overlaps itself, and the database's no-overlap rule fires before its
+        # one-place-per-session index: a concurrent booking of the same child on this very session
+        # reaches us as an overlap. Say what it is.
+        if await BookingChild.filter(child_id__in=child_ids, session_id=session.id, active=True).exists():
+            raise DuplicateBooking("A child is already booked on this session") from None
+        raise
     await notifications.deliver(messages)
     return made
