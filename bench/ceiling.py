@@ -50,10 +50,9 @@ WHERE c.family_id = $2 AND c.erased_at IS NULL AND c.id = ANY($3::uuid[])"""
 TAKE_PLACE = """
 UPDATE providers_session SET places_taken = places_taken + $2
 WHERE id = $1 AND status = 'scheduled' AND blocked = FALSE AND places_taken <= capacity - $2"""
-# As the ORM writes it (``bookings.services.allocations._debit``: a conditional update, its row count).
 DEBIT = """
-UPDATE "bookings_allocation" SET "balance_minutes"="balance_minutes"-$1,"balance_pence"="balance_pence"-$2
-WHERE "id"=$3 AND "balance_minutes">=$4 AND "balance_pence">=$5"""
+UPDATE bookings_allocation SET balance_minutes = balance_minutes - $1, balance_pence = balance_pence - $2
+WHERE id = $3 AND balance_minutes >= $1 AND balance_pence >= $2"""
 INSERT_BOOKING = """
 INSERT INTO bookings_booking (id, reference, family_id, session_id, service_id, status, starts_at, ends_at, minutes, price_pence,
   late_cancellation, reason, decided_at, created_at, updated_at)
@@ -126,7 +125,7 @@ async def _book(conn: asyncpg.Connection, family: Family, session_id: uuid.UUID,
                 allocations: dict[uuid.UUID, uuid.UUID], starts_at: datetime, ends_at: datetime, minutes: int, booking_id: uuid.UUID,
                 reference: str, email: str, now: datetime) -> None:  # fmt: skip
     for cid in child_ids:
-        if await conn.execute(DEBIT, minutes, 0, allocations[cid], minutes, 0) != "UPDATE 1":
+        if await conn.execute(DEBIT, minutes, 0, allocations[cid]) != "UPDATE 1":
             raise RuntimeError("allocation exhausted: the ceiling's families need a larger allocation")
     await conn.execute(INSERT_BOOKING, booking_id, reference, family.user_id, session_id, service_id, starts_at, ends_at,
                        minutes, 0, now)  # fmt: skip

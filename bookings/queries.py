@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count, Sum
 
 from bookings.enums import ACTIVE_STATUSES, ACTIVE_WAITING_STATUSES, Attendance, BookingStatus
@@ -512,3 +513,20 @@ async def first_names_by_session(*, provider_id: UUID, ends_after: datetime) -> 
     for row in rows:
         found.setdefault(UUID(str(row["session_id"])), []).append(row["child__first_name"])
     return found
+
+
+async def debit_allocation(allocation_id: UUID, *, minutes: int, pence: int, conn: BaseDBAsyncClient) -> bool:
+    """Take ``minutes`` and ``pence`` from an allocation if its balance covers both, inside the
+    caller's transaction (``conn``): whether it did. A state change, hand-written for the booking hot path:
+    through the ORM this conditional update cost about 0.2 ms more CPU per booking, and with the
+    other two hot ones the rushes ran 15 % slower (bench/README.md, 2026-12-07);
+    the credit that gives it back stays in the ORM."""
+    debited = await sql.execute(
+        "UPDATE bookings_allocation SET balance_minutes = balance_minutes - $1, balance_pence = balance_pence - $2"
+        " WHERE id = $3 AND balance_minutes >= $1 AND balance_pence >= $2",
+        minutes,
+        pence,
+        allocation_id,
+        using_db=conn,
+    )
+    return debited > 0

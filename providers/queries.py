@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DoesNotExist
 from tortoise.expressions import Q
 
@@ -381,3 +382,20 @@ async def search_page(query: SearchQuery, *, place: Place | None, now: datetime)
         }
         for row in rows
     ]
+
+
+async def take_places(session_id: UUID, count: int, *, using_db: BaseDBAsyncClient | None = None) -> int:
+    """Take ``count`` places in a scheduled, unblocked session if that many are free: rows changed
+    (1 taken, 0 not). A state change, hand-written for the booking hot path:
+    through the ORM this conditional update cost about 0.2 ms more CPU per booking, and with the
+    other two hot ones the rushes ran 15 % slower (bench/README.md, 2026-12-07).
+    ``providers.services.take_places`` is the use case; ``release_places`` stays in the ORM."""
+    return await sql.execute(
+        "UPDATE providers_session SET places_taken = places_taken + $1"
+        " WHERE id = $2 AND status = $3 AND blocked = $4 AND places_taken <= capacity - $1",
+        count,
+        session_id,
+        SessionStatus.SCHEDULED.value,
+        False,
+        using_db=using_db,
+    )

@@ -14,6 +14,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from bookings import queries
 from bookings.enums import LedgerKind
 from bookings.errors import AllocationInsufficient
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child
@@ -139,13 +140,8 @@ async def adjust_allocation(
 
 async def _debit(allocation_id: UUID, *, minutes: int, pence: int, conn: BaseDBAsyncClient) -> bool:
     """Take ``minutes`` and ``pence`` from an allocation if its balance covers both, inside the
-    caller's transaction: whether it did (one conditional UPDATE, its row count)."""
-    debited = (
-        await Allocation.filter(id=allocation_id, balance_minutes__gte=minutes, balance_pence__gte=pence)
-        .using_db(conn)
-        .update(balance_minutes=F("balance_minutes") - minutes, balance_pence=F("balance_pence") - pence)
-    )
-    return bool(debited)
+    caller's transaction: whether it did (one conditional UPDATE, :func:`bookings.queries.debit_allocation`)."""
+    return await queries.debit_allocation(allocation_id, minutes=minutes, pence=pence, conn=conn)
 
 
 async def _credit(

@@ -11,6 +11,7 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
+from providers import queries
 from providers.enums import SessionStatus
 from providers.models import Session
 
@@ -23,12 +24,7 @@ async def take_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAsync
     """
     if count < 1:
         raise ValueError("count must be at least 1")
-    changed = (
-        await Session.filter(id=session_id, status=SessionStatus.SCHEDULED, blocked=False, places_taken__lte=F("capacity") - count)
-        .using_db(using_db)
-        .update(places_taken=F("places_taken") + count)
-    )
-    return changed == 1
+    return await queries.take_places(session_id, count, using_db=using_db) == 1
 
 
 async def release_places(session_id: UUID, count: int = 1, *, using_db: BaseDBAsyncClient | None = None) -> bool:

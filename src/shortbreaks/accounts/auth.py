@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from starlette.requests import Request
 
-from shortbreaks.accounts import services
-from shortbreaks.accounts.models import ApiToken
+from shortbreaks.accounts import queries, services
 from shortbreaks.permissions import Principal
 
 SESSION_COOKIE = "sb_session"
@@ -54,6 +53,6 @@ async def authenticate(request: Request, kind: str) -> Principal | None:
             if found is not None:
                 row, principal = found
                 if row.last_used_at is None or now - row.last_used_at >= timedelta(minutes=5):
-                    await ApiToken.filter(id=row.id).update(last_used_at=now)
+                    await queries.touch_api_token(row.id, now=now)
     request.state.principal = principal
     return principal
