@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from grants import services
 from grants.enums import ReturnStatus
 from grants.models import ExpenditureLine, Fund, SpendReturn
 from shortbreaks.accounts.enums import Role
 from tests.factories import NOW, bearer, csrf, sign_in
-
-STANDARD = Path("/work/shared/standards/360giving")
 
 
 async def _submitted(world, lines=((date(2025, 5, 1), 120_000, "staffing"),), quarter=1):
