@@ -354,8 +354,14 @@ async def count_search(query: SearchQuery, *, place: Place | None, now: datetime
 
 
 async def search_page(query: SearchQuery, *, place: Place | None, now: datetime) -> list[dict[str, Any]]:
-    """One page of the search: each row ``{"s": Service, "p": Provider, "n": next free Session or None,
-    "distance": squared miles or None}``, by distance then id near a place, else by name then id."""
+    """One page of the search, by distance then id near a place, else by name then id: each row the
+    columns a result shows (``service_id``, ``name``, ``kind``, ``price_pence``, ``min_age``,
+    ``max_age``, ``provider_id``, ``provider_name``, ``latitude``, ``longitude``, as the driver
+    returns them) and ``"n"``, the next free ``Session`` or None.
+
+    Only the shown columns, not whole services and providers: turning every page row into two
+    full models cost the broad search about 0.5 ms of CPU a request (bench/README.md, 2026-12-07).
+    """
     bind = _Statement()
     where = _search_where(bind, query, place, now)
     distance = _squared_distance(bind, place) if place is not None else "NULL"
@@ -364,7 +370,9 @@ async def search_page(query: SearchQuery, *, place: Place | None, now: datetime)
     # The page's ids first (a narrow sort), then its rows and each one's next free session: the
     # subquery runs once per row shown, not per match.
     statement = (
-        f"SELECT {_columns('s', Service)}, {_columns('p', Provider)}, {_columns('n', Session)}, page.distance"  # noqa: S608 — pieces written here, values bound as $n
+        "SELECT s.id AS service_id, s.name, s.kind, s.price_pence, s.min_age, s.max_age,"  # noqa: S608 — pieces written here, values bound as $n
+        " p.id AS provider_id, p.name AS provider_name, p.latitude, p.longitude,"
+        f" {_columns('n', Session)}"
         f" FROM (SELECT s.id, {distance} AS distance"
         f" FROM providers_service s JOIN providers_provider p ON p.id = s.provider_id WHERE {where}"
         f" ORDER BY {order} LIMIT {int(query.page_size)} OFFSET {int((query.page - 1) * query.page_size)}) page"
@@ -373,15 +381,9 @@ async def search_page(query: SearchQuery, *, place: Place | None, now: datetime)
         f" ORDER BY {page_order}"
     )
     rows = await sql.fetch(statement, *bind.values)
-    return [
-        {
-            "s": sql.model_from_row(Service, row, "s"),
-            "p": sql.model_from_row(Provider, row, "p"),
-            "n": sql.model_from_row(Session, row, "n"),
-            "distance": row["distance"],
-        }
-        for row in rows
-    ]
+    for row in rows:
+        row["n"] = sql.model_from_row(Session, row, "n")
+    return rows
 
 
 async def take_places(session_id: UUID, count: int, *, using_db: BaseDBAsyncClient | None = None) -> int:

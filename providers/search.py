@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from providers import queries
@@ -49,6 +50,11 @@ class Results:
     place: Place | None
 
 
+def _uuid(value: Any) -> UUID:
+    """asyncpg gives a UUID; SQLite, where Tortoise stores UUIDs as text, a string."""
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 async def search_services(query: SearchQuery, *, now: datetime) -> Results:
     """One page of services matching ``query`` (raises ``UnknownPostcode`` for a bad postcode)."""
     place = locate(query.postcode) if query.postcode else None
@@ -56,20 +62,19 @@ async def search_services(query: SearchQuery, *, now: datetime) -> Results:
     rows = await queries.search_page(query, place=place, now=now) if total else []
     hits = []
     for row in rows:
-        service, provider = row["s"], row["p"]
         distance = None
         if place is not None:
-            distance = round(haversine_miles(place.latitude, place.longitude, provider.latitude, provider.longitude), 1)
+            distance = round(haversine_miles(place.latitude, place.longitude, float(row["latitude"]), float(row["longitude"])), 1)
         hits.append(
             Hit(
-                service_id=service.id,
-                name=service.name,
-                kind=service.kind,
-                price_pence=service.price_pence,
-                min_age=service.min_age,
-                max_age=service.max_age,
-                provider_id=provider.id,
-                provider_name=provider.name,
+                service_id=_uuid(row["service_id"]),
+                name=row["name"],
+                kind=row["kind"],
+                price_pence=int(row["price_pence"]),
+                min_age=int(row["min_age"]),
+                max_age=int(row["max_age"]),
+                provider_id=_uuid(row["provider_id"]),
+                provider_name=row["provider_name"],
                 distance_miles=distance,
                 next_session=row["n"],
             )
