@@ -366,18 +366,18 @@ async def search_page(query: SearchQuery, *, place: Place | None, now: datetime)
     where = _search_where(bind, query, place, now)
     distance = _squared_distance(bind, place) if place is not None else "NULL"
     order, page_order = ("distance, s.id", "page.distance, s.id") if place is not None else ("LOWER(s.name), s.id", "LOWER(s.name), s.id")
-    next_free = _free_session(bind, query, now, service_id="page.id")
-    # The page's ids first (a narrow sort), then its rows and each one's next free session: the
-    # subquery runs once per row shown, not per match.
+    next_free = _free_session(bind, query, now, service_id="s.id")
+    # The page's ids first (a narrow sort; the next free session's subquery in its select list is
+    # evaluated after the LIMIT, once per row shown, not per match), then its rows and sessions.
     statement = (
         "SELECT s.id AS service_id, s.name, s.kind, s.price_pence, s.min_age, s.max_age,"  # noqa: S608 — pieces written here, values bound as $n
         " p.id AS provider_id, p.name AS provider_name, p.latitude, p.longitude,"
         f" {_columns('n', Session)}"
-        f" FROM (SELECT s.id, {distance} AS distance"
+        f" FROM (SELECT s.id, {distance} AS distance, ({next_free}) AS next_id"
         f" FROM providers_service s JOIN providers_provider p ON p.id = s.provider_id WHERE {where}"
         f" ORDER BY {order} LIMIT {int(query.page_size)} OFFSET {int((query.page - 1) * query.page_size)}) page"
         " JOIN providers_service s ON s.id = page.id JOIN providers_provider p ON p.id = s.provider_id"
-        f" LEFT JOIN providers_session n ON n.id = ({next_free})"
+        " LEFT JOIN providers_session n ON n.id = page.next_id"
         f" ORDER BY {page_order}"
     )
     rows = await sql.fetch(statement, *bind.values)
