@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from providers import queries
 from providers.models import Session
 from providers.postcodes import Place, haversine_miles, locate
 from providers.schemas import SearchQuery
+from shortbreaks import sql
 
 
 @dataclass
@@ -50,11 +50,6 @@ class Results:
     place: Place | None
 
 
-def _uuid(value: Any) -> UUID:
-    """asyncpg gives a UUID; SQLite, where Tortoise stores UUIDs as text, a string."""
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
 async def search_services(query: SearchQuery, *, now: datetime) -> Results:
     """One page of services matching ``query`` (raises ``UnknownPostcode`` for a bad postcode)."""
     place = locate(query.postcode) if query.postcode else None
@@ -67,13 +62,13 @@ async def search_services(query: SearchQuery, *, now: datetime) -> Results:
             distance = round(haversine_miles(place.latitude, place.longitude, float(row["latitude"]), float(row["longitude"])), 1)
         hits.append(
             Hit(
-                service_id=_uuid(row["service_id"]),
+                service_id=sql.uuid_value(row["service_id"]),
                 name=row["name"],
                 kind=row["kind"],
                 price_pence=int(row["price_pence"]),
                 min_age=int(row["min_age"]),
                 max_age=int(row["max_age"]),
-                provider_id=_uuid(row["provider_id"]),
+                provider_id=sql.uuid_value(row["provider_id"]),
                 provider_name=row["provider_name"],
                 distance_miles=distance,
                 next_session=row["n"],

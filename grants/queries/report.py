@@ -37,6 +37,7 @@ from grants.schemas import (
     RegionReport,
     ReportQuery,
 )
+from shortbreaks import sql
 from shortbreaks.permissions import Principal
 
 
@@ -149,7 +150,7 @@ async def _read_rows(fund: Fund, query: ReportQuery, principal: Principal) -> _R
         months=results[2],
         approved_by_award=results[3],
         awards=results[4],
-        links=[(as_uuid(a), as_uuid(s)) for a, s in results[5]],
+        links=[(sql.uuid_value(a), sql.uuid_value(s)) for a, s in results[5]],
     )
 
 
@@ -262,7 +263,7 @@ def _approved_by_award(rows: list[dict[str, Any]]) -> dict[UUID, int]:
     for r in rows:
         total = int(r["total"] or 0)
         if total:
-            totals[as_uuid(r["award_id"])] = total
+            totals[sql.uuid_value(r["award_id"])] = total
     return totals
 
 
@@ -293,11 +294,6 @@ async def _outcomes(
 
 
 # --- values -----------------------------------------------------------------------------------------
-
-
-def as_uuid(value: Any) -> UUID:
-    """A UUID from a grouped row: asyncpg gives one already (a subclass), SQLite a string."""
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def as_date(value: Any) -> date:

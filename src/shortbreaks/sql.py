@@ -58,6 +58,12 @@ async def execute(statement: str, *values: Any, using_db: BaseDBAsyncClient | No
     return int(changed)
 
 
+def uuid_value(value: Any) -> UUID:
+    """A UUID column as read from a raw row (or ``.values()``): asyncpg gives a ``UUID``, SQLite,
+    where Tortoise stores UUIDs as text, a string."""
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 def columns(alias: str, model: type[Model]) -> str:
     """``alias."col" AS "alias__col", …`` for every column of ``model``: the select list that
     :func:`fetch_models` reads back."""
