@@ -80,14 +80,22 @@ def format_pence(pence: int | None) -> str:
     return f"{sign}£{pounds:,}.{rest:02d}"
 
 
-def format_london(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
+# Dates as people read them, with the weekday, as the emails already write them:
+# "Saturday 19 December 2026" and "Saturday 19 December 2026 at 10am".
+DATE_FORMAT = "%A %-d %B %Y"
+DATE_TIME_FORMAT = DATE_FORMAT + " at %-I:%M%p"
+
+
+def format_london(value: datetime | None, fmt: str = DATE_TIME_FORMAT) -> str:
+    """A moment on the London clock, with its weekday: ``Saturday 19 December 2026 at 10am`` (the ``london`` filter)."""
     if value is None:
         return ""
     text = value.astimezone(LONDON).strftime(fmt)
     return text.replace("AM", "am").replace("PM", "pm").replace(":00am", "am").replace(":00pm", "pm")
 
 
-def format_date(value: date | datetime | None, fmt: str = "%-d %B %Y") -> str:
+def format_date(value: date | datetime | None, fmt: str = DATE_FORMAT) -> str:
+    """A day with its weekday: ``Saturday 19 December 2026`` (the ``date`` filter; a datetime is read on the London clock)."""
     if value is None:
         return ""
     if isinstance(value, datetime):

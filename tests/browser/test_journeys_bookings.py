@@ -40,8 +40,8 @@ def today() -> date:
 
 
 def session_date(when: str) -> date:
-    """The day of a session as pages show it: ``5 December 2026 at 10am``."""
-    return datetime.strptime(when.split(" at ")[0], "%d %B %Y").date()  # a calendar date, no time
+    """The day of a session as pages show it: ``Saturday 5 December 2026 at 10am``."""
+    return datetime.strptime(when.split(" at ")[0], "%A %d %B %Y").date()  # a calendar date, no time
 
 
 # Staff sign in with a second factor, and a code is good once: sign each in once for these modules
