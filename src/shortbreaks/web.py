@@ -221,9 +221,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return response
 
 
-def error_summary(errors: list[FieldError]) -> list[dict[str, str]]:
-    """The GOV.UK error summary's ``errorList`` from field errors."""
-    return [{"text": e.message, "href": f"#{e.field.replace('.', '-')}"} for e in errors]
+def error_summary(errors: list[FieldError], *, anchors: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The GOV.UK error summary's ``errorList`` from field errors.
+
+    Each link goes to the field's control, whose id is the field's name, so following it moves
+    focus there; ``anchors`` names another id for a field whose first control is not named so
+    (the first box of a group of checkboxes).
+    """
+    anchors = anchors or {}
+    return [{"text": e.message, "href": "#" + anchors.get(e.field, e.field.replace(".", "-"))} for e in errors]
 
 
 def field_errors(errors: list[FieldError]) -> dict[str, str]:
