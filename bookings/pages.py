@@ -216,7 +216,9 @@ async def allocations_page(request: Request) -> Response:
     principal = request_principal(request)
     children = {c.id: c for c in await queries.list_children(principal.id)}
     return _page(
-        request, "bookings/allocations.html", {"allocations": await queries.family_allocations(principal.id), "children": children}
+        request,
+        "bookings/allocations.html",
+        {"allocations": await queries.family_allocations(principal.id), "children": children, "describe": presenters.ledger_description},
     )
 
 

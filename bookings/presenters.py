@@ -165,3 +165,36 @@ async def staff_session(principal: Principal, session_id: UUID) -> Session:
 
 async def staff_booking(principal: Principal, booking_id: UUID) -> Booking:
     return await queries.get_staff_booking(permissions.staff_organisation_ids(principal), booking_id, site_admin=principal.is_site_admin)
+
+
+# What a ledger line's stored reason says after the booking's reference, in a family's words.
+_LEDGER_REASONS = {
+    "cancelled_by_family": "given back: you cancelled booking {ref}",
+    "cancelled_by_provider": "given back: the provider cancelled booking {ref}",
+    "declined": "given back: the provider declined booking {ref}",
+    "released": "given back: booking {ref} was not paid for in time",
+    "paid late": "used for booking {ref}",
+}
+
+
+def ledger_description(entry: AllocationEntry) -> str:
+    """A ledger line as a family reads it: "Used for booking SB-6DPT-SM", "Given back: you
+    cancelled booking SB-6DPT-SM", "Given by the council: Annual allocation".
+
+    Lines about a booking store its reference and a machine word ("SB-6DPT-SM cancelled_by_family");
+    the status words must not reach the page.
+    """
+    reason = (entry.reason or "").strip()
+    if entry.kind.value == "grant":
+        return "Given by the council" + (f": {reason}" if reason else "")
+    if entry.kind.value == "adjustment":
+        return "Changed by the council" + (f": {reason}" if reason else "")
+    ref, _, rest = reason.partition(" ")
+    if not ref.startswith("SB-"):
+        return ("Used" if entry.kind.value == "debit" else "Given back") + (f": {reason}" if reason else "")
+    if rest in _LEDGER_REASONS:
+        text = _LEDGER_REASONS[rest].format(ref=ref)
+        return text[:1].upper() + text[1:]
+    if entry.kind.value == "debit":
+        return f"Used for booking {ref}"
+    return f"Given back from booking {ref}"

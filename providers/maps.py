@@ -25,8 +25,10 @@ from providers.postcodes import MILES_PER_DEGREE_LATITUDE, district_centres
 WIDTH = 600
 HEIGHT = 360
 MARGIN = 24
-# How far apart (in SVG units) two district labels must be to both be drawn.
-LABEL_SPACING = 56
+# How far apart (in SVG units) two district labels must be to both be drawn, and how far a
+# district's label must be from a marked point.
+LABEL_SPACING = 64
+POINT_SPACING = 30
 MAX_DISTRICTS = 24
 NICE_MILES = (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
@@ -68,7 +70,7 @@ def _is_geographic(district: str) -> bool:
     return digits not in ("98", "99")
 
 
-def draw_map(points: list[MapPoint], *, title: str, at_least_miles: float = 2.0) -> AreaMap | None:
+def draw_map(points: list[MapPoint], *, title: str, at_least_miles: float = 3.0) -> AreaMap | None:
     """The map of ``points`` (at least ``at_least_miles`` across each way), or None with no points."""
     if not points:
         return None
@@ -100,8 +102,9 @@ def draw_map(points: list[MapPoint], *, title: str, at_least_miles: float = 2.0)
     for _, name, x, y in sorted(nearby):
         if len(districts) >= MAX_DISTRICTS:
             break
-        taken = [*districts, *marks]
-        if all((x - m.x) ** 2 + (y - m.y) ** 2 >= LABEL_SPACING**2 for m in taken):
+        clear_of_districts = all((x - m.x) ** 2 + (y - m.y) ** 2 >= LABEL_SPACING**2 for m in districts)
+        clear_of_points = all((x - m.x) ** 2 + (y - m.y) ** 2 >= POINT_SPACING**2 for m in marks)
+        if clear_of_districts and clear_of_points:
             districts.append(Mark(x, y, name))
     scale_miles = max((m for m in NICE_MILES if m * units_per_mile <= WIDTH / 4), default=NICE_MILES[0])
     scale_label = f"{scale_miles:g} mile{'' if scale_miles == 1 else 's'}"

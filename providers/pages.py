@@ -138,7 +138,7 @@ def _is_open_for_booking(session: Session, service: Service, now: Any) -> bool:
 
 def _service_map(service: Service, provider: Provider) -> AreaMap | None:
     where = _address(provider.address, provider.postcode)
-    point = MapPoint("1", f"{service.name}: {where}", provider.latitude, provider.longitude)
+    point = MapPoint("", f"{service.name}: {where}", provider.latitude, provider.longitude)
     return draw_map([point], title=f"Map showing where {service.name} is")
 
 
