@@ -269,10 +269,11 @@ def _wants_problem(request: Request) -> bool:
     return path.startswith(("/api/", "/webhooks/", "/feeds/", "/openreferral/")) or path.endswith(".ics")
 
 
-def _error_page(request: Request, status: int, title: str, detail: str | None) -> Response:
+def _error_page(request: Request, status: int, title: str, detail: str | None, problems: list[str] | None = None) -> Response:
     template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/error.html" if status < 500 else "errors/500.html")
     try:
-        return render(request, template, {"status": status, "title": title, "detail": detail}, status_code=status)
+        context = {"status": status, "title": title, "detail": detail, "problems": problems or []}
+        return render(request, template, context, status_code=status)
     except Exception:  # the error page itself must not fail
         log.exception("error page failed to render")
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
@@ -291,7 +292,11 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
         return problem(
             exc.status_code, code=exc.code, title=exc.title, detail=detail, errors=exc.errors, headers=headers, instance=request.url.path
         )
-    response = _error_page(request, exc.status_code, exc.title, exc.message if exc.message != exc.title else None)
+    # A form's field errors reach here only from a page that does not show its own form again:
+    # say what each one is, in the same words the form's error summary would.
+    problems = [e.message for e in exc.errors]
+    detail = exc.message if exc.message != exc.title and exc.message not in problems else None
+    response = _error_page(request, exc.status_code, exc.title, detail, problems)
     response.headers.update(exc.headers)
     return response
 

@@ -44,6 +44,7 @@ REPO = Path(__file__).parents[2]
 SCAN: dict[str, tuple[str, int]] = {
     "/": ("anonymous", 200),
     "/accessibility": ("anonymous", 200),
+    "/contact": ("anonymous", 200),
     "/privacy": ("anonymous", 200),
     "/about-the-data": ("anonymous", 200),
     "/sign-in": ("anonymous", 200),

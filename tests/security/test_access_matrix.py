@@ -42,6 +42,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/metrics", "404 404 404 404 404 404 404 404 404 404 404 404"),
     ("GET", "/", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/accessibility", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/contact", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/privacy", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/about-the-data", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/sign-in", "ok ok ok ok ok ok ok ok ok ok ok ok"),
