@@ -110,7 +110,7 @@ async def remove_child(child: Child, *, actor: User, now: datetime) -> int:
             .using_db(conn)
             .update(status=WaitingStatus.WITHDRAWN)
         )
-        erased = {"first_name": "Erased", "last_name": "", "date_of_birth": None, "needs": [], "erased_at": now}
+        erased: dict[str, object] = {"first_name": "Erased", "last_name": "", "date_of_birth": None, "needs": [], "erased_at": now}
         await Child.filter(id=child.id).using_db(conn).update(**erased)
         await audit.record(
             "bookings.child.removed",

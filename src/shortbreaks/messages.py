@@ -82,7 +82,12 @@ def describe(
     elif kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type"):
         message = f"{label} must be a number, like 5"
     elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        bound = {"greater_than_equal": "{} or more", "greater_than": "more than {}", "less_than_equal": "{} or less", "less_than": "less than {}"}
+        bound = {
+            "greater_than_equal": "{} or more",
+            "greater_than": "more than {}",
+            "less_than_equal": "{} or less",
+            "less_than": "less than {}",
+        }
         value = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
         message = f"{label} must be {bound[kind].format(_number(value))}"
     elif kind.startswith(("date_", "datetime_")) or kind in ("date_type", "datetime_type"):
@@ -99,7 +104,7 @@ def describe(
     elif kind == "too_short" and choose:
         message = own.get(name) or f"Select {_lower_first(label)}"
     elif kind in ("enum", "literal_error", "uuid_parsing", "uuid_type", "uuid_version", "is_instance_of"):
-        message = f"Select {_lower_first(label)} from the list"
+        message = f"Select {_lower_first(label)} from the list"  # noqa: S608 (words for people, not SQL)
     elif kind in ("bool_parsing", "bool_type"):
         message = f"Select yes or no for {_lower_first(label)}"
     elif kind == "value_error":

@@ -46,7 +46,8 @@ async def test_a_wrong_date_of_birth_says_what_is_wrong_naming_the_field(client:
     await sign_in(client, family)
     token = await csrf(client, f"/children/{child.id}/edit")
 
-    refused = await client.post(f"/children/{child.id}/edit", data={"csrf_token": token, "first_name": "Leo", "date_of_birth": "2016-13-01"})
+    data = {"csrf_token": token, "first_name": "Leo", "date_of_birth": "2016-13-01"}
+    refused = await client.post(f"/children/{child.id}/edit", data=data)
 
     assert refused.status_code == 422
     assert "Date of birth must be a real date, like 2015-04-27" in refused.text

@@ -62,7 +62,7 @@ async def test_search_errors_name_the_field_say_what_to_do_and_are_linked_to_the
     assert '<a href="#within_miles">Within (miles) must be more than 0</a>' in page.text
     assert 'id="age" name="age" type="text" value="ten" inputmode="numeric" aria-describedby="age-error"' in page.text
     assert "Input should" not in page.text and "expected range" not in page.text
-    assert "<details class=\"govuk-details sb-filters\" id=\"filters\" open>" in page.text  # the filters are open to put right
+    assert '<details class="govuk-details sb-filters" id="filters" open>' in page.text  # the filters are open to put right
 
 
 async def test_after_a_search_the_filters_are_behind_filter_results(client):
