@@ -269,8 +269,10 @@ async def test_the_search_works_without_javascript_and_keeps_its_filters_in_the_
     query = page.url.split("?", 1)[1]
     assert set(query.split("&")) >= {"postcode=B15", "within_miles=5", "age=9", "needs=ASD", "weekdays=sat"}
     await expect(page.get_by_role("link", name="Sunshine Saturday Club")).to_be_visible()
-    # The form shows the search it ran, so it can be changed and run again.
-    await expect(page.get_by_label("Postcode")).to_have_value("B15")
+    # The form shows the search it ran, so it can be changed and run again: behind "Filter results",
+    # so that on a phone the results come first.
+    await page.get_by_text("Filter results", exact=True).click()
+    await expect(page.get_by_label("Postcode", exact=True)).to_have_value("B15")
     await expect(page.get_by_label("Child's age")).to_have_value("9")
     await expect(page.get_by_role("group", name="Days").get_by_label("Saturday")).to_be_checked()
     await expect(page.get_by_role("group", name="Days").get_by_label("Sunday")).not_to_be_checked()

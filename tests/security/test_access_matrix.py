@@ -213,10 +213,11 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/grants/returns/{return_id:uuid}/decision", "login 403 403 403 403 ok ok 403 403 403 403 404"),
 ]
 
-# Run last, in this order: they end sessions, tokens, records or the provider's listing. Our
+# Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
 # family has bookings, so its erasure is refused (409); the other family has none and is
 # erased by the page, so it is signed out ("login") in the rows after.
 LAST = [
+    ("POST", "/children/{child_id:uuid}/remove"),  # our child's bookings are past on the real clock: it goes
     ("POST", "/calendar/feeds/{feed_id:uuid}/revoke"),
     ("POST", "/api/v1/providers/{provider_id:uuid}/suspend"),
     ("POST", "/provider/{provider_id:uuid}/suspend"),
