@@ -43,7 +43,7 @@ async def family_paths(page: Any) -> list[str]:
     booking = await page.get_by_role("link", name=re.compile(r"^SB-")).first.get_attribute("href")
     await page.goto("/children")
     child_links = [await link.get_attribute("href") for link in await page.locator(".govuk-summary-card__action a").all()]
-    return paths + [booking, booking + "/cancel", *child_links[:2]]
+    return [*paths, booking, booking + "/cancel", *child_links[:2]]
 
 
 async def fits(page: Any) -> tuple[int, int]:
@@ -51,9 +51,7 @@ async def fits(page: Any) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("width", PHONES)
-async def test_every_family_page_fits_a_phone_without_scrolling_sideways(
-    new_page: PageFactory, sign_in_as: SignIn, width: int
-) -> None:
+async def test_every_family_page_fits_a_phone_without_scrolling_sideways(new_page: PageFactory, sign_in_as: SignIn, width: int) -> None:
     page = await new_page()
     await sign_in_as(page, FAMILY)  # on a wide screen: on a phone "Sign out" is behind the menu button
     await page.set_viewport_size({"width": width, "height": 800})

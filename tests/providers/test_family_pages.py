@@ -44,7 +44,7 @@ async def test_search_results_and_the_service_page_show_a_map_beside_the_address
     results = await client.get("/services", params={"postcode": "B15"})
     page = await client.get(f"/services/{service.id}")
 
-    assert '<svg class="sb-map__svg" viewBox="0 0 600 360" role="img" aria-labelledby="results-map-title" aria-describedby="results-map-desc"' in results.text
+    assert 'role="img" aria-labelledby="results-map-title" aria-describedby="results-map-desc"' in results.text
     assert "1: Saturday club, 1 Mill Lane, B15 2TT; You: B15" in results.text
     assert '<p class="govuk-body sb-where__address">1 Mill Lane, B15 2TT</p>' in page.text
     assert 'role="img" aria-labelledby="service-map-title" aria-describedby="service-map-desc"' in page.text
