@@ -21,10 +21,10 @@ from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Memb
 from shortbreaks.errors import NotFound, ValidationFailed
 from shortbreaks.permissions import Principal
 from shortbreaks.security import (
-    MIN_PASSWORD_LENGTH,
     email_hash,
     hash_password,
     new_token,
+    password_problem,
     sign,
     token_hash,
     unsign,
@@ -42,11 +42,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_strength(password: str, *, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field(field, f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
-    if len(password) > 256:
-        raise ValidationFailed.field(field, "Password must be 256 characters or fewer")
+def check_password_strength(password: str, *, field: str = "password", user_inputs: tuple[str, ...] = ()) -> None:
+    """Refuse a new password that is short or easy to guess (:func:`shortbreaks.security.password_problem`),
+    with a message saying why. ``user_inputs``: the person's email address and name."""
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem:
+        raise ValidationFailed.field(field, problem)
 
 
 async def load_principal(user: User, *, session_id: str | None = None, token_id: UUID | None = None) -> Principal:
@@ -62,7 +63,7 @@ async def register_family(
 ) -> User:
     """Create a family account in its home local authority and queue an email-verification link."""
     email = normalise_email(email)
-    check_password_strength(password)
+    check_password_strength(password, user_inputs=(email, display_name))
     authority = await Organisation.get_or_none(id=local_authority_id, kind=OrganisationKind.LOCAL_AUTHORITY)
     if authority is None:
         raise ValidationFailed.field("local_authority_id", "Select your local council")
@@ -236,7 +237,7 @@ async def change_password(user: User, *, current: str, new: str, now: datetime) 
     """Change a password; every session and API token of the user is revoked."""
     if not verify_password(user.password_hash, current):
         raise ValidationFailed.field("current_password", "Your current password is not correct")
-    check_password_strength(new, field="new_password")
+    check_password_strength(new, field="new_password", user_inputs=(user.email, user.display_name))
     async with in_transaction() as conn:
         user.password_hash = hash_password(new)
         user.password_changed_at = now
@@ -337,7 +338,7 @@ async def accept_invitation(token: str, *, display_name: str, password: str, now
             raise InvalidToken()
         user = await User.filter(email=invitation.email).using_db(conn).first()
         if user is None:
-            check_password_strength(password)
+            check_password_strength(password, user_inputs=(invitation.email, display_name))
             user = await User.create(
                 email=invitation.email,
                 password_hash=hash_password(password),
@@ -371,7 +372,7 @@ async def ensure_user(*, email: str, password: str, display_name: str, now: date
     user = await User.get_or_none(email=email)
     if user is not None:
         return user
-    check_password_strength(password)
+    check_password_strength(password, user_inputs=(email, display_name))
     async with in_transaction() as conn:
         user = await User.create(
             email=email,
