@@ -67,6 +67,18 @@ class ChangePasswordForm(FormModel):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+class ForgotPasswordForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"email": "Enter your email address"}
+
+    email: EmailStr = Field(max_length=254)
+
+
+class ResetPasswordForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"password": "Enter a new password"}
+
+    password: str = Field(min_length=1, max_length=256)
+
+
 class InviteForm(FormModel):
     email: EmailStr = Field(max_length=254)
     role: Role
