@@ -3,6 +3,7 @@ booking, addresses that follow the server, and the development mailbox."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from shortbreaks.accounts import services
 from shortbreaks.accounts.enums import OrganisationKind, Role
+from shortbreaks.accounts.errors import ResetLinkInvalid
 from shortbreaks.accounts.models import ApiToken, PasswordReset, User, WebSession
 from shortbreaks.app import create_app
 from shortbreaks.clock import FrozenClock
@@ -20,7 +23,7 @@ from shortbreaks.models import AuditEvent, OutboxMessage
 from shortbreaks.security import password_problem, token_hash, verify_password
 from shortbreaks.settings import Settings, load_settings
 from tests.bookings.conftest import make_child, make_service, make_session
-from tests.factories import PASSWORD, bearer, csrf, csrf_from, make_organisation, make_user, sign_in
+from tests.factories import NOW, PASSWORD, bearer, csrf, csrf_from, make_organisation, make_user, sign_in
 
 NEW_PASSWORD = "otter lantern quietly marches"
 COMMON = "This password is one of the most common passwords. Choose one that is harder to guess, for example 3 or 4 random words"
@@ -210,6 +213,27 @@ async def test_staff_still_need_their_second_factor_after_a_reset(client: httpx.
         assert response.headers["location"].startswith("/sign-in/two-factor")
         assert (await other.get("/account")).status_code == 303
     assert (await User.get(id=staff.id)).totp_enabled_at is not None
+
+
+@pytest.mark.postgres
+async def test_the_same_reset_link_used_at_once_by_several_requests_sets_the_password_once() -> None:
+    user = await make_user(email="race@example.com")
+    await services.request_password_reset(user.email, ip="203.0.113.1", now=NOW, base_url="http://testserver")
+    token = (await reset_link(user.email)).removeprefix("/reset-password/")
+    passwords = [f"{word} lantern quietly marches" for word in ("otter", "badger", "heron", "stoat", "vole", "finch")]
+
+    async def reset(password: str) -> str:
+        try:
+            await services.reset_password(token, password=password, now=NOW)
+        except ResetLinkInvalid:
+            return "refused"
+        return password
+
+    results = await asyncio.gather(*(reset(p) for p in passwords))
+    winners = [r for r in results if r != "refused"]
+    assert len(winners) == 1
+    assert verify_password((await User.get(id=user.id)).password_hash, winners[0])
+    assert await AuditEvent.filter(action="core.user.password_reset").count() == 1
 
 
 def test_reset_links_are_redacted_in_logs() -> None:
