@@ -284,6 +284,29 @@ async def test_a_family_books_only_once_its_email_address_is_confirmed(client: h
     assert booked.status_code == 303
 
 
+async def test_new_verification_links_are_throttled_and_none_goes_to_a_confirmed_address(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    family = await make_user(role=Role.FAMILY, email="again@example.com")
+    await User.filter(id=family.id).update(email_verified_at=None)
+    await sign_in(client, family)
+    token = await csrf(client, "/account")
+    flashes = []
+    for _ in range(6):
+        clock.advance(timedelta(seconds=10))
+        response = await client.post("/account/verify-email", data={"csrf_token": token})
+        assert (response.status_code, response.headers["location"]) == (303, "/account")
+        page = await client.get("/account")
+        flashes.append(re.search(r"(We have sent a new link|You have asked for several links already)", page.text).group(1))
+    assert flashes == ["We have sent a new link"] * 5 + ["You have asked for several links already"]
+    assert await OutboxMessage.filter(to_email="again@example.com").count() == 5
+
+    await User.filter(id=family.id).update(email_verified_at=NOW)
+    clock.advance(timedelta(minutes=20))
+    await client.post("/account/verify-email", data={"csrf_token": token})
+    assert "Your email address is already confirmed" in (await client.get("/account")).text
+
+
 # --- addresses follow the server -------------------------------------------------------------------
 
 
