@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from shortbreaks.accounts import services
+from shortbreaks.accounts import password_resets
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.errors import ResetLinkInvalid
 from shortbreaks.accounts.models import ApiToken, PasswordReset, User, WebSession
@@ -218,13 +218,13 @@ async def test_staff_still_need_their_second_factor_after_a_reset(client: httpx.
 @pytest.mark.postgres
 async def test_the_same_reset_link_used_at_once_by_several_requests_sets_the_password_once() -> None:
     user = await make_user(email="race@example.com")
-    await services.request_password_reset(user.email, ip="203.0.113.1", now=NOW, base_url="http://testserver")
+    await password_resets.request_password_reset(user.email, ip="203.0.113.1", now=NOW, base_url="http://testserver")
     token = (await reset_link(user.email)).removeprefix("/reset-password/")
     passwords = [f"{word} lantern quietly marches" for word in ("otter", "badger", "heron", "stoat", "vole", "finch")]
 
     async def reset(password: str) -> str:
         try:
-            await services.reset_password(token, password=password, now=NOW)
+            await password_resets.reset_password(token, password=password, now=NOW)
         except ResetLinkInvalid:
             return "refused"
         return password

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shortbreaks.accounts import queries, services, two_factor
+from shortbreaks.accounts import password_resets, queries, services, two_factor
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.errors import EmailTaken, InvalidToken, ResetThrottled, SignInFailed, SignInThrottled
@@ -293,7 +293,9 @@ async def forgot_password(request: Request) -> Response:
         return _form_page(request, "accounts/forgot_password.html", errors, values, status_code=422)
     state = request.app.state
     try:
-        await services.request_password_reset(form.email, ip=request_ip(request), now=state.clock.now(), base_url=state.settings.base_url)
+        await password_resets.request_password_reset(
+            form.email, ip=request_ip(request), now=state.clock.now(), base_url=state.settings.base_url
+        )
     except ResetThrottled as exc:
         response = _form_page(request, "accounts/forgot_password.html", [FieldError("email", exc.message)], values, status_code=429)
         response.headers.update(exc.headers)
@@ -311,7 +313,7 @@ def _reset_link_invalid(request: Request, exc: InvalidToken) -> Response:
 
 async def reset_password_page(request: Request) -> Response:
     try:
-        await services.find_password_reset(request.path_params["token"], now=request_now(request))
+        await password_resets.find_password_reset(request.path_params["token"], now=request_now(request))
     except InvalidToken as exc:
         return _reset_link_invalid(request, exc)
     return _reset_form(request, [], status_code=200)
@@ -329,16 +331,15 @@ async def reset_password(request: Request) -> Response:
     now = request_now(request)
     try:
         if form is None:
-            await services.find_password_reset(token, now=now)
+            await password_resets.find_password_reset(token, now=now)
             return _reset_form(request, errors, status_code=422)
-        await services.reset_password(token, password=form.password, now=now)
+        await password_resets.reset_password(token, password=form.password, now=now)
     except InvalidToken as exc:
         return _reset_link_invalid(request, exc)
     except ValidationFailed as exc:
         return _reset_form(request, exc.errors, status_code=422)
-    response = redirect(request, "/sign-in", message="Your password has been reset. Sign in with your new password.")
-    clear_cookie(response, request, session_cookie_name(request))
-    return response
+    # The account's sessions are revoked; a cookie this browser holds for another account is left alone.
+    return redirect(request, "/sign-in", message="Your password has been reset. Sign in with your new password.")
 
 
 # --- the account page ----------------------------------------------------------------------
