@@ -267,6 +267,7 @@ async def test_a_family_books_only_once_its_email_address_is_confirmed(client: h
     body = {"session_id": str(session.id), "child_ids": [str(child.id)]}
     api = await client.post("/api/v1/bookings", json=body, headers=await bearer(family))
     assert (api.status_code, api.json()["code"]) == (403, "email_not_verified")
+    assert (await client.get("/api/v1/me", headers=await bearer(family))).json()["email_verified"] is False
 
     # A new link, from the booking page, and following it lets the family book.
     clock.advance(timedelta(minutes=5))
@@ -282,6 +283,7 @@ async def test_a_family_books_only_once_its_email_address_is_confirmed(client: h
     assert "Confirm your email address" not in page.text
     booked = await client.post(f"/sessions/{session.id}/book", data={"child_ids": str(child.id), "csrf_token": csrf_from(page.text)})
     assert booked.status_code == 303
+    assert (await client.get("/api/v1/me", headers=await bearer(family))).json()["email_verified"] is True
 
 
 async def test_new_verification_links_are_throttled_and_none_goes_to_a_confirmed_address(

@@ -102,6 +102,7 @@ class MembershipOut(BaseModel):
 class MeOut(BaseModel):
     id: UUID
     email: str
+    email_verified: bool = Field(description="Whether the email address is confirmed: a family books only once it is")
     display_name: str
     is_site_admin: bool
     memberships: list[MembershipOut]
