@@ -73,7 +73,7 @@ async def request_password_reset(email: str, *, ip: str, now: datetime, base_url
                 to=email,
                 subject="Reset your shortbreaks password",
                 body=(
-                    f"Hello {user.display_name},\n\nSomeone, we hope you, asked to reset the password of your shortbreaks account.\n\n"
+                    f"Hello {user.display_name},\n\nWe received a request to reset the password of your shortbreaks account.\n\n"
                     f"Reset your password:\n{base_url}/reset-password/{token}\n\n"
                     "The link works once, for 30 minutes. If you did not ask, you can ignore this email: your password has not changed."
                 ),
