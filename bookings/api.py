@@ -90,7 +90,8 @@ async def get_child(request: Request) -> Response:
 
 
 async def create_booking(request: Request, *, body: BookingIn) -> Response:
-    """Book children onto a session, all or none (409 ``session_full`` when the places are gone)."""
+    """Book children onto a session, all or none (409 ``session_full`` when the places are gone; 403
+    ``email_not_verified`` until the family has confirmed its email address)."""
     booking, places = await services.book_places(
         request_principal(request).user,
         session_id=body.session_id,

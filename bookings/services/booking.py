@@ -35,6 +35,7 @@ from providers.enums import BookingMode, FundingRoute
 from providers.models import Session
 from shortbreaks import audit
 from shortbreaks.accounts.models import User
+from shortbreaks.accounts.services import require_verified_email
 from shortbreaks.errors import FieldError, NotFound, ValidationFailed
 from shortbreaks.models import OutboxMessage
 
@@ -305,12 +306,14 @@ async def book_places(
 
     Confirmed at once for instant services; requested for approval services (a child outside
     the age range may be requested there, and the provider decides). Raises ``SessionFull``
-    (409 ``session_full``) when the places are gone, with nothing changed.
+    (409 ``session_full``) when the places are gone, with nothing changed, and ``EmailNotVerified``
+    (403) for a family that has not confirmed its email address yet.
 
     When the family has to pay (:func:`payment_due`), the booking is ``held`` for
     ``payment_hold`` with a pending payment and no email yet; without ``payment_hold`` (online
     payment not set up) it raises ``OnlinePaymentUnavailable``.
     """
+    require_verified_email(family)
     session = await _get_session(session_id)
     _check_child_ids(child_ids)
     check_bookable(session, now=now)

@@ -82,3 +82,5 @@ def print_sign_ins() -> None:
     print(f"\nDemo sign-in details (password for all: {DEMO_PASSWORD})")
     for email, name, role, _org, _admin in DEMO_USERS:
         print(f"  {role.label if role else 'Site administrator':<26} {email:<24} {name}")
+    print("\nWithout SMTP_URL no email is sent: sign in as the site administrator and open /admin/mailbox to read them")
+    print("(with working links: invitations, email confirmation, password resets). There is no mailbox in production.")

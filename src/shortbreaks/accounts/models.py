@@ -154,3 +154,23 @@ class RecoveryCode(Model):
     class Meta:
         table = "core_recoverycode"
         indexes = [("user_id", "used_at")]
+
+
+class PasswordReset(Model):
+    """A forgotten-password link: good once, for 30 minutes. Only the token's SHA-256 is stored.
+
+    Used once: the reset claims the row with a conditional update (``used_at`` still null, not
+    expired), so two requests with the same link cannot both change the password.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="password_resets", on_delete=fields.CASCADE)
+    user_id: UUID
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_passwordreset"
+        indexes = [("user_id", "used_at")]
