@@ -26,6 +26,7 @@ from providers.enums import Need
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.errors import DomainError, FieldError, NotFound
 from shortbreaks.forms import form_values, read_form
+from shortbreaks.money import Pounds
 from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF
 from shortbreaks.routing import page
 from shortbreaks.web import clear_cookie, error_summary, field_errors, path_uuid, redirect, render, request_principal
@@ -56,7 +57,7 @@ class ReasonForm(BaseModel):
 class GrantForm(BaseModel):
     year: int
     hours: int = 0
-    pounds: int = 0
+    pounds: Pounds = 0  # typed in pounds ("£200", "200.00"), read as pence
     reason: str = ""
 
 
@@ -360,7 +361,7 @@ async def officer_grant_page(request: Request) -> Response:
                 actor=principal.user,
                 year=form.year,
                 minutes=form.hours * 60,
-                pence=form.pounds * 100,
+                pence=form.pounds,
                 reason=form.reason,
                 now=request.app.state.clock.now(),
             )
@@ -370,6 +371,9 @@ async def officer_grant_page(request: Request) -> Response:
             target = request.url_for("bookings:officer_family", family_id=context["family"].id)
             return redirect(request, str(target), message=f"Allocation granted to {child.first_name}")
     context["values"] = values
+    # Each child has its own form: the summary links to this child's box ("pounds-<child id>").
+    fields = {"pence": "pounds", "minutes": "hours"}
+    errors = [FieldError(f"{fields.get(e.field, e.field)}-{child.id}", e.message) for e in errors]
     return _page(request, "bookings/officer_family.html", context, errors)
 
 
