@@ -85,6 +85,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/calendar/providers/{provider_id:uuid}/import", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
     # Our provider has no calendar import to remove: 404 for those who may manage it, as for the others.
     ("POST", "/calendar/providers/{provider_id:uuid}/import/remove", "login 403 404 403 403 403 404 403 404 403 403 403"),
+    ("GET", "/calendar/feeds/{feed_id:uuid}/revoke", "login ok 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/calendar/feeds/{feed_id:uuid}/revoke", "login ok 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/api/v1/auth/tokens", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("DELETE", "/api/v1/auth/tokens/current", "login ok ok ok ok ok ok login ok ok ok ok"),
