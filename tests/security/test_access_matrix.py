@@ -60,6 +60,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/account/tokens/{token_id:uuid}/revoke", "login ok 404 404 404 404 404 login 404 404 404 404"),
     ("GET", "/organisations/{organisation_id:uuid}", "login 404 403 404 404 404 ok 404 404 404 404 404"),
     ("POST", "/organisations/{organisation_id:uuid}/invitations", "login 404 403 404 404 404 ok 404 404 404 404 404"),
+    ("POST", "/organisations/{organisation_id:uuid}/contact", "login 404 403 404 404 404 ok 404 404 404 404 404"),
     ("GET", "/invitations/{token}", "400 400 400 400 400 400 400 400 400 400 400 400"),
     ("POST", "/invitations/{token}", "400 400 400 400 400 400 400 400 400 400 400 400"),
     ("GET", "/admin", "login 403 403 403 403 403 ok 403 403 403 403 403"),
