@@ -11,7 +11,7 @@ from datetime import timedelta
 import httpx
 
 from bookings import services
-from bookings.models import Booking
+from bookings.models import Allocation, Booking
 from providers.enums import BookingMode, FundingRoute, to_mask
 from providers.models import Provider, Service
 from shortbreaks.accounts.enums import OrganisationKind, Role
@@ -185,3 +185,24 @@ async def test_allocation_history_is_in_date_order_and_a_request_is_held_not_spe
     ]
     assert f"Spent: {first.reference}" in words
     assert f"Held: {second.reference}, waiting for the provider to confirm" in words
+
+
+async def test_an_officer_grants_pounds_as_typed_and_a_bad_amount_is_named_on_the_childs_form(
+    client: httpx.AsyncClient, authority: Organisation
+) -> None:
+    officer = await make_user(role=Role.LA_OFFICER, organisation=authority)
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    child = await make_child(family, first_name="Aarav")
+    await sign_in(client, officer)
+    token = await csrf(client, f"/authority/families/{family.id}")
+    url = f"/authority/families/{family.id}/children/{child.id}/allocations"
+
+    refused = await client.post(url, data={"csrf_token": token, "year": "2026", "pounds": "£-3", "reason": "Annual review"})
+
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert f'<a href="#pounds-{child.id}">The amount cannot be less than £0</a>' in page
+    assert 'value="£-3"' in page and 'value="Annual review"' in page
+    granted = await client.post(url, data={"csrf_token": token, "year": "2026", "pounds": "£200.50", "reason": "Annual review"})
+    assert granted.status_code == 303
+    assert (await Allocation.get(child_id=child.id)).balance_pence == 20_050
