@@ -171,3 +171,48 @@ async def test_turning_off_a_calendar_address_asks_first(new_page: Callable[...,
     await family.get_by_role("button", name="Yes, turn it off").click()
     await expect(family.get_by_text("Your calendar address has been turned off")).to_be_visible()
     await expect(family.get_by_role("row").filter(has_text="All your children")).to_contain_text("Off")
+
+
+async def test_a_council_officer_keeps_the_short_breaks_contact_details_families_see(
+    new_page: Callable[..., Awaitable[Any]], sign_in_as: SignIn
+) -> None:
+    officer = await signed_in_staff(new_page, sign_in_as, "officer@example.com")
+    await officer.goto("/account")
+    await officer.get_by_role("link", name="Birmingham City Council").click()
+    await expect(officer.get_by_role("heading", name="How families contact you about short breaks")).to_be_visible()
+    await expect(officer.get_by_label("Phone")).to_have_value("0121 496 0100")
+
+    await officer.get_by_label("Short breaks web page").fill("birmingham.example.org")
+    await officer.get_by_role("button", name="Save contact details").click()
+    await expect(
+        officer.locator(".govuk-error-summary").get_by_role("link", name="Enter a web address starting with https://")
+    ).to_be_visible()
+    await assert_no_axe_violations(officer)
+
+    await officer.get_by_label("Short breaks web page").fill("https://birmingham.example.org/short-breaks")
+    await officer.get_by_role("button", name="Save contact details").click()
+    await expect(officer.get_by_text("Contact details saved")).to_be_visible()
+    await assert_no_axe_violations(officer)
+
+
+async def test_an_officers_allocation_in_pounds_refused_on_the_childs_own_form(
+    new_page: Callable[..., Awaitable[Any]], sign_in_as: SignIn
+) -> None:
+    family = await register_family(new_page, sign_in_as, "Ruby Pounds")
+    await add_child(family, "Ezra", age=7, needs=["Autistic spectrum disorder"])
+    officer = await signed_in_staff(new_page, sign_in_as, "officer@example.com")
+    await officer.goto("/authority/families")
+    await officer.get_by_role("link", name="Ruby Pounds").click()
+    await officer.get_by_label("Financial year starting April").fill(str(today().year if today().month >= 4 else today().year - 1))
+    await officer.get_by_label("Amount in pounds").fill("fifty")
+    await officer.get_by_label("Reason").fill("Annual short breaks")
+    await officer.get_by_role("button", name="Grant allocation to Ezra").click()
+
+    error = officer.locator(".govuk-error-summary").get_by_role("link", name="Enter the amount in pounds, like £15 or 15.00")
+    await expect(error).to_be_visible()
+    await error.click()
+    await expect(officer.get_by_label("Amount in pounds")).to_be_focused()
+    await assert_no_axe_violations(officer)
+    await officer.get_by_label("Amount in pounds").fill("£50")
+    await officer.get_by_role("button", name="Grant allocation to Ezra").click()
+    await expect(officer.get_by_text("£50.00 left")).to_be_visible()
