@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bookings import permissions, queries, services
-from bookings.models import AllocationEntry, WaitingListEntry
+from bookings.models import WaitingListEntry
 from bookings.payments.services import payment_hold
 from bookings.presenters import (
     allocation_out,
@@ -220,7 +220,7 @@ async def officer_grant(request: Request, *, body: GrantIn) -> Response:
     allocation = await services.grant_allocation(
         child, actor=principal.user, year=body.year, minutes=body.minutes, pence=body.pence, reason=body.reason, now=request_now(request)
     )
-    entries = list(await AllocationEntry.filter(allocation_id=allocation.id).order_by("created_at", "id"))
+    entries = await queries.ledger_entries([allocation.id])
     return _json(allocation_out(allocation, entries), status_code=201)
 
 
@@ -230,7 +230,7 @@ async def officer_adjust(request: Request, *, body: AdjustIn) -> Response:
     allocation = await services.adjust_allocation(
         allocation, actor=principal.user, minutes=body.minutes, pence=body.pence, reason=body.reason, now=request_now(request)
     )
-    entries = list(await AllocationEntry.filter(allocation_id=allocation.id).order_by("created_at", "id"))
+    entries = await queries.ledger_entries([allocation.id])
     return _json(allocation_out(allocation, entries))
 
 

@@ -81,6 +81,7 @@ SCAN: dict[str, tuple[str, int]] = {
     "/children": ("family", 200),
     "/my-data": ("family", 200),
     "/calendar": ("family", 200),
+    "/calendar/feeds/{feed_id:uuid}/revoke": ("family", 200),
     "/calendar/providers": ("staff", 200),
     "/calendar/providers/{provider_id:uuid}": ("staff", 200),
     "/grants": ("funder", 200),

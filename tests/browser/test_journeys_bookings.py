@@ -142,7 +142,7 @@ async def add_service(page: Any, name: str, *, ratio: str, staff: int, approval:
     await page.get_by_label("Oldest age").fill("12")
     await page.get_by_role("group", name="Needs supported").get_by_label("Autistic spectrum disorder (ASD)").check()
     await page.get_by_label("Staff to children").select_option(ratio)
-    await page.get_by_label("Price a session, in pence").fill("0")
+    await page.get_by_label("Price a session, in pounds").fill("0")
     await page.get_by_role("group", name="Paid for by").get_by_label("Family pays").check()
     if approval:
         await page.get_by_label("Bookings", exact=True).select_option(label="We approve each booking")

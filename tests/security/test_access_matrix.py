@@ -66,6 +66,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/account/tokens/{token_id:uuid}/revoke", "login ok 404 404 404 404 404 login 404 404 404 404"),
     ("GET", "/organisations/{organisation_id:uuid}", "login 404 403 404 404 404 ok 404 404 404 404 404"),
     ("POST", "/organisations/{organisation_id:uuid}/invitations", "login 404 403 404 404 404 ok 404 404 404 404 404"),
+    ("POST", "/organisations/{organisation_id:uuid}/contact", "login 404 403 404 404 404 ok 404 404 404 404 404"),
     ("GET", "/invitations/{token}", "400 400 400 400 400 400 400 400 400 400 400 400"),
     ("POST", "/invitations/{token}", "400 400 400 400 400 400 400 400 400 400 400 400"),
     ("GET", "/admin", "login 403 403 403 403 403 ok 403 403 403 403 403"),
@@ -92,6 +93,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/calendar/providers/{provider_id:uuid}/import", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
     # Our provider has no calendar import to remove: 404 for those who may manage it, as for the others.
     ("POST", "/calendar/providers/{provider_id:uuid}/import/remove", "login 403 404 403 403 403 404 403 404 403 403 403"),
+    ("GET", "/calendar/feeds/{feed_id:uuid}/revoke", "login ok 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/calendar/feeds/{feed_id:uuid}/revoke", "login ok 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/api/v1/auth/tokens", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("DELETE", "/api/v1/auth/tokens/current", "login ok ok ok ok ok ok login ok ok ok ok"),

@@ -45,6 +45,11 @@ class Organisation(TimestampedModel):
     # 360Giving-style org identifier: GB-LAE-BIR, GB-CHC-1234567, GB-COH-01234567.
     identifier = fields.CharField(max_length=60, unique=True)
     region = fields.CharField(max_length=60, default="")
+    # How families reach a council about short breaks (shown where they need an allocation); blank
+    # when not known. A provider's contact details are on its provider profile.
+    contact_phone = fields.CharField(max_length=30, default="")
+    contact_email = fields.CharField(max_length=254, default="")
+    website = fields.CharField(max_length=300, default="")
 
     class Meta:
         table = "core_organisation"

@@ -435,6 +435,33 @@ async def invite(request: Request) -> Response:
     )
 
 
+async def set_contact_page(request: Request) -> Response:
+    """An organisation's administrator records how families reach it (a council: its short breaks phone, email and page)."""
+    organisation = await _organisation_for_admin(request)
+    values = await form_values(request)
+    contact = services.OrganisationContact(
+        str(values.get("contact_phone") or ""), str(values.get("contact_email") or ""), str(values.get("website") or "")
+    )
+    try:
+        await services.set_organisation_contact(
+            organisation, contact, actor=request_principal(request).user, now=request.app.state.clock.now()
+        )
+    except ValidationFailed as exc:
+        members = await queries.list_members(organisation.id)
+        return _form_page(
+            request,
+            "accounts/organisation.html",
+            exc.errors,
+            values,
+            status_code=422,
+            organisation=organisation,
+            members=members,
+            roles=list(Role),
+        )
+    target = str(request.url_for("accounts:organisation", organisation_id=organisation.id))
+    return redirect(request, target, message="Contact details saved")
+
+
 async def invitation_page(request: Request) -> Response:
     try:
         invitation = await services.find_invitation(request.path_params["token"], now=request.app.state.clock.now())
@@ -509,6 +536,13 @@ routes = [
         "/organisations/{organisation_id:uuid}/invitations",
         invite,
         name="accounts:invite",
+        permission=SIGNED_IN,
+        methods=["POST"],
+    ),
+    page(
+        "/organisations/{organisation_id:uuid}/contact",
+        set_contact_page,
+        name="accounts:set_contact",
         permission=SIGNED_IN,
         methods=["POST"],
     ),

@@ -20,7 +20,7 @@ from shortbreaks.accounts import queries
 from shortbreaks.accounts.enums import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 from shortbreaks.accounts.errors import EmailNotVerified, EmailTaken, InvalidToken, SignInFailed, SignInThrottled
 from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Membership, Organisation, User, WebSession
-from shortbreaks.errors import NotFound, TooManyRequests, ValidationFailed
+from shortbreaks.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
 from shortbreaks.models import OutboxMessage
 from shortbreaks.permissions import Principal
 from shortbreaks.security import (
@@ -481,4 +481,53 @@ async def ensure_organisation(*, identifier: str, name: str, kind: OrganisationK
             after={"identifier": identifier, "kind": kind},
             using_db=conn,
         )
+    return organisation
+
+
+@dataclass(frozen=True)
+class OrganisationContact:
+    """How families reach an organisation (a council, about short breaks); blank when not known."""
+
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
+def _contact_problems(contact: OrganisationContact) -> list[FieldError]:
+    errors = []
+    if len(contact.phone) > 30:
+        errors.append(FieldError("contact_phone", "Enter a phone number of 30 characters or fewer"))
+    if contact.email and ("@" not in contact.email or " " in contact.email or len(contact.email) > 254):
+        errors.append(FieldError("contact_email", "Enter an email address like name@example.org"))
+    if contact.website and (not contact.website.startswith(("https://", "http://")) or len(contact.website) > 300):
+        errors.append(FieldError("website", "Enter a web address starting with https://"))
+    return errors
+
+
+async def set_organisation_contact(
+    organisation: Organisation, contact: OrganisationContact, *, actor: User | None, now: datetime
+) -> Organisation:
+    """Record how families reach an organisation (for a council: its short breaks phone, email and
+    web page, shown to families who need an allocation). Writes nothing when nothing changes."""
+    contact = OrganisationContact(contact.phone.strip(), contact.email.strip().lower(), contact.website.strip())
+    errors = _contact_problems(contact)
+    if errors:
+        raise ValidationFailed(errors[0].message, errors=errors)
+    before = {"contact_phone": organisation.contact_phone, "contact_email": organisation.contact_email, "website": organisation.website}
+    after = {"contact_phone": contact.phone, "contact_email": contact.email, "website": contact.website}
+    if before == after:
+        return organisation
+    async with in_transaction() as conn:
+        await Organisation.filter(id=organisation.id).using_db(conn).update(**after, updated_at=now)
+        await audit.record(
+            "core.organisation.contact_changed",
+            actor=actor,
+            record_type="organisation",
+            record_id=organisation.id,
+            now=now,
+            before=before,
+            after=after,
+            using_db=conn,
+        )
+    organisation.contact_phone, organisation.contact_email, organisation.website = contact.phone, contact.email, contact.website
     return organisation
