@@ -37,7 +37,7 @@ demo-data: migrate ## load the demo data set (again: changes nothing)
 	$(BIN)/shortbreaks demo-data
 
 .PHONY: run
-run: migrate var/.demo-loaded ## install, migrate, load demo data the first time, serve on http://127.0.0.1:8000
+run: migrate var/.demo-loaded ## install, migrate, load demo data the first time, serve on http://HOST:PORT (default 127.0.0.1:8000; links in emails and feeds use it unless BASE_URL is set)
 	$(BIN)/shortbreaks serve --host $(HOST) --port $(PORT)
 
 .PHONY: worker

@@ -118,7 +118,7 @@ async def build_data() -> tuple[User, Provider, Service]:
             )
         )
     await Session.bulk_create(sessions, batch_size=1000)
-    family = await User.create(email="bench@example.com", password_hash="!", display_name="Bench family")
+    family = await User.create(email="bench@example.com", password_hash="!", display_name="Bench family", email_verified_at=NOW)
     await Membership.create(user=family, organisation=authority, role=Role.FAMILY)
     child = await Child.create(
         family=family, local_authority=authority, first_name="Zoë", last_name="Bench", date_of_birth=date(2016, 1, 1)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bookings import permissions, queries, services
-from bookings.models import AllocationEntry, WaitingListEntry
+from bookings.models import WaitingListEntry
 from bookings.payments.services import payment_hold
 from bookings.presenters import (
     allocation_out,
@@ -90,7 +90,8 @@ async def get_child(request: Request) -> Response:
 
 
 async def create_booking(request: Request, *, body: BookingIn) -> Response:
-    """Book children onto a session, all or none (409 ``session_full`` when the places are gone)."""
+    """Book children onto a session, all or none (409 ``session_full`` when the places are gone; 403
+    ``email_not_verified`` until the family has confirmed its email address)."""
     booking, places = await services.book_places(
         request_principal(request).user,
         session_id=body.session_id,
@@ -219,7 +220,7 @@ async def officer_grant(request: Request, *, body: GrantIn) -> Response:
     allocation = await services.grant_allocation(
         child, actor=principal.user, year=body.year, minutes=body.minutes, pence=body.pence, reason=body.reason, now=request_now(request)
     )
-    entries = list(await AllocationEntry.filter(allocation_id=allocation.id).order_by("created_at", "id"))
+    entries = await queries.ledger_entries([allocation.id])
     return _json(allocation_out(allocation, entries), status_code=201)
 
 
@@ -229,7 +230,7 @@ async def officer_adjust(request: Request, *, body: AdjustIn) -> Response:
     allocation = await services.adjust_allocation(
         allocation, actor=principal.user, minutes=body.minutes, pence=body.pence, reason=body.reason, now=request_now(request)
     )
-    entries = list(await AllocationEntry.filter(allocation_id=allocation.id).order_by("created_at", "id"))
+    entries = await queries.ledger_entries([allocation.id])
     return _json(allocation_out(allocation, entries))
 
 

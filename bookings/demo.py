@@ -95,10 +95,13 @@ async def load(ctx: DemoContext) -> None:
     now = ctx.now
     year = services.financial_year(now.astimezone(LONDON).date())
     shahs = await _family_children(family, authority.id, now, CHILDREN)
+    # Granted at the start of the allowance year, before the past bookings below spend from it, so
+    # the Shahs' history reads in order: the allowance, then what was booked.
+    year_start = min(now, datetime(year, 4, 1, 9, tzinfo=LONDON).astimezone(now.tzinfo))
     for child, minutes, pence in [(shahs[0], 78 * 60, 0), (shahs[1], 0, 88_000)]:
         if not await child.allocations.filter(year=year).exists():
             await services.grant_allocation(
-                child, actor=officer, year=year, minutes=minutes, pence=pence, reason="Annual short breaks", now=now
+                child, actor=officer, year=year, minutes=minutes, pence=pence, reason="Annual short breaks", now=year_start
             )
 
     if await Booking.filter(family_id=family.id).exists():

@@ -16,13 +16,14 @@ from shortbreaks import mail
 from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON
 from shortbreaks.models import OutboxMessage
+from shortbreaks.money import format_pence
 
 log = logging.getLogger("bookings.notifications")
 
 
 def money(pence: int) -> str:
-    """``£1,234.50`` from pence."""
-    return f"£{pence // 100:,}.{pence % 100:02d}"
+    """``£1,234.50`` from pence (the core's one formatter, :func:`shortbreaks.money.format_pence`)."""
+    return format_pence(pence)
 
 
 def when(at: datetime) -> str:

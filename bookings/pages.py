@@ -24,8 +24,10 @@ from bookings.payments.services import payment_hold
 from providers import queries as provider_queries
 from providers.enums import Need
 from shortbreaks.accounts.auth import session_cookie_name
+from shortbreaks.accounts.models import Organisation
 from shortbreaks.errors import DomainError, FieldError, NotFound
 from shortbreaks.forms import form_values, read_form
+from shortbreaks.money import Pounds
 from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF
 from shortbreaks.routing import page
 from shortbreaks.web import clear_cookie, error_summary, field_errors, path_uuid, redirect, render, request_principal
@@ -78,7 +80,7 @@ class ReasonForm(BaseModel):
 class GrantForm(BaseModel):
     year: int
     hours: int = 0
-    pounds: int = 0
+    pounds: Pounds = 0  # typed in pounds ("£200", "200.00"), read as pence
     reason: str = ""
 
 
@@ -125,11 +127,18 @@ async def booking_detail(request: Request) -> Response:
     out = (await presenters.bookings_out([booking]))[0]
     children = {c.id: c for c in await queries.list_children(principal.id)}
     payment = await payment_queries.find_booking_payment(booking.id)
-    return _page(
-        request,
-        "bookings/booking.html",
-        {"booking": out, "children": children, "active": ACTIVE_STATUSES, "payment": payment, "now": request.app.state.clock.now()},
-    )
+    session = await provider_queries.get_session_for_booking(booking.session_id)
+    context = {
+        "booking": out,
+        "session": session,
+        "provider": session.service.provider,
+        "children": children,
+        "active": ACTIVE_STATUSES,
+        "payment": payment,
+        "allocation_use": presenters.allocation_use(booking, credited=await queries.booking_credited(booking.id)),
+        "now": request.app.state.clock.now(),
+    }
+    return _page(request, "bookings/booking.html", context)
 
 
 async def _after_booking(request: Request, booking: Booking) -> Response:
@@ -168,14 +177,19 @@ async def cancel_booking_page(request: Request) -> Response:
 
 
 async def _book_context(request: Request) -> dict[str, Any]:
+    principal = request_principal(request)
     session = await provider_queries.get_session_for_booking(path_uuid(request, "session_id"))
-    children = await queries.list_children(request_principal(request).id)
+    hold = payment_hold(request.app.state.settings)
+    choices = await presenters.booking_choices(principal.id, session, online_payment=hold is not None)
+    authority_id = permissions.home_authority_id(principal)
     return {
         "session": session,
-        "children": children,
+        "provider": session.service.provider,
+        "children": [o.child for o in choices.options],
+        "choices": choices,
+        "council": await Organisation.get_or_none(id=authority_id) if authority_id else None,
         "values": {},
-        "may_pay": payment_queries.may_need_payment(session),
-        "hold": payment_hold(request.app.state.settings),
+        "hold": hold,
     }
 
 
@@ -209,6 +223,11 @@ async def book(request: Request) -> Response:
         except DomainError as exc:
             errors = _errors(exc, "child_ids")
             context["full"] = exc.code == "session_full"
+            choices = context["choices"]
+            if not choices.bookable:
+                # No child can be booked here, so there is no form: the summary links to what the page says instead.
+                target = "how-to-book" if choices.stuck else "already-booked"
+                errors = [FieldError(target if e.field == "child_ids" else e.field, e.message) for e in errors]
     return _page(request, "bookings/book.html", context, errors)
 
 
@@ -237,11 +256,11 @@ async def leave_waiting_list_page(request: Request) -> Response:
 async def allocations_page(request: Request) -> Response:
     principal = request_principal(request)
     children = {c.id: c for c in await queries.list_children(principal.id)}
-    return _page(
-        request,
-        "bookings/allocations.html",
-        {"allocations": await queries.family_allocations(principal.id), "children": children, "describe": presenters.ledger_description},
-    )
+    allocations = []
+    for allocation, entries in await queries.family_allocations(principal.id):
+        lines = presenters.ledger_lines(entries)
+        allocations.append((allocation, lines, presenters.held_amounts(lines)))
+    return _page(request, "bookings/allocations.html", {"allocations": allocations, "children": children})
 
 
 async def children_page(request: Request) -> Response:
@@ -450,7 +469,7 @@ async def officer_grant_page(request: Request) -> Response:
                 actor=principal.user,
                 year=form.year,
                 minutes=form.hours * 60,
-                pence=form.pounds * 100,
+                pence=form.pounds,
                 reason=form.reason,
                 now=request.app.state.clock.now(),
             )
@@ -460,6 +479,9 @@ async def officer_grant_page(request: Request) -> Response:
             target = request.url_for("bookings:officer_family", family_id=context["family"].id)
             return redirect(request, str(target), message=f"Allocation granted to {child.first_name}")
     context["values"] = values
+    # Each child has its own form: the summary links to this child's box ("pounds-<child id>").
+    fields = {"pence": "pounds", "minutes": "hours"}
+    errors = [FieldError(f"{fields.get(e.field, e.field)}-{child.id}", e.message) for e in errors]
     return _page(request, "bookings/officer_family.html", context, errors)
 
 

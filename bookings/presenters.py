@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from uuid import UUID
 
 from tortoise.exceptions import DoesNotExist
 
 from bookings import permissions, queries, services
-from bookings.enums import ACTIVE_STATUSES
+from bookings.enums import ACTIVE_STATUSES, BookingStatus, LedgerKind
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child, WaitingListEntry
 from bookings.schemas import (
     AllocationOut,
@@ -21,6 +23,7 @@ from bookings.schemas import (
     WaitingEntryOut,
 )
 from providers import queries as provider_queries
+from providers.enums import FundingRoute
 from providers.models import Session
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
@@ -168,33 +171,161 @@ async def staff_booking(principal: Principal, booking_id: UUID) -> Booking:
 
 
 # What a ledger line's stored reason says after the booking's reference, in a family's words.
-_LEDGER_REASONS = {
-    "cancelled_by_family": "given back: you cancelled booking {ref}",
-    "cancelled_by_provider": "given back: the provider cancelled booking {ref}",
-    "declined": "given back: the provider declined booking {ref}",
-    "released": "given back: booking {ref} was not paid for in time",
-    "paid late": "used for booking {ref}",
+_GIVEN_BACK = {
+    "cancelled_by_family": "Given back: you cancelled booking {ref}",
+    "cancelled_by_provider": "Given back: the provider cancelled booking {ref}",
+    "declined": "Given back: the provider declined booking {ref}",
+    "released": "Given back: booking {ref} was not paid for in time",
 }
 
 
 def ledger_description(entry: AllocationEntry) -> str:
-    """A ledger line as a family reads it: "Used for booking SB-6DPT-SM", "Given back: you
-    cancelled booking SB-6DPT-SM", "Given by the council: Annual allocation".
+    """A ledger line as a family reads it: "Grant: Annual short breaks", "Spent: SB-6DPT-SM",
+    "Given back: you cancelled booking SB-6DPT-SM".
 
     Lines about a booking store its reference and a machine word ("SB-6DPT-SM cancelled_by_family");
     the status words must not reach the page.
     """
     reason = (entry.reason or "").strip()
-    if entry.kind.value == "grant":
-        return "Given by the council" + (f": {reason}" if reason else "")
-    if entry.kind.value == "adjustment":
-        return "Changed by the council" + (f": {reason}" if reason else "")
-    ref, _, rest = reason.partition(" ")
-    if not ref.startswith("SB-"):
-        return ("Used" if entry.kind.value == "debit" else "Given back") + (f": {reason}" if reason else "")
-    if rest in _LEDGER_REASONS:
-        text = _LEDGER_REASONS[rest].format(ref=ref)
-        return text[:1].upper() + text[1:]
-    if entry.kind.value == "debit":
-        return f"Used for booking {ref}"
-    return f"Given back from booking {ref}"
+    if entry.kind == LedgerKind.CREDIT:
+        ref, _, rest = reason.partition(" ")
+        if rest in _GIVEN_BACK:
+            return _GIVEN_BACK[rest].format(ref=ref)
+        return f"Given back: {reason}" if reason else "Given back"
+    label = "Spent" if entry.kind == LedgerKind.DEBIT else entry.kind.value.capitalize()
+    return f"{label}: {reason}" if reason else label
+
+
+# --- the booking page: what this family can do for this session ------------------------------
+
+
+class Route(StrEnum):
+    """How a child's place on a session can be paid for, as the booking page tells the family."""
+
+    ALLOCATION = "allocation"  # the child's allocation covers it
+    SHORT = "short"  # the child has an allocation, but not enough left
+    PAY = "pay"  # the family pays online
+    FREE = "free"  # nothing for the family to pay (a free, grant-funded or council-paid service)
+    CONTACT = "contact"  # no allocation, and online payment is not available: ask the council or the provider
+
+
+@dataclass(frozen=True)
+class ChildOption:
+    child: Child
+    route: Route
+    allocation: Allocation | None = None
+    minutes: int = 0  # what the allocation pays
+    pence: int = 0
+    pay_pence: int = 0  # what the family pays online
+
+    @property
+    def can_book(self) -> bool:
+        return self.route in (Route.ALLOCATION, Route.PAY, Route.FREE)
+
+    @property
+    def minutes_after(self) -> int:
+        return self.allocation.balance_minutes - self.minutes if self.allocation else 0
+
+    @property
+    def pence_after(self) -> int:
+        return self.allocation.balance_pence - self.pence if self.allocation else 0
+
+
+@dataclass(frozen=True)
+class BookingChoices:
+    options: list[ChildOption]
+    booked: list[Child]  # already on this session: not offered again
+    year: int
+
+    @property
+    def bookable(self) -> list[ChildOption]:
+        return [o for o in self.options if o.can_book]
+
+    @property
+    def stuck(self) -> list[ChildOption]:
+        """Children with no way to book here yet: the page says how to get an allocation or contact the provider."""
+        return [o for o in self.options if not o.can_book]
+
+
+async def booking_choices(family_id: UUID, session: Session, *, online_payment: bool) -> BookingChoices:
+    """For each of the family's children, how a place on ``session`` would be paid for, as
+    :func:`bookings.services.book_places` would plan it: the allocation when the child has one for
+    the session's year (enough left, or not), else the family pays online (when the service takes
+    payment and online payment is set up), else nothing to pay, else no way to book yet."""
+    children = await queries.list_children(family_id)
+    year = services.financial_year(session.local_date)
+    ids = [c.id for c in children]
+    allocations = {a.child_id: a for a in await Allocation.filter(child_id__in=ids, year=year)}
+    booked_ids = set(await BookingChild.filter(session_id=session.id, child_id__in=ids, active=True).values_list("child_id", flat=True))
+    service = session.service
+    minutes = services.session_minutes(session.starts_at, session.ends_at)
+    family_pays = service.price_pence > 0 and FundingRoute.FAMILY_PAYS in service.funding_routes
+    options = []
+    for child in children:
+        if child.id in booked_ids:
+            continue
+        allocation = allocations.get(child.id)
+        if allocation is not None:
+            cost_minutes = minutes if allocation.in_minutes else 0
+            cost_pence = service.price_pence if allocation.in_pence else 0
+            enough = allocation.balance_minutes >= cost_minutes and allocation.balance_pence >= cost_pence
+            route = Route.ALLOCATION if enough else Route.SHORT
+            options.append(ChildOption(child, route, allocation, cost_minutes, cost_pence))
+        elif not family_pays:
+            options.append(ChildOption(child, Route.FREE))
+        elif online_payment:
+            options.append(ChildOption(child, Route.PAY, pay_pence=service.price_pence))
+        else:
+            options.append(ChildOption(child, Route.CONTACT))
+    return BookingChoices(options, [c for c in children if c.id in booked_ids], year)
+
+
+class AllocationUse(StrEnum):
+    """What happened to the allocation a booking used, in the family's words."""
+
+    HELD = "held"  # debited while the booking waits for the provider (or a payment): given back if it does not go ahead
+    SPENT = "spent"
+    RETURNED = "returned"
+
+
+def allocation_use(booking: Booking, *, credited: bool) -> AllocationUse:
+    """A requested or held booking's allocation is held, not spent; an ended one's was given back
+    when the ledger credited it (a late cancellation may keep it spent)."""
+    if credited:
+        return AllocationUse.RETURNED
+    if booking.status in (BookingStatus.REQUESTED, BookingStatus.HELD):
+        return AllocationUse.HELD
+    return AllocationUse.SPENT
+
+
+# --- the family's allocations page ---------------------------------------------------------------
+
+WAITING_STATUSES = frozenset({BookingStatus.REQUESTED, BookingStatus.HELD})
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One line of an allocation's history as the family reads it: a debit for a booking still
+    waiting for the provider (or for a payment) is *held*, not spent, until the booking goes ahead."""
+
+    entry: AllocationEntry
+    label: str
+    held: bool = False
+
+
+def ledger_lines(entries: list[AllocationEntry]) -> list[LedgerLine]:
+    """``entries`` in date order (:func:`bookings.queries.ledger_entries`), each with its booking loaded."""
+    lines = []
+    for entry in entries:
+        booking = entry.booking if entry.booking_id else None
+        if entry.kind == LedgerKind.DEBIT and booking is not None and booking.status in WAITING_STATUSES:
+            waiting_for = "the provider to confirm" if booking.status == BookingStatus.REQUESTED else "your payment"
+            lines.append(LedgerLine(entry, f"Held: {entry.reason}, waiting for {waiting_for}", held=True))
+        else:
+            lines.append(LedgerLine(entry, ledger_description(entry)))
+    return lines
+
+
+def held_amounts(lines: list[LedgerLine]) -> tuple[int, int]:
+    """Minutes and pence held for bookings waiting for the provider (debits are negative)."""
+    return -sum(line.entry.minutes for line in lines if line.held), -sum(line.entry.pence for line in lines if line.held)

@@ -20,7 +20,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count, Sum
 
-from bookings.enums import ACTIVE_STATUSES, ACTIVE_WAITING_STATUSES, Attendance, BookingStatus
+from bookings.enums import ACTIVE_STATUSES, ACTIVE_WAITING_STATUSES, Attendance, BookingStatus, LedgerKind
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, CareProfile, Child, WaitingListEntry
 from providers.models import Provider, Service, Session
 from shortbreaks import sql
@@ -87,13 +87,31 @@ async def list_session_bookings(session_id: UUID) -> list[Booking]:
     return list(await Booking.filter(session_id=session_id).order_by("created_at", "id"))
 
 
+# Lines recorded at the same moment read in this order: the allowance first, then changes to it.
+LEDGER_ORDER = {LedgerKind.GRANT: 0, LedgerKind.ADJUSTMENT: 1, LedgerKind.DEBIT: 2, LedgerKind.CREDIT: 3}
+
+
+async def ledger_entries(allocation_ids: list[UUID]) -> list[AllocationEntry]:
+    """The allocations' ledger lines in date order, each with its booking (for its status) when it has one.
+
+    Ties on the moment (a grant and a booking made in the same second, or the demo's data) go by
+    :data:`LEDGER_ORDER`, then by id, so the history reads the same on every page load.
+    """
+    entries = await AllocationEntry.filter(allocation_id__in=allocation_ids).select_related("booking")
+    return sorted(entries, key=lambda e: (e.created_at, LEDGER_ORDER[e.kind], str(e.id)))
+
+
 async def family_allocations(family_id: UUID) -> list[tuple[Allocation, list[AllocationEntry]]]:
     allocations = list(await Allocation.filter(child__family_id=family_id).select_related("child").order_by("-year", "child__first_name"))
-    entries = await AllocationEntry.filter(allocation_id__in=[a.id for a in allocations]).order_by("created_at", "id")
     by_allocation: dict[UUID, list[AllocationEntry]] = {a.id: [] for a in allocations}
-    for entry in entries:
+    for entry in await ledger_entries([a.id for a in allocations]):
         by_allocation[entry.allocation_id].append(entry)
     return [(a, by_allocation[a.id]) for a in allocations]
+
+
+async def booking_credited(booking_id: UUID) -> bool:
+    """Whether a booking's allocation debits were given back (a credit on the ledger)."""
+    return await AllocationEntry.filter(booking_id=booking_id, kind=LedgerKind.CREDIT).exists()
 
 
 async def ledger_totals(allocation_id: UUID) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """Grants in standard formats: CSV (awards, tranches, approved spend) and 360Giving JSON.
 
-Only this module knows the standards' names. Amounts are pence everywhere except the
-360Giving package, which the standard wants in pounds as numbers: ``pence / 100`` exactly
-(a float of two decimal places prints as exactly that decimal). Counts of children and
+Only this module knows the standards' names. Amounts are pence everywhere except in what people
+open in a spreadsheet, the CSV files (``*_gbp`` columns, ``1250.50``), and the 360Giving
+package, which the standard wants in pounds as numbers: ``pence / 100`` exactly (a float of two
+decimal places prints as exactly that decimal). Counts of children and
 families go through :func:`grants.calculations.suppress_counts` before they reach a CSV.
 """
 
@@ -20,6 +21,7 @@ from grants.periods import financial_year_label
 from grants.schemas import FundReport, GrantRecord
 from shortbreaks.accounts.identifiers import identifier_problem
 from shortbreaks.exporters import spreadsheet_cell
+from shortbreaks.money import pounds_text
 
 STANDARD_VERSION = "1.4"
 
@@ -53,9 +55,9 @@ AWARD_COLUMNS = (
     "local_authority",
     "region",
     "status",
-    "amount_pence",
-    "paid_pence",
-    "approved_pence",
+    "amount_gbp",
+    "paid_gbp",
+    "approved_gbp",
     "children_reached",
     "families_reached",
 )
@@ -78,9 +80,9 @@ def awards_csv(report: FundReport) -> str:
                 a.local_authority_name,
                 a.region,
                 a.status.value,
-                a.amount_pence,
-                a.paid_pence,
-                a.approved_pence,
+                pounds_text(a.amount_pence),
+                pounds_text(a.paid_pence),
+                pounds_text(a.approved_pence),
                 o.children if o else "",
                 o.families if o else "",
             )
@@ -88,20 +90,26 @@ def awards_csv(report: FundReport) -> str:
     return to_csv(AWARD_COLUMNS, rows)
 
 
-TRANCHE_COLUMNS = ("grant_id", "tranche", "amount_pence", "due_on", "paid_on")
+TRANCHE_COLUMNS = ("grant_id", "tranche", "amount_gbp", "due_on", "paid_on")
 
 
 def tranches_csv(rows: Iterable[dict[str, Any]], *, grant_id_prefix: str) -> str:
     return to_csv(
         TRANCHE_COLUMNS,
         (
-            (f"{grant_id_prefix}-{r['award__reference']}", r["number"], r["amount_pence"], _iso(r["due_on"]), _iso(r["paid_on"]))
+            (
+                f"{grant_id_prefix}-{r['award__reference']}",
+                r["number"],
+                pounds_text(r["amount_pence"]),
+                _iso(r["due_on"]),
+                _iso(r["paid_on"]),
+            )
             for r in rows
         ),
     )
 
 
-SPEND_COLUMNS = ("grant_id", "financial_year", "quarter", "spent_on", "category", "amount_pence", "description", "evidence_reference")
+SPEND_COLUMNS = ("grant_id", "financial_year", "quarter", "spent_on", "category", "amount_gbp", "description", "evidence_reference")
 
 
 async def spend_csv(batches: AsyncIterator[list[dict[str, Any]]], *, grant_id_prefix: str) -> AsyncIterator[str]:
@@ -117,7 +125,7 @@ async def spend_csv(batches: AsyncIterator[list[dict[str, Any]]], *, grant_id_pr
                     r["quarter"],
                     _iso(r["spent_on"]),
                     r["category"],
-                    r["amount_pence"],
+                    pounds_text(r["amount_pence"]),
                     r["description"],
                     r["evidence_reference"],
                 )

@@ -6,16 +6,15 @@ validation before any service runs. Page forms take pounds (``£1,234.50``) and 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema
 
 from grants.enums import AwardStatus, BudgetCategory, CostKind, ReturnStatus
+from shortbreaks.money import MAX_PENCE, pounds_field
 
 Pence = Annotated[StrictInt, Field(gt=0, le=10**13, description="A whole number of pence, more than zero")]
 CountCell = int | Literal["c"]
@@ -29,23 +28,8 @@ class FormModel(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-_POUNDS = re.compile(r"^£?\s*(\d{1,3}(,\d{3})*|\d+)(\.\d{1,2})?$")
-
-
-def pounds_to_pence(value: object) -> object:
-    """``"£1,234.5"`` → ``123450``; anything else is left for validation to refuse."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if not _POUNDS.match(text):
-        return value
-    try:
-        return int(Decimal(text.replace("£", "").replace(",", "").strip()) * 100)
-    except InvalidOperation:
-        return value
-
-
-PoundsInPence = Annotated[int, BeforeValidator(pounds_to_pence), Field(gt=0, le=10**13)]
+# Page forms take pounds ("£1,234.50"), through the one parser in the core.
+PoundsInPence = Annotated[int, pounds_field("the amount"), Field(gt=0, le=MAX_PENCE)]
 
 
 # --- report query and output ---------------------------------------------------------------------

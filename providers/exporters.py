@@ -16,6 +16,7 @@ from typing import Any
 from providers.enums import ServiceKind
 from providers.models import AvailabilityRule, Provider, Service
 from shortbreaks.clock import LONDON
+from shortbreaks.money import format_pence
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://openreferraluk.org/"
@@ -111,7 +112,7 @@ def service_summary(service: Service, provider: Provider) -> dict[str, Any]:
         "name": service.name,
         "description": service.description or ServiceKind(service.kind).label,
         "status": "active",
-        "fees": "Free" if service.price_pence == 0 else f"£{service.price_pence / 100:.2f} a session",
+        "fees": "Free" if service.price_pence == 0 else f"{format_pence(service.price_pence)} a session",
         "minimum_age": service.min_age,
         "maximum_age": service.max_age,
         "last_modified": _last_modified(service),

@@ -25,6 +25,7 @@ from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import form_values, read_form, read_query
 from shortbreaks.marks import marks_for
+from shortbreaks.money import PoundsError, parse_pounds, pence_as_pounds_input
 from shortbreaks.permissions import LA_OFFICER, PUBLIC
 from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
@@ -38,7 +39,8 @@ SEARCH_LABELS = {
     "kind": "Type of short break",
     "needs": "Needs supported",
     "accessibility": "Accessibility",
-    "max_price_pence": "Most you want to pay a session (pence)",
+    "max_price": "Most you want to pay a session",
+    "max_price_pence": "Most you want to pay a session",
     "funding": "Paid for by",
     "from": "From date",
     "to": "To date",
@@ -114,7 +116,14 @@ async def search_page(request: Request) -> Response:
     context: dict[str, Any] = {"values": values, "results": None, "errors": [], "field_errors": {}, **_vocabularies()}
     if request.query_params:
         try:
-            query = read_query(request, SearchQuery, labels=SEARCH_LABELS)
+            # The form asks for the most in pounds ("£15"); the query (and the API) takes pence.
+            extra = {}
+            if request.query_params.get("max_price"):
+                try:
+                    extra["max_price_pence"] = parse_pounds(request.query_params["max_price"], what="the most you want to pay")
+                except PoundsError as exc:
+                    raise ValidationFailed(errors=[FieldError("max_price", str(exc))]) from None
+            query = read_query(request, SearchQuery, labels=SEARCH_LABELS, extra=extra)
             # Families see only services with a session coming up: nothing else can be booked.
             results = await search_services(query, now=request_now(request), upcoming_only=True)
             context |= await _search_context(request, results)
@@ -163,8 +172,36 @@ async def service_page(request: Request) -> Response:
 # --- management pages ---------------------------------------------------------------------
 
 
+PRICE_LIMIT_MESSAGE = "The price must be £100,000.00 or less"
+
+
+def _price_field(error: FieldError) -> FieldError:
+    """The form asks for the price in pounds (``price``); the schema and the database hold pence."""
+    if error.field != "price_pence":
+        return error
+    return FieldError("price", PRICE_LIMIT_MESSAGE if "less than or equal" in error.message else error.message)
+
+
+def _service_form_data(values: dict[str, Any]) -> dict[str, Any]:
+    """The service form's fields as :class:`ServiceIn` data: the price typed in pounds becomes ``price_pence``.
+
+    A price that is not pounds is reported with the form's other problems, not on its own.
+    """
+    data = _blanks_as_defaults(ServiceIn, {k: v for k, v in values.items() if k in ServiceIn.model_fields and k != "price_pence"})
+    try:
+        data["price_pence"] = parse_pounds(str(values.get("price") or ""), what="the price")
+    except PoundsError as exc:
+        price_error = FieldError("price", str(exc))
+        try:
+            services.merge(ServiceIn, {}, data | {"price_pence": 0})
+        except ValidationFailed as others:
+            raise ValidationFailed(errors=[price_error, *others.errors]) from None
+        raise ValidationFailed(errors=[price_error]) from None
+    return data
+
+
 def _form_error_page(request: Request, template: str, exc: DomainError, values: dict[str, Any], **context: Any) -> Response:
-    errors = exc.errors or [FieldError("form", exc.message)]
+    errors = [_price_field(e) for e in exc.errors] or [FieldError("form", exc.message)]
     context |= {"errors": error_summary(errors), "field_errors": field_errors(errors), "values": values, "problem": exc.message}
     # A change refused because sessions have bookings: the page offers to cancel them (the bookings package does that).
     context["affected_sessions"] = getattr(exc, "sessions", [])
@@ -267,7 +304,7 @@ async def service_create_page(request: Request) -> Response:
         values[name] = values[name] if isinstance(values.get(name), list) else [values[name]] if name in values else []
     values.setdefault("closed_on_bank_holidays", False)  # an unticked box is not sent
     try:
-        form = services.merge(ServiceIn, {}, _blanks_as_defaults(ServiceIn, values))
+        form = services.merge(ServiceIn, {}, _service_form_data(values))
         service = await services.create_service(provider, form, actor=request_principal(request), now=request_now(request))
     except DomainError as exc:
         return _form_error_page(request, "providers/service_form.html", exc, values, provider=provider)
@@ -284,7 +321,7 @@ async def _service_context(request: Request, service: Service) -> dict[str, Any]
         "service": service,
         "rules": rules,
         "closures": closures,
-        "values": services.service_input(service),
+        "values": services.service_input(service) | {"price": pence_as_pounds_input(service.price_pence)},
         **_vocabularies(),
     }
 
@@ -312,7 +349,7 @@ async def service_update_page(request: Request) -> Response:
         values.setdefault("closed_on_bank_holidays", False)
         for name in ("needs", "funding_routes"):
             values.setdefault(name, [])
-        changes = _blanks_as_defaults(ServiceIn, {k: v for k, v in values.items() if k in ServiceIn.model_fields})
+        changes = _service_form_data(values)
         await services.update_service(service, changes, actor=request_principal(request), now=request_now(request))
 
     return await _service_form_action(request, action, "Service saved")

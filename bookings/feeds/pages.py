@@ -91,18 +91,34 @@ async def reset_feed(request: Request) -> Response:
     return _show_token(request, feed, token)
 
 
+def _calendars_page(request: Request, feed: FeedToken) -> str:
+    if feed.kind == FeedKind.FAMILY:
+        return request.url_for("feeds:family_calendar").path
+    return request.url_for("feeds:provider_calendar", provider_id=feed.provider_id).path
+
+
+async def confirm_revoke_page(request: Request) -> Response:
+    """Ask first: turning an address off stops every calendar subscribed to it, on every phone."""
+    principal = request_principal(request)
+    feed = await services.get_owned_feed(principal, path_uuid(request, "feed_id"))
+    if feed.kind == FeedKind.FAMILY:
+        children = {child.id: child.first_name for child in await list_children(principal.id)}
+        label = f"{children.get(feed.child_id, 'your child')}'s bookings" if feed.child_id else "all your children's bookings"
+    else:
+        provider = await provider_queries.get_provider(feed.provider_id) if feed.provider_id else None
+        label = f"{provider.name}'s sessions" if provider else "your sessions"
+    return render(request, "feeds/confirm_revoke.html", {"feed": feed, "label": label, "back": _calendars_page(request, feed)})
+
+
 async def revoke_feed(request: Request) -> Response:
     principal = request_principal(request)
     feed_id = path_uuid(request, "feed_id")
     feed = await FeedToken.get_or_none(id=feed_id)
     await services.revoke_feed(principal, feed_id, now=request_now(request))
     assert feed is not None
-    target = (
-        request.url_for("feeds:family_calendar").path
-        if feed.kind == FeedKind.FAMILY
-        else request.url_for("feeds:provider_calendar", provider_id=feed.provider_id).path
+    return redirect(
+        request, _calendars_page(request, feed), message="Your calendar address has been turned off. Calendars using it will stop updating."
     )
-    return redirect(request, target, message="Your calendar address has been turned off. Calendars using it will stop updating.")
 
 
 # --- pages: providers -------------------------------------------------------------------------
@@ -183,6 +199,7 @@ routes = [
     page("/calendar", family_calendar_page, name="feeds:family_calendar", permission=FAMILY),
     page("/calendar/feeds", create_family_feed, name="feeds:create_family_feed", permission=FAMILY, methods=["POST"]),
     page(_FEED + "/reset", reset_feed, name="feeds:reset_feed", permission=SIGNED_IN, methods=["POST"]),
+    page(_FEED + "/revoke", confirm_revoke_page, name="feeds:confirm_revoke_feed", permission=SIGNED_IN),
     page(_FEED + "/revoke", revoke_feed, name="feeds:revoke_feed", permission=SIGNED_IN, methods=["POST"]),
     page("/calendar/providers", provider_calendars_page, name="feeds:provider_calendars", permission=PROVIDER_STAFF),
     page(_PROVIDER, provider_calendar_page, name="feeds:provider_calendar", permission=PROVIDER_STAFF),

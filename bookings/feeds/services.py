@@ -127,6 +127,11 @@ async def reset_feed(principal: Principal, feed_id: UUID, *, now: datetime) -> s
     return token
 
 
+async def get_owned_feed(principal: Principal, feed_id: UUID) -> FeedToken:
+    """A live feed the principal may reset or turn off (their family's, or their provider's); 404 otherwise."""
+    return await _owned_feed(principal, feed_id)
+
+
 async def revoke_feed(principal: Principal, feed_id: UUID, *, now: datetime) -> None:
     """Turn the feed off: its URL stops working at once."""
     await _owned_feed(principal, feed_id)

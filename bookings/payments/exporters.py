@@ -9,12 +9,12 @@ from typing import Any
 
 from shortbreaks.clock import LONDON
 from shortbreaks.exporters import spreadsheet_cell
+from shortbreaks.money import pounds_text
 
 CSV_COLUMNS = (
     "occurred_at_utc",
     "occurred_on_london",
     "kind",
-    "amount_pence",
     "amount_gbp",
     "booking_reference",
     "session_starts_at_utc",
@@ -28,20 +28,17 @@ CSV_COLUMNS = (
 
 
 def ledger_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """One line per ledger entry: payments positive, refunds negative, pence and pounds."""
+    """One line per ledger entry: payments positive, refunds negative, in pounds (``25.00``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        pence = int(row["amount_pence"])
-        sign = "-" if pence < 0 else ""
         writer.writerow(
             [
                 row["occurred_at"].isoformat(),
                 row["occurred_at"].astimezone(LONDON).date().isoformat(),
                 str(row["kind"]),
-                pence,
-                f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}",
+                pounds_text(int(row["amount_pence"])),
                 row["payment__booking__reference"],
                 row["payment__booking__starts_at"].isoformat(),
                 spreadsheet_cell(str(row["payment__booking__service__name"])),

@@ -35,6 +35,7 @@ from providers.enums import BookingMode, FundingRoute
 from providers.models import Session
 from shortbreaks import audit
 from shortbreaks.accounts.models import User
+from shortbreaks.accounts.services import require_verified_email
 from shortbreaks.errors import FieldError, NotFound, ValidationFailed
 from shortbreaks.models import OutboxMessage
 
@@ -131,7 +132,7 @@ class _Applicants:
 
     children: list[Child]
     allocations: dict[UUID, Allocation]  # by child id, for the session's financial year
-    clashes: list[UUID]  # session ids of their active places on this session or one overlapping it
+    clashes: list[tuple[UUID, UUID]]  # (session id, child id) of their active places on this session or one overlapping it
 
 
 async def _load_applicants(family: User, child_ids: list[UUID], session: Session) -> _Applicants:
@@ -145,29 +146,50 @@ async def _load_applicants(family: User, child_ids: list[UUID], session: Session
     return _Applicants(
         children=[found[cid]["c"] for cid in child_ids],
         allocations={cid: row["a"] for cid, row in found.items() if row["a"] is not None},
-        clashes=[row["x"].session_id for row in rows if row["x"] is not None],
+        clashes=[(row["x"].session_id, row["x"].child_id) for row in rows if row["x"] is not None],
     )
 
 
+def _names(names: list[str]) -> str:
+    """``["Aarav"]`` → ``Aarav``; ``["Aarav", "Anika", "Ravi"]`` → ``Aarav, Anika and Ravi``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def already_booked(names: list[str]) -> DuplicateBooking:
+    """ "Aarav is already booked on this session", naming the children (the form's children field)."""
+    message = f"{_names(names)} {'is' if len(names) == 1 else 'are'} already booked on this session"
+    return DuplicateBooking(message, errors=[FieldError("child_ids", message)])
+
+
+async def _already_booked(child_ids: list[UUID], session_id: UUID, *, family_id: UUID | None = None) -> DuplicateBooking | None:
+    """The error naming which of ``child_ids`` (of ``family_id``'s) hold an active place on the session, or None."""
+    query = Child.filter(id__in=child_ids, places__session_id=session_id, places__active=True)
+    if family_id is not None:
+        query = query.filter(family_id=family_id)
+    names = await query.order_by("first_name")
+    return already_booked(list(dict.fromkeys(c.first_name for c in names))) if names else None
+
+
 async def _precheck_children(
-    children: list[Child], session: Session, *, allow_age_override: bool, clashes: list[UUID] | None = None
+    children: list[Child], session: Session, *, allow_age_override: bool, clashes: list[tuple[UUID, UUID]] | None = None
 ) -> None:
     """No child already on this session or one overlapping it, and each in the age range.
-    ``clashes``: their clashing places' session ids, when :func:`_load_applicants` read them."""
+    ``clashes``: their clashing places' (session id, child id), when :func:`_load_applicants` read them."""
     if clashes is None:
         # One query for both rules: an active place on this session, or on one that overlaps it.
         clashes = cast(
-            "list[UUID]",
+            "list[tuple[UUID, UUID]]",
             await BookingChild.filter(
                 Q(session_id=session.id) | Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at),
                 child_id__in=[c.id for c in children],
                 active=True,
             )
             .limit(len(children) + 1)
-            .values_list("session_id", flat=True),
+            .values_list("session_id", "child_id"),
         )
-    if session.id in clashes:
-        raise DuplicateBooking("A child is already booked on this session")
+    on_session = {child_id for session_id, child_id in clashes if session_id == session.id}
+    if on_session:
+        raise already_booked([c.first_name for c in children if c.id in on_session])
     if clashes:
         raise OverlappingBooking("A child is already booked on a session at an overlapping time")
     for child in children:
@@ -305,12 +327,14 @@ async def book_places(
 
     Confirmed at once for instant services; requested for approval services (a child outside
     the age range may be requested there, and the provider decides). Raises ``SessionFull``
-    (409 ``session_full``) when the places are gone, with nothing changed.
+    (409 ``session_full``) when the places are gone, with nothing changed, and ``EmailNotVerified``
+    (403) for a family that has not confirmed its email address yet.
 
     When the family has to pay (:func:`payment_due`), the booking is ``held`` for
     ``payment_hold`` with a pending payment and no email yet; without ``payment_hold`` (online
     payment not set up) it raises ``OnlinePaymentUnavailable``.
     """
+    require_verified_email(family)
     session = await _get_session(session_id)
     _check_child_ids(child_ids)
     check_bookable(session, now=now)
@@ -318,8 +342,9 @@ async def book_places(
         # Refused early: in a sell-out rush nearly every request ends here, so it costs one query
         # (a family asking again for a place it holds is told so). The conditional UPDATE in the
         # transaction stays the rule; this only saves the work.
-        if await BookingChild.filter(child_id__in=child_ids, child__family_id=family.id, session_id=session.id, active=True).exists():
-            raise DuplicateBooking("A child is already booked on this session")
+        duplicate = await _already_booked(child_ids, session.id, family_id=family.id)
+        if duplicate is not None:
+            raise duplicate
         raise SessionFull()
     applicants = await _load_applicants(family, child_ids, session)
     approval = session.service.booking_mode == BookingMode.APPROVAL
@@ -351,8 +376,9 @@ async def book_places(
         # A session overlaps itself, and the database's no-overlap rule fires before its
         # one-place-per-session index: a concurrent booking of the same child on this very session
         # reaches us as an overlap. Say what it is.
-        if await BookingChild.filter(child_id__in=child_ids, session_id=session.id, active=True).exists():
-            raise DuplicateBooking("A child is already booked on this session") from None
+        duplicate = await _already_booked(child_ids, session.id)
+        if duplicate is not None:
+            raise duplicate from None
         raise
     await notifications.deliver(messages)
     return made

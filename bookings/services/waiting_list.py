@@ -35,6 +35,7 @@ from providers.enums import BookingMode, SessionStatus
 from providers.models import Session
 from shortbreaks import audit
 from shortbreaks.accounts.models import User
+from shortbreaks.accounts.services import require_verified_email
 from shortbreaks.errors import ValidationFailed
 from shortbreaks.models import OutboxMessage
 
@@ -85,7 +86,9 @@ async def _free_places(session: Session, count: int, *, now: datetime, conn: Bas
 
 
 async def join_waiting_list(family: User, *, session_id: UUID, child_ids: list[UUID], now: datetime) -> list[WaitingListEntry]:
-    """Put children on a full session's waiting list, in order of joining."""
+    """Put children on a full session's waiting list, in order of joining (a family whose email
+    address is not confirmed yet is refused, ``EmailNotVerified``, as at booking)."""
+    require_verified_email(family)
     session = await _get_session(session_id)
     applicants = await _load_applicants(family, child_ids, session)
     children = applicants.children

@@ -13,6 +13,7 @@ from grants.services.awards import award_snapshot, budget_snapshot, release_budg
 from grants.services.checks import BudgetLineInput, check_budget_lines, check_dates, check_pence, require_funder, transaction
 from shortbreaks import audit
 from shortbreaks.errors import FieldError, ValidationFailed
+from shortbreaks.money import format_pence
 from shortbreaks.permissions import Principal
 
 
@@ -60,7 +61,7 @@ async def vary_award(
         )
         if not changed:
             raise BelowCommitted(
-                f"The award has £{current.paid_pence / 100:,.2f} paid and £{current.approved_pence / 100:,.2f} approved",
+                f"The award has {format_pence(current.paid_pence)} paid and {format_pence(current.approved_pence)} approved",
                 errors=[FieldError("amount_pence", "Below what is already paid or approved")],
             )
         planned = await Tranche.filter(award_id=current.id).using_db(conn).annotate(total=Sum("amount_pence")).first().values("total")

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from shortbreaks.settings import Settings, SettingsError, load_settings
+from shortbreaks.settings import Settings, SettingsError, load_settings, pass_listen_address
 
 
 def _settings() -> Settings:
@@ -73,6 +73,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
+    # The server's processes read their settings again: without BASE_URL, their links name this address.
+    pass_listen_address(host, port)
     access_log = args.access_log or not settings.is_production
     if args.reload:
         if settings.is_production:

@@ -12,7 +12,13 @@ from typing import Any
 
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation, User
-from shortbreaks.accounts.services import ensure_membership, ensure_organisation, ensure_user
+from shortbreaks.accounts.services import (
+    OrganisationContact,
+    ensure_membership,
+    ensure_organisation,
+    ensure_user,
+    set_organisation_contact,
+)
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
 from shortbreaks.settings import Settings
 
@@ -27,6 +33,18 @@ LOCAL_AUTHORITIES = [
     ("GB-LAE-LDS", "Leeds City Council", "Yorkshire and The Humber"),
     ("GB-LAE-BST", "Bristol City Council", "South West"),
 ]
+
+# How families reach each demo council about short breaks (phone numbers from Ofcom's drama range).
+COUNCIL_CONTACTS = {
+    "GB-LAE-BIR": OrganisationContact(
+        "0121 496 0100", "short.breaks@birmingham.example.org", "https://birmingham.example.org/short-breaks"
+    ),
+    "GB-LAE-MAN": OrganisationContact(
+        "0161 496 0100", "short.breaks@manchester.example.org", "https://manchester.example.org/short-breaks"
+    ),
+    "GB-LAE-LDS": OrganisationContact("0113 496 0100", "short.breaks@leeds.example.org", "https://leeds.example.org/short-breaks"),
+    "GB-LAE-BST": OrganisationContact("0117 496 0100", "short.breaks@bristol.example.org", "https://bristol.example.org/short-breaks"),
+}
 
 # (email, display name, role, organisation identifier or None, org admin)
 DEMO_USERS = [
@@ -50,9 +68,12 @@ class DemoContext:
 
 async def load_core(ctx: DemoContext) -> None:
     for identifier, name, region in LOCAL_AUTHORITIES:
-        ctx.organisations[identifier] = await ensure_organisation(
+        council = await ensure_organisation(
             identifier=identifier, name=name, kind=OrganisationKind.LOCAL_AUTHORITY, region=region, now=ctx.now
         )
+        if not (council.contact_phone or council.contact_email or council.website):  # an officer's own details stay
+            council = await set_organisation_contact(council, COUNCIL_CONTACTS[identifier], actor=None, now=ctx.now)
+        ctx.organisations[identifier] = council
     ctx.organisations["GB-GOR-D6"] = await ensure_organisation(
         identifier="GB-GOR-D6", name="Department for Education", kind=OrganisationKind.FUNDER, now=ctx.now
     )
@@ -82,3 +103,5 @@ def print_sign_ins() -> None:
     print(f"\nDemo sign-in details (password for all: {DEMO_PASSWORD})")
     for email, name, role, _org, _admin in DEMO_USERS:
         print(f"  {role.label if role else 'Site administrator':<26} {email:<24} {name}")
+    print("\nWithout SMTP_URL no email is sent: sign in as the site administrator and open /admin/mailbox to read them")
+    print("(with working links: invitations, email confirmation, password resets). There is no mailbox in production.")

@@ -67,14 +67,16 @@ async def read_form(
         return None, describe_all(exc, schema=schema, labels=labels, values=values, list_fields=list_fields), values
 
 
-def read_query(request: Request, schema: type[M], *, labels: Mapping[str, str] | None = None) -> M:
+def read_query(request: Request, schema: type[M], *, labels: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> M:
     """The query string validated as ``schema`` (a search form sent by GET); ``ValidationFailed``
-    with messages in people's words, naming each field by ``labels``. A blank box means not given."""
+    with messages in people's words, naming each field by ``labels``. A blank box means not given;
+    ``extra`` adds values the page worked out itself (pence from a box in pounds)."""
     data: dict[str, Any] = {}
     for key in request.query_params:
         given = [v for v in request.query_params.getlist(key) if v != ""]
         if given:
             data[key] = given[0] if len(given) == 1 else given
+    data.update(extra or {})
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

@@ -16,11 +16,11 @@ from typing import Any
 from shortbreaks.audit import request_id_var
 
 _FEED_TOKEN = re.compile(r"(/feeds/[fp]/)[A-Za-z0-9_-]{8,}")
-_TOKEN_PATHS = re.compile(r"(/(?:verify-email|invitations)/)[A-Za-z0-9_.=-]{8,}")
+_TOKEN_PATHS = re.compile(r"(/(?:verify-email|invitations|reset-password)/)[A-Za-z0-9_.=-]{8,}")
 
 
 def redact(text: str) -> str:
-    """Hide secrets that travel in URLs: private feed tokens, verification and invitation links."""
+    """Hide secrets that travel in URLs: private feed tokens, verification, invitation and password-reset links."""
     return _TOKEN_PATHS.sub(r"\1[redacted]", _FEED_TOKEN.sub(r"\1[redacted]", text))
 
 

@@ -228,3 +228,23 @@ async def needing_attention(*, now: datetime, limit: int = 200) -> list[OutboxMe
         .order_by("-created_at")
         .limit(limit)
     )
+
+
+@dataclass(frozen=True)
+class BodyLine:
+    """One line of a message body for the development mailbox: a link when the line is a URL."""
+
+    text: str
+    is_link: bool
+
+
+def body_lines(body: str) -> list[BodyLine]:
+    """A message body as lines, the links (a line that is an ``http(s)://`` address, as our
+    messages put them) marked, so the mailbox page can make them work."""
+    return [BodyLine(line, line.startswith(("http://", "https://")) and " " not in line) for line in body.splitlines()]
+
+
+async def list_outbox(*, limit: int = 50) -> list[OutboxMessage]:
+    """The newest outbox messages, whatever their status: for the development mailbox only
+    (full addresses and bodies, working links), never shown in production."""
+    return list(await OutboxMessage.all().order_by("-created_at", "-id").limit(limit))

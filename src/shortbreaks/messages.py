@@ -7,7 +7,8 @@ people see on the form) and says how to put it right: "Enter child's age", "Chil
 a whole number", "Date of birth must be a real date, like 2015-04-27".
 
 A schema may word its own messages for a blank field in ``form_blank_messages``; a validator's
-own ``ValueError`` message (written for people) is kept as it is.
+own ``ValueError`` message, and our own error types (``PydanticCustomError``), were written for
+people and are kept as they are.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from pydantic_core.core_schema import ErrorType
 
 from shortbreaks.errors import FieldError
 
 DATE_EXAMPLE = "2015-04-27"
+# pydantic's own error types; any other (a ``PydanticCustomError`` of ours, such as "pounds") was
+# written for people and is kept as it is.
+PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
 
 
 def field_label(schema: type[BaseModel] | None, name: str, labels: Mapping[str, str] | None = None) -> str:
@@ -75,7 +80,9 @@ def describe(
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     own: dict[str, str] = getattr(schema, "form_blank_messages", {}) if schema is not None else {}
     choose = choose or _is_list(schema, name)
-    if blank or kind == "missing":
+    if kind not in PYDANTIC_ERROR_TYPES and not (blank and name in own):
+        message = str(error["msg"])
+    elif blank or kind == "missing":
         message = own.get(name) or f"{'Select' if choose else 'Enter'} {_lower_first(label)}"
     elif kind in ("int_parsing", "int_type", "int_from_float"):
         message = f"{label} must be a whole number, like 3"

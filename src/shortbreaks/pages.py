@@ -1,4 +1,5 @@
-"""The core's pages: the home page, the service's own information pages and the administrator's email problems."""
+"""The core's pages: the home page, the service's own information pages, the administrator's email
+problems and, outside production, the administrator's local mailbox."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.responses import Response
 
 from shortbreaks import accessibility as accessibility_statement
 from shortbreaks import mail
+from shortbreaks.errors import NotFound
 from shortbreaks.permissions import PUBLIC, SITE_ADMIN
 from shortbreaks.routing import page
 from shortbreaks.web import render, request_now
@@ -41,6 +43,18 @@ async def email_problems(request: Request) -> Response:
     return render(request, "admin/email_problems.html", {"rows": rows})
 
 
+async def mailbox(request: Request) -> Response:
+    """Development and test only, for site administrators: the outbox's newest messages with their
+    full bodies, so someone trying the service without ``SMTP_URL`` can follow an invitation,
+    verification or password-reset link. In production it does not exist (404): mail goes to the
+    relay, and the log keeps links redacted."""
+    if request.app.state.settings.is_production:
+        raise NotFound()
+    messages = await mail.list_outbox(limit=50)
+    rows = [(m, mail.body_lines(m.body)) for m in messages]
+    return render(request, "admin/mailbox.html", {"rows": rows, "smtp": request.app.state.settings.smtp_url is not None})
+
+
 routes = [
     page("/", home, name="home", permission=PUBLIC),
     page("/accessibility", accessibility, name="accessibility", permission=PUBLIC),
@@ -48,4 +62,5 @@ routes = [
     page("/privacy", privacy, name="privacy", permission=PUBLIC),
     page("/about-the-data", about_data, name="about_data", permission=PUBLIC),
     page("/admin/email-problems", email_problems, name="admin:email_problems", permission=SITE_ADMIN),
+    page("/admin/mailbox", mailbox, name="admin:mailbox", permission=SITE_ADMIN),
 ]

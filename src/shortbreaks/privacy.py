@@ -27,7 +27,7 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Membership, RecoveryCode, User, WebSession
+from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Membership, PasswordReset, RecoveryCode, User, WebSession
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
 from shortbreaks.models import AuditEvent, JobOutbox, OutboxMessage
 
@@ -115,6 +115,15 @@ register(
         export=("name", "prefix", "created_at", "last_used_at", "revoked_at"),
         erasure=Erasure.REVOKE,
         why="API tokens (only hashes stored); revoked at erasure",
+    )
+)
+register(
+    PersonalData(
+        PasswordReset,
+        family="user_id",
+        export=("created_at", "expires_at", "used_at"),
+        erasure=Erasure.DELETE,
+        why="forgotten-password links asked for (only hashes of their tokens stored, good for 30 minutes); deleted at erasure",
     )
 )
 register(

@@ -174,12 +174,14 @@ def validation_errors(exc: ValidationError, *, prefix: str = "") -> list[FieldEr
     return errors
 
 
-def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
+def parse_query(request: Request, model: type[BaseModel], *, extra: dict[str, Any] | None = None) -> BaseModel:
+    """The query string validated as ``model``; ``extra`` adds (or replaces) values a page has read itself."""
     data: dict[str, Any] = {}
     for key in request.query_params:
         values = [v for v in request.query_params.getlist(key) if v != ""]
         if values:  # ``?to=`` means "not given", as a blank form field does (allowEmptyValue in the OpenAPI)
             data[key] = values[0] if len(values) == 1 else values
+    data.update(extra or {})
     try:
         return model.model_validate(data)
     except ValidationError as exc:

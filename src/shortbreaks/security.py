@@ -10,6 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
 
 # argon2id with the library's RFC 9106 "low memory" profile defaults.
 _hasher = PasswordHasher()
@@ -17,6 +18,21 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, used for timing equality")
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+# zxcvbn's score (0–4) a new password must reach: 3 is "safely unguessable" against an online
+# attack and slows an offline one on a stolen argon2id hash. Its dictionaries hold the commonest
+# passwords (from breach corpora), English words, names and keyboard patterns.
+MIN_PASSWORD_SCORE = 3
+_ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the first 72 characters decide
+_COMMON = "This password is one of the most common passwords"
+# zxcvbn's warnings, in our words (they say why); any other warning is shown as zxcvbn words it.
+_WARNINGS = {
+    "This is a top-10 common password.": _COMMON,
+    "This is a top-100 common password.": _COMMON,
+    "This is a very common password.": _COMMON,
+    "This is similar to a commonly used password.": "This password is too like one of the most common passwords",
+    "A word by itself is easy to guess.": "A single word is easy to guess",
+}
 
 
 def hash_password(password: str) -> str:
@@ -29,6 +45,29 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def password_problem(password: str, *, user_inputs: tuple[str, ...] = ()) -> str | None:
+    """Why ``password`` is not good enough for a new password (a message to show), or ``None``.
+
+    Too short, too long, or guessable: in zxcvbn's lists of common (breached) passwords, a
+    single word or name, a repeat, a sequence, a keyboard pattern, or built from ``user_inputs``
+    (the person's email address and name). The message says which.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    inputs = [part for value in user_inputs for part in (value, *value.replace("@", " ").replace(".", " ").split()) if part]
+    result = zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=inputs)
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    warning = str(result["feedback"]["warning"] or "")
+    if any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]):
+        reason = "This password contains your name or email address"
+    else:
+        reason = _WARNINGS.get(warning) or warning.rstrip(".") or "This password would be easy to guess"
+    return f"{reason}. Choose one that is harder to guess, for example 3 or 4 random words"
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -71,11 +71,16 @@ class Settings(BaseSettings):
         default_factory=lambda data: f"sqlite://{(data['var_dir'] / 'shortbreaks.sqlite3').as_posix()}", validation_alias="DATABASE_URL"
     )
     redis_url: Annotated[str | None, _url("redis", "rediss", "unix")] = Field(None, validation_alias="REDIS_URL")
+    # ``shortbreaks serve`` (gunicorn); its --host and --port options win, and set these for its workers.
+    host: str = Field("127.0.0.1", validation_alias="HOST")
+    port: int = Field(8000, ge=0, le=65535, validation_alias="PORT")
+    # Without BASE_URL, the address the server listens on (HOST and PORT), so links in emails and
+    # feeds reach the server that made them (``make run PORT=8101`` hands out links on 8101).
+    base_url: Annotated[str, _url("http", "https"), AfterValidator(lambda url: url.rstrip("/"))] = Field(
+        default_factory=lambda data: local_base_url(data["host"], data["port"]), validation_alias="BASE_URL"
+    )
     # Validated when absent too: outside production a missing key is made once into var/secret_key.
     secret_key: SecretStr = Field(SecretStr(""), validation_alias="SECRET_KEY", validate_default=True)
-    base_url: Annotated[str, _url("http", "https"), AfterValidator(lambda url: url.rstrip("/"))] = Field(
-        "http://127.0.0.1:8000", validation_alias="BASE_URL"
-    )
     smtp_url: Annotated[str | None, _url("smtp", "smtps")] = Field(None, validation_alias="SMTP_URL")
     mail_from: str = Field("shortbreaks <no-reply@shortbreaks.invalid>", validation_alias="MAIL_FROM")
     stripe_secret_key: Annotated[SecretStr | None, _prefixed("sk_", "rk_")] = Field(None, validation_alias="STRIPE_SECRET_KEY")
@@ -96,9 +101,6 @@ class Settings(BaseSettings):
     job_timeout_s: Seconds = Field(60, validation_alias="SHORTBREAKS_JOB_TIMEOUT_S")
     job_outbox_sweep_s: Seconds = Field(5, validation_alias="SHORTBREAKS_JOB_OUTBOX_SWEEP_S")
     worker_nice: Annotated[int, Field(ge=0), AfterValidator(lambda nice: min(19, nice))] = Field(10, validation_alias="WORKER_NICE")
-    # ``shortbreaks serve`` (gunicorn); the command line's options win.
-    host: str = Field("127.0.0.1", validation_alias="HOST")
-    port: int = Field(8000, ge=0, le=65535, validation_alias="PORT")
     web_concurrency: int = Field(1, ge=1, validation_alias="WEB_CONCURRENCY")
     forwarded_allow_ips: str = Field("127.0.0.1", validation_alias="FORWARDED_ALLOW_IPS")
     # ``shortbreaks create-admin`` asks for the password when this is not set.
@@ -155,6 +157,22 @@ class _MappingSettings(Settings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
+
+
+def local_base_url(host: str, port: int) -> str:
+    """``http://HOST:PORT``: the base URL when ``BASE_URL`` is not set. A wildcard address (``0.0.0.0``,
+    ``::``) is reached on the loopback one; an IPv6 address goes in brackets."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104  # compared, not bound
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def pass_listen_address(host: str, port: int) -> None:
+    """Set ``HOST`` and ``PORT`` for the processes ``shortbreaks serve`` starts (gunicorn's workers,
+    uvicorn's reloader), which read their settings again: the command line's ``--host`` and
+    ``--port`` then make their base URL when ``BASE_URL`` is not set."""
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
 
 
 def _development_secret(var_dir: Path) -> str:

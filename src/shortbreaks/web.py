@@ -29,6 +29,7 @@ from shortbreaks import db, navigation
 from shortbreaks.clock import LONDON
 from shortbreaks.domains import DOMAIN_PACKAGES
 from shortbreaks.errors import BadRequest, DomainError, FieldError, NotAuthenticated, NotFound, ServiceUnavailable
+from shortbreaks.money import format_pence, pence_as_pounds_input
 from shortbreaks.permissions import Principal
 from shortbreaks.security import has_signature, new_token, sign, signature, unsign
 
@@ -71,15 +72,6 @@ def path_uuid(request: Request, name: str) -> UUID:
 # --- templates -----------------------------------------------------------------------------
 
 
-def format_pence(pence: int | None) -> str:
-    """``123450`` → ``£1,234.50``; whole pounds keep their pence (``£10.00``)."""
-    if pence is None:
-        return ""
-    sign = "-" if pence < 0 else ""
-    pounds, rest = divmod(abs(int(pence)), 100)
-    return f"{sign}£{pounds:,}.{rest:02d}"
-
-
 # Dates as people read them, with the weekday, as the emails already write them:
 # "Saturday 19 December 2026" and "Saturday 19 December 2026 at 10am".
 DATE_FORMAT = "%A %-d %B %Y"
@@ -118,6 +110,7 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["pence"] = format_pence
+    env.filters["pounds_input"] = pence_as_pounds_input
     env.filters["london"] = format_london
     env.filters["date"] = format_date
     env.filters["decimal"] = lambda v, places=1: f"{Decimal(v):.{places}f}"

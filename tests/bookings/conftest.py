@@ -29,7 +29,7 @@ _n = itertools.count(1)
 async def make_family(authority: Organisation, *, name: str | None = None) -> User:
     """A family account (no password hashing: these tests use bearer tokens)."""
     n = next(_n)
-    user = await User.create(email=f"family{n}@example.com", password_hash="!", display_name=name or f"Family {n}")
+    user = await User.create(email=f"family{n}@example.com", password_hash="!", display_name=name or f"Family {n}", email_verified_at=NOW)
     await Membership.create(user=user, organisation=authority, role=Role.FAMILY)
     return user
 

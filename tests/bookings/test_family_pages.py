@@ -127,8 +127,8 @@ async def test_the_allocation_history_says_what_happened_in_words(client: httpx.
     page = await client.get("/allocations")
 
     assert f"Given back: you cancelled booking {booking.reference}" in page.text
-    assert f"Used for booking {booking.reference}" in page.text
-    assert "Given by the council: Annual" in page.text
+    assert f"Spent: {booking.reference}" in page.text
+    assert "Grant: Annual" in page.text
     assert "cancelled_by_family" not in page.text and "Credit:" not in page.text
 
 
@@ -142,7 +142,8 @@ def test_ledger_lines_from_the_provider_read_as_the_family_would_say_them() -> N
     assert line(LedgerKind.CREDIT, "SB-6DPT-SM cancelled_by_provider") == "Given back: the provider cancelled booking SB-6DPT-SM"
     assert line(LedgerKind.CREDIT, "SB-6DPT-SM declined") == "Given back: the provider declined booking SB-6DPT-SM"
     assert line(LedgerKind.CREDIT, "SB-6DPT-SM released") == "Given back: booking SB-6DPT-SM was not paid for in time"
-    assert line(LedgerKind.ADJUSTMENT, "Extra hours agreed") == "Changed by the council: Extra hours agreed"
+    assert line(LedgerKind.CREDIT, "SB-6DPT-SM cancelled_by_family") == "Given back: you cancelled booking SB-6DPT-SM"
+    assert line(LedgerKind.ADJUSTMENT, "Extra hours agreed") == "Adjustment: Extra hours agreed"
 
 
 async def test_the_book_form_links_the_childrens_hint_and_error_and_the_summary_goes_to_the_first_box(

@@ -74,7 +74,26 @@ async def register_family(new_page: Callable[..., Awaitable[Any]], sign_in_as: S
     await page.get_by_role("button", name="Create account").click()
     await expect(page.get_by_text("Your account has been created")).to_be_visible()
     await sign_in_as(page, email, PASSWORD)
+    await confirm_email(page, await emailed_link(new_page, sign_in_as, email, "Confirm your email address"))
     return page
+
+
+async def emailed_link(new_page: Callable[..., Awaitable[Any]], sign_in_as: SignIn, email: str, subject: str) -> str:
+    """The link in the newest email to ``email`` with ``subject``, as the site administrator reads
+    it in the development mailbox (the live server has no SMTP relay)."""
+    admin = await signed_in_staff(new_page, sign_in_as, "admin@example.com")
+    await admin.goto("/admin/mailbox")
+    card = admin.locator(".govuk-summary-card").filter(has=admin.get_by_role("heading", name=subject)).filter(has_text=email).first
+    link = await card.locator(".sb-mail-body a").first.get_attribute("href")
+    await admin.close()
+    assert link
+    return link
+
+
+async def confirm_email(page: Any, link: str) -> None:
+    """Follow the emailed verification link: families book once their email address is confirmed."""
+    await page.goto(link)
+    await expect(page.get_by_text("Thank you: your email address is confirmed")).to_be_visible()
 
 
 async def add_child(page: Any, first_name: str, *, age: int, needs: list[str]) -> str:
@@ -123,7 +142,7 @@ async def add_service(page: Any, name: str, *, ratio: str, staff: int, approval:
     await page.get_by_label("Oldest age").fill("12")
     await page.get_by_role("group", name="Needs supported").get_by_label("Autistic spectrum disorder (ASD)").check()
     await page.get_by_label("Staff to children").select_option(ratio)
-    await page.get_by_label("Price a session, in pence").fill("0")
+    await page.get_by_label("Price a session, in pounds").fill("0")
     await page.get_by_role("group", name="Paid for by").get_by_label("Family pays").check()
     if approval:
         await page.get_by_label("Bookings", exact=True).select_option(label="We approve each booking")

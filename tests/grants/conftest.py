@@ -28,7 +28,9 @@ async def make_user(*, role: Role, organisation: Organisation | None = None, nam
     if not _HASH:
         _HASH.append(hash_password(PASSWORD))
     n = next(_users)
-    user = await User.create(email=f"grants-user{n}@example.com", password_hash=_HASH[0], display_name=name or f"User {n}")
+    user = await User.create(
+        email=f"grants-user{n}@example.com", password_hash=_HASH[0], display_name=name or f"User {n}", email_verified_at=NOW
+    )
     if organisation is None:
         kind = {Role.FAMILY: OrganisationKind.LOCAL_AUTHORITY, Role.LA_OFFICER: OrganisationKind.LOCAL_AUTHORITY}.get(
             role, OrganisationKind.CHARITY

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -264,18 +265,18 @@ async def test_awards_spend_and_tranche_csv(client, world) -> None:
     awards = await client.get(f"/api/v1/funds/{world.fund.id}/awards.csv", headers=headers)
     assert awards.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(awards.text)))
-    assert [(r["grant_id"], r["amount_pence"], r["approved_pence"], r["children_reached"]) for r in rows] == [
-        ("360G-DFE-SBIF-A001", "10000000", "120001", "0")
+    assert [(r["grant_id"], r["amount_gbp"], r["approved_gbp"], r["children_reached"]) for r in rows] == [
+        ("360G-DFE-SBIF-A001", "100000.00", "1200.01", "0")
     ]
     spend = await client.get(f"/api/v1/funds/{world.fund.id}/spend.csv", headers=headers)
     lines = list(csv.DictReader(io.StringIO(spend.text)))
-    assert [(r["spent_on"], r["amount_pence"], r["financial_year"], r["quarter"]) for r in lines] == [
-        ("2025-05-01", "120000", "2025-26", "1"),
-        ("2025-06-01", "1", "2025-26", "1"),
+    assert [(r["spent_on"], r["amount_gbp"], r["financial_year"], r["quarter"]) for r in lines] == [
+        ("2025-05-01", "1200.00", "2025-26", "1"),
+        ("2025-06-01", "0.01", "2025-26", "1"),
     ]
-    assert sum(int(r["amount_pence"]) for r in lines) == (await Award.get(id=world.award.id)).approved_pence
+    assert sum(Decimal(r["amount_gbp"]) * 100 for r in lines) == (await Award.get(id=world.award.id)).approved_pence
     tranches = await client.get(f"/api/v1/funds/{world.fund.id}/tranches.csv", headers=headers)
-    assert tranches.text == "grant_id,tranche,amount_pence,due_on,paid_on\r\n"
+    assert tranches.text == "grant_id,tranche,amount_gbp,due_on,paid_on\r\n"
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:

@@ -85,7 +85,7 @@ async def test_booking_on_the_page_sends_the_family_to_stripe_checkout(
     session = await paid_session(clock)
     await sign_in(client, user)
     page = await client.get(f"/sessions/{session.id}/book")
-    assert "you pay £25.00 online when you book. We hold the place for 30 minutes while you pay." in page.text
+    assert "pay £25.00 online when you book. We hold the place for 30 minutes while you pay." in page.text
     token = await csrf(client, f"/sessions/{session.id}/book")
 
     booked = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(child.id), "action": "book"})
@@ -160,7 +160,8 @@ async def test_without_stripe_a_paid_service_says_contact_the_provider_and_canno
     session = await paid_session(clock)
     await sign_in(client, user)
     page = await client.get(f"/sessions/{session.id}/book")
-    assert "Online payment is not available for this service; contact the provider." in page.text
+    assert "and this service cannot take payment online, so you cannot book" in page.text
+    assert 'id="how-to-book"' in page.text  # the council's and the provider's contact details follow
     token = await csrf(client, f"/sessions/{session.id}/book")
 
     refused = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(child.id), "action": "book"})

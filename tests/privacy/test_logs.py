@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from shortbreaks import jobs
 from shortbreaks.accounts.models import User
+from shortbreaks.models import OutboxMessage
 from tests.bookings.conftest import make_service, make_session, token_headers
 from tests.factories import csrf, make_organisation
 from tests.resilience.test_redis_down import run_worker_burst
@@ -41,6 +42,10 @@ async def test_registration_booking_cancellation_and_jobs_log_no_personal_data(
         },
     )
     assert registered.status_code == 303, registered.text
+    # The family confirms its email address (the emailed link) before it can book.
+    verification = await OutboxMessage.get(to_email=EMAIL)
+    link = next(line for line in verification.body.splitlines() if "/verify-email/" in line)
+    assert (await client.get(link.removeprefix("http://testserver"))).status_code == 303
     family = await User.get(email=EMAIL)
     headers = await token_headers(family)
     child = await client.post(

@@ -21,7 +21,7 @@ async def test_management_pages_create_a_service_and_a_rule(client, world):
         "max_age": "18",
         "needs": ["PMLD", "PD"],
         "staff_ratio": "1:1",
-        "price_pence": "0",
+        "price": "0",
         "closed_on_bank_holidays": "true",
     }
     response = await client.post(f"/provider/{provider.id}/services/new", data=form)

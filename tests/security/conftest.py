@@ -113,7 +113,13 @@ class World:
 
 async def _user(role: Role | None, organisation: Organisation | None, *, admin: bool = False) -> User:
     n = next(_n)
-    user = await User.create(email=f"security{n}@example.com", password_hash="!", display_name=f"Security user {n}", is_site_admin=admin)
+    user = await User.create(
+        email=f"security{n}@example.com",
+        password_hash="!",
+        display_name=f"Security user {n}",
+        is_site_admin=admin,
+        email_verified_at=TEST_NOW,
+    )
     if role is not None and organisation is not None:
         await ensure_membership(user, organisation, role)
     return user

@@ -51,6 +51,7 @@ async def me(request: Request) -> Response:
     out = MeOut(
         id=principal.id,
         email=principal.user.email,
+        email_verified=principal.user.email_verified_at is not None,
         display_name=principal.user.display_name,
         is_site_admin=principal.is_site_admin,
         memberships=[

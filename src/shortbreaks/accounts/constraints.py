@@ -28,6 +28,7 @@ CONSTRAINTS = [
     # Random tokens and job ids: a clash is a coincidence or a concurrent duplicate; run it again.
     Constraint("core_apitoken_token_hash_key", None, table="core_apitoken", columns=("token_hash",)),
     Constraint("core_invitation_token_hash_key", None, table="core_invitation", columns=("token_hash",)),
+    Constraint("core_passwordreset_token_hash_key", None, table="core_passwordreset", columns=("token_hash",)),
     Constraint("core_outboxmessage_dedupe_key_key", _already_done, table="core_outboxmessage", columns=("dedupe_key",)),
     Constraint("core_joboutbox_job_id_key", _already_done, table="core_joboutbox", columns=("job_id",)),
 ]

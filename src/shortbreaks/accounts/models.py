@@ -45,6 +45,11 @@ class Organisation(TimestampedModel):
     # 360Giving-style org identifier: GB-LAE-BIR, GB-CHC-1234567, GB-COH-01234567.
     identifier = fields.CharField(max_length=60, unique=True)
     region = fields.CharField(max_length=60, default="")
+    # How families reach a council about short breaks (shown where they need an allocation); blank
+    # when not known. A provider's contact details are on its provider profile.
+    contact_phone = fields.CharField(max_length=30, default="")
+    contact_email = fields.CharField(max_length=254, default="")
+    website = fields.CharField(max_length=300, default="")
 
     class Meta:
         table = "core_organisation"
@@ -153,4 +158,24 @@ class RecoveryCode(Model):
 
     class Meta:
         table = "core_recoverycode"
+        indexes = [("user_id", "used_at")]
+
+
+class PasswordReset(Model):
+    """A forgotten-password link: good once, for 30 minutes. Only the token's SHA-256 is stored.
+
+    Used once: the reset claims the row with a conditional update (``used_at`` still null, not
+    expired), so two requests with the same link cannot both change the password.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="password_resets", on_delete=fields.CASCADE)
+    user_id: UUID
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_passwordreset"
         indexes = [("user_id", "used_at")]

@@ -9,24 +9,36 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shortbreaks.accounts import queries, services, two_factor
+from shortbreaks.accounts import password_resets, queries, services, two_factor
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.accounts.enums import Role
-from shortbreaks.accounts.errors import EmailTaken, InvalidToken, SignInFailed, SignInThrottled
+from shortbreaks.accounts.errors import EmailTaken, InvalidToken, ResetThrottled, SignInFailed, SignInThrottled
 from shortbreaks.accounts.models import ApiToken, Organisation, User, WebSession
 from shortbreaks.accounts.schemas import (
     AcceptInvitationForm,
     ApiTokenForm,
     ChangePasswordForm,
+    ForgotPasswordForm,
     InviteForm,
     RegisterForm,
+    ResetPasswordForm,
     SignInForm,
 )
-from shortbreaks.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from shortbreaks.errors import FieldError, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from shortbreaks.forms import form_values, read_form
 from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN
 from shortbreaks.routing import page
-from shortbreaks.web import ANON_COOKIE, clear_cookie, error_summary, field_errors, redirect, render, request_ip, request_principal
+from shortbreaks.web import (
+    ANON_COOKIE,
+    clear_cookie,
+    error_summary,
+    field_errors,
+    redirect,
+    render,
+    request_ip,
+    request_now,
+    request_principal,
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -229,7 +241,8 @@ async def register(request: Request) -> Response:
             return redirect(
                 request,
                 "/sign-in",
-                message="Your account has been created. We have sent you a link to confirm your email address. You can sign in now.",
+                message="Your account has been created. You can sign in now. We have sent you a link to confirm your email address: "
+                "confirm it before you book.",
             )
     return _form_page(request, "accounts/register.html", errors, values, status_code=422, authorities=authorities)
 
@@ -243,6 +256,90 @@ async def verify_email(request: Request) -> Response:
     except InvalidToken as exc:
         return render(request, "errors/error.html", {"title": exc.message, "status": 400}, status_code=400)
     return redirect(request, "/", message="Thank you: your email address is confirmed")
+
+
+async def resend_verification(request: Request) -> Response:
+    """Send a new email-verification link, then back to where the person was (the booking form, the account page)."""
+    principal = request_principal(request)
+    values = await form_values(request)
+    back = _safe_next(str(values.get("next") or "/account"))
+    state = request.app.state
+    try:
+        sent = await services.resend_verification(
+            principal.user,
+            ip=request_ip(request),
+            now=state.clock.now(),
+            secret_key=state.settings.secret_key.get_secret_value(),
+            base_url=state.settings.base_url,
+        )
+    except TooManyRequests as exc:
+        return redirect(request, back, message=exc.message)
+    if not sent:
+        return redirect(request, back, message="Your email address is already confirmed")
+    return redirect(request, back, message=f"We have sent a new link to {principal.user.email}. It works for 3 days.")
+
+
+# --- forgotten passwords -------------------------------------------------------------------
+
+
+async def forgot_password_page(request: Request) -> Response:
+    return render(request, "accounts/forgot_password.html", {"values": {}})
+
+
+async def forgot_password(request: Request) -> Response:
+    """Send a reset link if the address has an account; the answer is the same either way."""
+    form, errors, values = await read_form(request, ForgotPasswordForm)
+    if form is None:
+        return _form_page(request, "accounts/forgot_password.html", errors, values, status_code=422)
+    state = request.app.state
+    try:
+        await password_resets.request_password_reset(
+            form.email, ip=request_ip(request), now=state.clock.now(), base_url=state.settings.base_url
+        )
+    except ResetThrottled as exc:
+        response = _form_page(request, "accounts/forgot_password.html", [FieldError("email", exc.message)], values, status_code=429)
+        response.headers.update(exc.headers)
+        return response
+    return redirect(request, request.url_for("accounts:forgot_password_sent").path)
+
+
+async def forgot_password_sent(request: Request) -> Response:
+    return render(request, "accounts/forgot_password_sent.html")
+
+
+def _reset_link_invalid(request: Request, exc: InvalidToken) -> Response:
+    return render(request, "accounts/reset_link_invalid.html", {"title": exc.message}, status_code=400)
+
+
+async def reset_password_page(request: Request) -> Response:
+    try:
+        await password_resets.find_password_reset(request.path_params["token"], now=request_now(request))
+    except InvalidToken as exc:
+        return _reset_link_invalid(request, exc)
+    return _reset_form(request, [], status_code=200)
+
+
+def _reset_form(request: Request, errors: list[FieldError], *, status_code: int) -> Response:
+    response = _form_page(request, "accounts/reset_password.html", errors, {}, status_code=status_code)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    return response
+
+
+async def reset_password(request: Request) -> Response:
+    form, errors, _values = await read_form(request, ResetPasswordForm)
+    token = request.path_params["token"]
+    now = request_now(request)
+    try:
+        if form is None:
+            await password_resets.find_password_reset(token, now=now)
+            return _reset_form(request, errors, status_code=422)
+        await password_resets.reset_password(token, password=form.password, now=now)
+    except InvalidToken as exc:
+        return _reset_link_invalid(request, exc)
+    except ValidationFailed as exc:
+        return _reset_form(request, exc.errors, status_code=422)
+    # The account's sessions are revoked; a cookie this browser holds for another account is left alone.
+    return redirect(request, "/sign-in", message="Your password has been reset. Sign in with your new password.")
 
 
 # --- the account page ----------------------------------------------------------------------
@@ -341,6 +438,33 @@ async def invite(request: Request) -> Response:
     )
 
 
+async def set_contact_page(request: Request) -> Response:
+    """An organisation's administrator records how families reach it (a council: its short breaks phone, email and page)."""
+    organisation = await _organisation_for_admin(request)
+    values = await form_values(request)
+    contact = services.OrganisationContact(
+        str(values.get("contact_phone") or ""), str(values.get("contact_email") or ""), str(values.get("website") or "")
+    )
+    try:
+        await services.set_organisation_contact(
+            organisation, contact, actor=request_principal(request).user, now=request.app.state.clock.now()
+        )
+    except ValidationFailed as exc:
+        members = await queries.list_members(organisation.id)
+        return _form_page(
+            request,
+            "accounts/organisation.html",
+            exc.errors,
+            values,
+            status_code=422,
+            organisation=organisation,
+            members=members,
+            roles=list(Role),
+        )
+    target = str(request.url_for("accounts:organisation", organisation_id=organisation.id))
+    return redirect(request, target, message="Contact details saved")
+
+
 async def invitation_page(request: Request) -> Response:
     try:
         invitation = await services.find_invitation(request.path_params["token"], now=request.app.state.clock.now())
@@ -394,6 +518,12 @@ routes = [
     page("/register", register_page, name="accounts:register", permission=PUBLIC),
     page("/register", register, name="accounts:register_submit", permission=PUBLIC, methods=["POST"]),
     page("/verify-email/{token}", verify_email, name="accounts:verify_email", permission=PUBLIC),
+    page("/account/verify-email", resend_verification, name="accounts:resend_verification", permission=SIGNED_IN, methods=["POST"]),
+    page("/forgot-password", forgot_password_page, name="accounts:forgot_password", permission=PUBLIC),
+    page("/forgot-password", forgot_password, name="accounts:forgot_password_submit", permission=PUBLIC, methods=["POST"]),
+    page("/forgot-password/sent", forgot_password_sent, name="accounts:forgot_password_sent", permission=PUBLIC),
+    page("/reset-password/{token}", reset_password_page, name="accounts:reset_password", permission=PUBLIC),
+    page("/reset-password/{token}", reset_password, name="accounts:reset_password_submit", permission=PUBLIC, methods=["POST"]),
     page("/account", account, name="accounts:account", permission=SIGNED_IN),
     page("/account/password", change_password, name="accounts:change_password", permission=SIGNED_IN, methods=["POST"]),
     page("/account/tokens", create_token_page, name="accounts:create_token", permission=SIGNED_IN, methods=["POST"]),
@@ -409,6 +539,13 @@ routes = [
         "/organisations/{organisation_id:uuid}/invitations",
         invite,
         name="accounts:invite",
+        permission=SIGNED_IN,
+        methods=["POST"],
+    ),
+    page(
+        "/organisations/{organisation_id:uuid}/contact",
+        set_contact_page,
+        name="accounts:set_contact",
         permission=SIGNED_IN,
         methods=["POST"],
     ),

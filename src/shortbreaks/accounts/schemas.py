@@ -67,6 +67,18 @@ class ChangePasswordForm(FormModel):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+class ForgotPasswordForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"email": "Enter your email address"}
+
+    email: EmailStr = Field(max_length=254)
+
+
+class ResetPasswordForm(FormModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"password": "Enter a new password"}
+
+    password: str = Field(min_length=1, max_length=256)
+
+
 class InviteForm(FormModel):
     email: EmailStr = Field(max_length=254)
     role: Role
@@ -90,6 +102,7 @@ class MembershipOut(BaseModel):
 class MeOut(BaseModel):
     id: UUID
     email: str
+    email_verified: bool = Field(description="Whether the email address is confirmed: a family books only once it is")
     display_name: str
     is_site_admin: bool
     memberships: list[MembershipOut]

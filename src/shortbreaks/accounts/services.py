@@ -1,4 +1,5 @@
-"""Account use cases: registration, sign-in, sessions, API tokens, invitations, passwords.
+"""Account use cases: registration, sign-in, sessions, API tokens, invitations, passwords
+(forgotten passwords are in :mod:`shortbreaks.accounts.password_resets`).
 
 Each function owns its transaction and writes the audit log. Services take ``now``; they
 never read the clock.
@@ -11,20 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from shortbreaks import audit, mail
 from shortbreaks.accounts import queries
 from shortbreaks.accounts.enums import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
-from shortbreaks.accounts.errors import EmailTaken, InvalidToken, SignInFailed, SignInThrottled
+from shortbreaks.accounts.errors import EmailNotVerified, EmailTaken, InvalidToken, SignInFailed, SignInThrottled
 from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Membership, Organisation, User, WebSession
-from shortbreaks.errors import NotFound, ValidationFailed
+from shortbreaks.errors import FieldError, NotFound, TooManyRequests, ValidationFailed
+from shortbreaks.models import OutboxMessage
 from shortbreaks.permissions import Principal
 from shortbreaks.security import (
-    MIN_PASSWORD_LENGTH,
     email_hash,
     hash_password,
     new_token,
+    password_problem,
     sign,
     token_hash,
     unsign,
@@ -42,11 +45,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_strength(password: str, *, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field(field, f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
-    if len(password) > 256:
-        raise ValidationFailed.field(field, "Password must be 256 characters or fewer")
+def check_password_strength(password: str, *, field: str = "password", user_inputs: tuple[str, ...] = ()) -> None:
+    """Refuse a new password that is short or easy to guess (:func:`shortbreaks.security.password_problem`),
+    with a message saying why. ``user_inputs``: the person's email address and name."""
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem:
+        raise ValidationFailed.field(field, problem)
 
 
 async def load_principal(user: User, *, session_id: str | None = None, token_id: UUID | None = None) -> Principal:
@@ -62,7 +66,7 @@ async def register_family(
 ) -> User:
     """Create a family account in its home local authority and queue an email-verification link."""
     email = normalise_email(email)
-    check_password_strength(password)
+    check_password_strength(password, user_inputs=(email, display_name))
     authority = await Organisation.get_or_none(id=local_authority_id, kind=OrganisationKind.LOCAL_AUTHORITY)
     if authority is None:
         raise ValidationFailed.field("local_authority_id", "Select your local council")
@@ -81,20 +85,55 @@ async def register_family(
             after={"role": Role.FAMILY, "organisation_id": authority.id},
             using_db=conn,
         )
-        token = sign(secret_key, "verify-email", {"u": str(user.id), "e": email}, now=now)
-        message = await mail.queue_email(
-            to=email,
-            subject="Confirm your email address",
-            body=(
-                f"Hello {display_name},\n\nConfirm your email address for shortbreaks:\n"
-                f"{base_url}/verify-email/{token}\n\nThe link works for 3 days."
-            ),
-            dedupe_key=f"verify-email:{user.id}:{int(now.timestamp())}",
-            now=now,
-            using_db=conn,
-        )
+        message = await _queue_verification(user, now=now, secret_key=secret_key, base_url=base_url, conn=conn)
     await mail.deliver_later(message)
     return user
+
+
+async def _queue_verification(user: User, *, now: datetime, secret_key: str, base_url: str, conn: BaseDBAsyncClient) -> OutboxMessage:
+    """Write the email-verification message into the outbox, in the caller's transaction ``conn``."""
+    token = sign(secret_key, "verify-email", {"u": str(user.id), "e": user.email}, now=now)
+    return await mail.queue_email(
+        to=user.email,
+        subject="Confirm your email address",
+        body=(
+            f"Hello {user.display_name},\n\nConfirm your email address for shortbreaks:\n"
+            f"{base_url}/verify-email/{token}\n\nThe link works for 3 days. You can book short breaks once it is confirmed."
+        ),
+        dedupe_key=f"verify-email:{user.id}:{int(now.timestamp())}",
+        now=now,
+        using_db=conn,
+    )
+
+
+async def resend_verification(user: User, *, ip: str, now: datetime, secret_key: str, base_url: str) -> bool:
+    """Email a new verification link; ``False`` when the address is already confirmed (nothing sent).
+
+    Throttled like sign-in (:func:`_throttle`: ``MAX_FAILURES_PER_ACCOUNT`` a quarter-hour for the
+    account, fewer if its IP address has failed often), raising ``TooManyRequests``. Audited.
+    """
+    if user.email_verified_at is not None:
+        return False
+    digest = email_hash("verify:" + str(user.id))
+    throttle = await _throttle(email_digest=digest, ip=ip, now=now)
+    if throttle.locked:
+        raise TooManyRequests(
+            "You have asked for several links already. Wait a few minutes and try again",
+            retry_after=throttle.retry_after,
+        )
+    async with in_transaction() as conn:
+        await LoginAttempt.create(email_hash=digest, ip=ip, succeeded=False, created_at=now, using_db=conn)
+        message = await _queue_verification(user, now=now, secret_key=secret_key, base_url=base_url, conn=conn)
+        await audit.record("core.user.verification_resent", actor=user, record_type="user", record_id=user.id, now=now, using_db=conn)
+    await mail.deliver_later(message)
+    return True
+
+
+def require_verified_email(user: User) -> None:
+    """Refuse (``EmailNotVerified``, 403) a user whose email address is not confirmed yet: a family
+    books only once it has followed the link emailed at registration (or a new one)."""
+    if user.email_verified_at is None:
+        raise EmailNotVerified()
 
 
 async def verify_email(token: str, *, now: datetime, secret_key: str) -> User:
@@ -236,7 +275,7 @@ async def change_password(user: User, *, current: str, new: str, now: datetime) 
     """Change a password; every session and API token of the user is revoked."""
     if not verify_password(user.password_hash, current):
         raise ValidationFailed.field("current_password", "Your current password is not correct")
-    check_password_strength(new, field="new_password")
+    check_password_strength(new, field="new_password", user_inputs=(user.email, user.display_name))
     async with in_transaction() as conn:
         user.password_hash = hash_password(new)
         user.password_changed_at = now
@@ -337,7 +376,7 @@ async def accept_invitation(token: str, *, display_name: str, password: str, now
             raise InvalidToken()
         user = await User.filter(email=invitation.email).using_db(conn).first()
         if user is None:
-            check_password_strength(password)
+            check_password_strength(password, user_inputs=(invitation.email, display_name))
             user = await User.create(
                 email=invitation.email,
                 password_hash=hash_password(password),
@@ -371,7 +410,7 @@ async def ensure_user(*, email: str, password: str, display_name: str, now: date
     user = await User.get_or_none(email=email)
     if user is not None:
         return user
-    check_password_strength(password)
+    check_password_strength(password, user_inputs=(email, display_name))
     async with in_transaction() as conn:
         user = await User.create(
             email=email,
@@ -442,4 +481,53 @@ async def ensure_organisation(*, identifier: str, name: str, kind: OrganisationK
             after={"identifier": identifier, "kind": kind},
             using_db=conn,
         )
+    return organisation
+
+
+@dataclass(frozen=True)
+class OrganisationContact:
+    """How families reach an organisation (a council, about short breaks); blank when not known."""
+
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
+def _contact_problems(contact: OrganisationContact) -> list[FieldError]:
+    errors = []
+    if len(contact.phone) > 30:
+        errors.append(FieldError("contact_phone", "Enter a phone number of 30 characters or fewer"))
+    if contact.email and ("@" not in contact.email or " " in contact.email or len(contact.email) > 254):
+        errors.append(FieldError("contact_email", "Enter an email address like name@example.org"))
+    if contact.website and (not contact.website.startswith(("https://", "http://")) or len(contact.website) > 300):
+        errors.append(FieldError("website", "Enter a web address starting with https://"))
+    return errors
+
+
+async def set_organisation_contact(
+    organisation: Organisation, contact: OrganisationContact, *, actor: User | None, now: datetime
+) -> Organisation:
+    """Record how families reach an organisation (for a council: its short breaks phone, email and
+    web page, shown to families who need an allocation). Writes nothing when nothing changes."""
+    contact = OrganisationContact(contact.phone.strip(), contact.email.strip().lower(), contact.website.strip())
+    errors = _contact_problems(contact)
+    if errors:
+        raise ValidationFailed(errors[0].message, errors=errors)
+    before = {"contact_phone": organisation.contact_phone, "contact_email": organisation.contact_email, "website": organisation.website}
+    after = {"contact_phone": contact.phone, "contact_email": contact.email, "website": contact.website}
+    if before == after:
+        return organisation
+    async with in_transaction() as conn:
+        await Organisation.filter(id=organisation.id).using_db(conn).update(**after, updated_at=now)
+        await audit.record(
+            "core.organisation.contact_changed",
+            actor=actor,
+            record_type="organisation",
+            record_id=organisation.id,
+            now=now,
+            before=before,
+            after=after,
+            using_db=conn,
+        )
+    organisation.contact_phone, organisation.contact_email, organisation.website = contact.phone, contact.email, contact.website
     return organisation
