@@ -215,7 +215,13 @@ async def open_form(page: Any, where: str) -> None:
     elif where.startswith("session:"):
         await page.goto(where.removeprefix("session:"))
         await page.locator(".sb-results__item h2 a").first.click()
-        await page.get_by_role("link", name=re.compile("^Book")).first.click()
+        # A session none of the family's children is booked on or waiting for: the form offers them all.
+        rows = (
+            page.get_by_role("row")
+            .filter(has=page.get_by_role("link", name=re.compile("^Book")))
+            .filter(has_not=page.locator(".govuk-tag"))
+        )
+        await rows.first.get_by_role("link", name=re.compile("^Book")).click()
     else:
         await page.goto(where)
 
