@@ -30,6 +30,8 @@ from shortbreaks.errors import DomainError
 CHILDREN = [
     ("Aarav", date(2014, 9, 12), ["ASD", "SLCN"], {"communication": "Uses Makaton and a picture board", "dietary": "Vegetarian"}),
     ("Anika", date(2017, 3, 3), ["PD"], {"medical": "Uses a wheelchair; hoist for transfers", "emergency_contact_name": "Raj Shah"}),
+    # No bookings: the family can try changing and removing a child (Aarav and Anika have bookings, so removing them is refused).
+    ("Ishaan", date(2019, 8, 21), ["SLCN"], {"communication": "Short sentences; give him time to answer"}),
 ]
 
 
@@ -126,7 +128,7 @@ async def load(ctx: DemoContext) -> None:
             booking = await services.create_booking(family, session_id=session.id, child_ids=[shahs[0].id], now=booked_at)
             await services.record_attendance(booking, actor=staff, attendance={shahs[0].id: mark}, now=session.ends_at)
         if future:
-            await services.create_booking(family, session_id=future[0].id, child_ids=[c.id for c in shahs], now=now)
+            await services.create_booking(family, session_id=future[0].id, child_ids=[c.id for c in shahs[:2]], now=now)
         # A full session: other demo families fill the next Saturday but one, and Anika waits for a place.
         if len(future) > 1:
             await _fill(future[1], authority.id, officer, year, now)

@@ -11,6 +11,8 @@
 - ``OfferExpired`` (409 ``offer_expired``): the waiting-list offer is no longer open.
 - ``AlreadyWaiting`` (409 ``already_waiting``) and ``SessionHasPlaces`` (409 ``session_has_places``).
 - ``OutsideAgeRange`` (422 ``outside_age_range``).
+- ``ChildHasBookings`` (409 ``child_has_bookings``): a child with bookings still to come cannot be
+  taken off the family's account; the family cancels those bookings first.
 """
 
 from __future__ import annotations
@@ -62,3 +64,8 @@ class SessionHasPlaces(Conflict):
 class OutsideAgeRange(ValidationFailed):
     code = "outside_age_range"
     title = "Outside the service's age range"
+
+
+class ChildHasBookings(Conflict):
+    code = "child_has_bookings"
+    title = "This child has bookings still to come"

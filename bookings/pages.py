@@ -8,10 +8,10 @@ refused change shows the GOV.UK error summary.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -34,21 +34,43 @@ from shortbreaks.web import clear_cookie, error_summary, field_errors, path_uuid
 
 
 class BookForm(BaseModel):
+    form_blank_messages: ClassVar[dict[str, str]] = {"child_ids": "Select which children you are booking"}
+
     child_ids: list[UUID]
 
 
 class ChildForm(BaseModel):
     # A browser sends every field, and read_form turns a blank one into None: optional fields allow it.
-    first_name: str
-    last_name: str | None = None
+    form_blank_messages: ClassVar[dict[str, str]] = {
+        "first_name": "Enter your child's first name",
+        "date_of_birth": "Enter your child's date of birth, like 2015-04-27",
+    }
+
+    first_name: str = Field(max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
     date_of_birth: date
     needs: list[Need] = []
-    communication: str | None = None
-    medical: str | None = None
-    dietary: str | None = None
-    behaviour_support: str | None = None
-    emergency_contact_name: str | None = None
-    emergency_contact_phone: str | None = None
+    communication: str | None = Field(default=None, max_length=5000)
+    medical: str | None = Field(default=None, max_length=5000)
+    dietary: str | None = Field(default=None, max_length=5000)
+    behaviour_support: str | None = Field(default=None, max_length=5000)
+    emergency_contact_name: str | None = Field(default=None, max_length=100)
+    emergency_contact_phone: str | None = Field(default=None, max_length=30)
+
+
+# What the child form's labels say, for messages that name the field.
+CHILD_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "needs": "Needs",
+    "communication": "Communication",
+    "medical": "Medical needs and medication",
+    "dietary": "Diet",
+    "behaviour_support": "Behaviour support",
+    "emergency_contact_name": "Emergency contact name",
+    "emergency_contact_phone": "Emergency contact phone",
+}
 
 
 class ReasonForm(BaseModel):
@@ -177,10 +199,10 @@ async def book_page(request: Request) -> Response:
 
 async def book(request: Request) -> Response:
     context = await _book_context(request)
-    form, errors, values = await read_form(request, BookForm, list_fields=("child_ids",))
+    form, errors, values = await read_form(request, BookForm, list_fields=("child_ids",), labels={"child_ids": "Children"})
     context["values"] = values
     if form is not None and not form.child_ids:
-        errors = [FieldError("child_ids", "Choose which children to book")]
+        errors = [FieldError("child_ids", "Select which children you are booking")]
     if form is not None and not errors:
         principal = request_principal(request)
         action = (await form_values(request)).get("action")
@@ -246,14 +268,15 @@ async def children_page(request: Request) -> Response:
     return _page(request, "bookings/children.html", {"children": children, "needs": list(Need), "values": {}})
 
 
+def _care(form: ChildForm) -> dict[str, str]:
+    care = form.model_dump(include=set(services.CARE_FIELDS))
+    return {k: v or "" for k, v in care.items()}
+
+
 async def add_child(request: Request) -> Response:
     principal = request_principal(request)
-    form, errors, values = await read_form(request, ChildForm, list_fields=("needs",))
+    form, errors, values = await read_form(request, ChildForm, list_fields=("needs",), labels=CHILD_LABELS)
     if form is not None:
-        care = form.model_dump(
-            include={"communication", "medical", "dietary", "behaviour_support", "emergency_contact_name", "emergency_contact_phone"}
-        )
-        care = {k: v or "" for k, v in care.items()}
         try:
             await services.create_child(
                 principal.user,
@@ -262,7 +285,7 @@ async def add_child(request: Request) -> Response:
                 last_name=form.last_name or "",
                 date_of_birth=form.date_of_birth,
                 needs=[n.value for n in form.needs],
-                care=care,
+                care=_care(form),
                 now=request.app.state.clock.now(),
             )
         except DomainError as exc:
@@ -271,6 +294,71 @@ async def add_child(request: Request) -> Response:
             return redirect(request, str(request.url_for("bookings:children")), message=f"{form.first_name} has been added")
     children = await queries.list_children(principal.id)
     return _page(request, "bookings/children.html", {"children": children, "needs": list(Need), "values": values}, errors)
+
+
+async def _child_values(child: Any) -> dict[str, Any]:
+    profile = await queries.get_care_profile(child.id)
+    values: dict[str, Any] = {
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else "",
+        "needs": list(child.needs),
+    }
+    values |= {key: getattr(profile, key, "") for key in services.CARE_FIELDS}
+    return values
+
+
+async def edit_child_page(request: Request) -> Response:
+    child = await queries.get_family_child(request_principal(request).id, path_uuid(request, "child_id"))
+    context = {"child": child, "needs": list(Need), "values": await _child_values(child)}
+    return _page(request, "bookings/child_edit.html", context)
+
+
+async def update_child_page(request: Request) -> Response:
+    principal = request_principal(request)
+    child = await queries.get_family_child(principal.id, path_uuid(request, "child_id"))
+    form, errors, values = await read_form(request, ChildForm, list_fields=("needs",), labels=CHILD_LABELS)
+    if form is not None:
+        try:
+            await services.update_child(
+                child,
+                actor=principal.user,
+                first_name=form.first_name,
+                last_name=form.last_name or "",
+                date_of_birth=form.date_of_birth,
+                needs=[n.value for n in form.needs],
+                care=_care(form),
+                now=request.app.state.clock.now(),
+            )
+        except DomainError as exc:
+            errors = _errors(exc, "first_name")
+        else:
+            return redirect(request, str(request.url_for("bookings:children")), message=f"{form.first_name}'s details have been saved")
+    return _page(request, "bookings/child_edit.html", {"child": child, "needs": list(Need), "values": values}, errors)
+
+
+async def confirm_remove_child_page(request: Request) -> Response:
+    """Ask before a child is taken off the account (WCAG 2.2 SC 3.3.4: it cannot be undone)."""
+    child = await queries.get_family_child(request_principal(request).id, path_uuid(request, "child_id"))
+    upcoming = await queries.list_child_upcoming_bookings(child.id, now=request.app.state.clock.now())
+    return _page(request, "bookings/child_remove.html", {"child": child, "upcoming": upcoming})
+
+
+async def remove_child_page(request: Request) -> Response:
+    principal = request_principal(request)
+    child = await queries.get_family_child(principal.id, path_uuid(request, "child_id"))
+    name = child.first_name
+    try:
+        left = await services.remove_child(child, actor=principal.user, now=request.app.state.clock.now())
+    except DomainError as exc:
+        # The summary links to the first of those bookings, where the family can cancel it.
+        upcoming = await queries.list_child_upcoming_bookings(child.id, now=request.app.state.clock.now())
+        errors = [FieldError("upcoming-bookings" if upcoming else "remove", exc.message)]
+        return _page(request, "bookings/child_remove.html", {"child": child, "upcoming": upcoming}, errors, status=exc.status_code)
+    message = f"{name} has been removed from your account"
+    if left:
+        message += f" and taken off {left} waiting list{'' if left == 1 else 's'}"
+    return redirect(request, str(request.url_for("bookings:children")), message=message)
 
 
 async def my_data_page(request: Request) -> Response:
@@ -438,6 +526,10 @@ routes = [
     page("/allocations", allocations_page, name="bookings:allocations", permission=FAMILY),
     page("/children", children_page, name="bookings:children", permission=FAMILY),
     page("/children", add_child, name="bookings:add_child", permission=FAMILY, methods=["POST"]),
+    page("/children/{child_id:uuid}/edit", edit_child_page, name="bookings:edit_child", permission=FAMILY),
+    page("/children/{child_id:uuid}/edit", update_child_page, name="bookings:update_child", permission=FAMILY, methods=["POST"]),
+    page("/children/{child_id:uuid}/remove", confirm_remove_child_page, name="bookings:confirm_remove_child", permission=FAMILY),
+    page("/children/{child_id:uuid}/remove", remove_child_page, name="bookings:remove_child", permission=FAMILY, methods=["POST"]),
     page("/my-data", my_data_page, name="bookings:my_data", permission=FAMILY),
     page("/my-data/download", download_data_page, name="bookings:download_data", permission=FAMILY),
     page("/my-data/erase", erase_page, name="bookings:erase", permission=FAMILY, methods=["POST"]),

@@ -170,6 +170,32 @@ async def staff_booking(principal: Principal, booking_id: UUID) -> Booking:
     return await queries.get_staff_booking(permissions.staff_organisation_ids(principal), booking_id, site_admin=principal.is_site_admin)
 
 
+# What a ledger line's stored reason says after the booking's reference, in a family's words.
+_GIVEN_BACK = {
+    "cancelled_by_family": "Given back: you cancelled booking {ref}",
+    "cancelled_by_provider": "Given back: the provider cancelled booking {ref}",
+    "declined": "Given back: the provider declined booking {ref}",
+    "released": "Given back: booking {ref} was not paid for in time",
+}
+
+
+def ledger_description(entry: AllocationEntry) -> str:
+    """A ledger line as a family reads it: "Grant: Annual short breaks", "Spent: SB-6DPT-SM",
+    "Given back: you cancelled booking SB-6DPT-SM".
+
+    Lines about a booking store its reference and a machine word ("SB-6DPT-SM cancelled_by_family");
+    the status words must not reach the page.
+    """
+    reason = (entry.reason or "").strip()
+    if entry.kind == LedgerKind.CREDIT:
+        ref, _, rest = reason.partition(" ")
+        if rest in _GIVEN_BACK:
+            return _GIVEN_BACK[rest].format(ref=ref)
+        return f"Given back: {reason}" if reason else "Given back"
+    label = "Spent" if entry.kind == LedgerKind.DEBIT else entry.kind.value.capitalize()
+    return f"{label}: {reason}" if reason else label
+
+
 # --- the booking page: what this family can do for this session ------------------------------
 
 
@@ -295,13 +321,8 @@ def ledger_lines(entries: list[AllocationEntry]) -> list[LedgerLine]:
         if entry.kind == LedgerKind.DEBIT and booking is not None and booking.status in WAITING_STATUSES:
             waiting_for = "the provider to confirm" if booking.status == BookingStatus.REQUESTED else "your payment"
             lines.append(LedgerLine(entry, f"Held: {entry.reason}, waiting for {waiting_for}", held=True))
-        elif entry.kind == LedgerKind.DEBIT:
-            lines.append(LedgerLine(entry, f"Spent: {entry.reason}" if entry.reason else "Spent"))
-        elif entry.kind == LedgerKind.CREDIT:
-            lines.append(LedgerLine(entry, f"Given back: {entry.reason}" if entry.reason else "Given back"))
         else:
-            label = entry.kind.value.capitalize()
-            lines.append(LedgerLine(entry, f"{label}: {entry.reason}" if entry.reason else label))
+            lines.append(LedgerLine(entry, ledger_description(entry)))
     return lines
 
 

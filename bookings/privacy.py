@@ -147,7 +147,7 @@ async def apply_care_profile_retention(*, now: datetime) -> dict[str, int]:
             family = await User.get(id=child.family_id)
             if not family.is_active:
                 continue
-            removal = max(lapses_at, now + RETENTION_NOTICE).astimezone(LONDON).strftime("%-d %B %Y")
+            removal = max(lapses_at, now + RETENTION_NOTICE).astimezone(LONDON).strftime("%A %-d %B %Y")
             async with in_transaction() as conn:
                 message = await mail.queue_email(
                     to=family.email,

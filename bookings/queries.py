@@ -39,6 +39,15 @@ async def get_family_child(family_id: UUID, child_id: UUID) -> Child:
     return child
 
 
+async def list_child_upcoming_bookings(child_id: UUID, *, now: datetime) -> list[Booking]:
+    """The bookings still to come that hold a place for this child (held, requested or confirmed), soonest first."""
+    return list(
+        await Booking.filter(
+            children__child_id=child_id, children__active=True, status__in=list(ACTIVE_STATUSES), starts_at__gt=now
+        ).order_by("starts_at", "id")
+    )
+
+
 async def get_care_profile(child_id: UUID) -> CareProfile | None:
     return await CareProfile.get_or_none(child_id=child_id)
 

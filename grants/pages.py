@@ -24,8 +24,9 @@ from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import read_form
+from shortbreaks.messages import describe_all
 from shortbreaks.permissions import FUNDER, GRANTEE, SIGNED_IN
-from shortbreaks.routing import page, validation_errors
+from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 # --- the grants index and a fund ------------------------------------------------------------
@@ -43,7 +44,7 @@ def _page_query(request: Request) -> ReportQuery:
     try:
         return ReportQuery.model_validate(values)
     except PydanticValidationError as exc:
-        raise ValidationFailed("The filters are not valid", errors=validation_errors(exc)) from None
+        raise ValidationFailed("The filters are not valid", errors=describe_all(exc, schema=ReportQuery)) from None
 
 
 async def fund_page(request: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
@@ -15,20 +15,38 @@ from starlette.routing import NoMatchFound
 
 from providers import queries, services
 from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ServiceKind, SessionStatus, StaffRatio
-from providers.models import AvailabilityRule, Closure, Service, Session
+from providers.maps import AreaMap, MapPoint, draw_map
+from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
 from providers.postcodes import describe_distance
 from providers.schemas import ClosureIn, ProviderIn, RuleIn, SearchQuery, ServiceIn
 from providers.search import Results, search_services
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
-from shortbreaks.forms import form_values, read_form
+from shortbreaks.forms import form_values, read_form, read_query
+from shortbreaks.marks import marks_for
 from shortbreaks.money import PoundsError, parse_pounds, pence_as_pounds_input
 from shortbreaks.permissions import LA_OFFICER, PUBLIC
-from shortbreaks.routing import page, parse_query
+from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 CALENDAR_WEEKS_BACK = 4
+# The search form's fields as its labels name them, for messages that say which field is wrong.
+SEARCH_LABELS = {
+    "postcode": "Postcode",
+    "within_miles": "Within (miles)",
+    "age": "Child's age",
+    "kind": "Type of short break",
+    "needs": "Needs supported",
+    "accessibility": "Accessibility",
+    "max_price": "Most you want to pay a session",
+    "max_price_pence": "Most you want to pay a session",
+    "funding": "Paid for by",
+    "from": "From date",
+    "to": "To date",
+    "weekdays": "Days",
+    "q": "Words",
+}
 
 
 # --- families' pages ------------------------------------------------------------------------------
@@ -54,10 +72,37 @@ def _page_url(request: Request, number: int) -> str:
     return "?" + urlencode(params)
 
 
-def _search_context(request: Request, results: Results) -> dict[str, Any]:
+def _address(address: str, postcode: str) -> str:
+    return ", ".join(part for part in (address.strip(), postcode.strip()) if part)
+
+
+def _results_map(results: Results) -> AreaMap | None:
+    """The page's results as numbered points (their numbers in the list), and the searched place."""
+    first = (results.page - 1) * results.page_size + 1
+    points = [
+        MapPoint(str(first + i), f"{first + i}: {h.name}, {_address(h.address, h.postcode)}", h.latitude, h.longitude)
+        for i, h in enumerate(results.hits)
+    ]
+    if results.place is not None and points:
+        place = results.place
+        points.append(MapPoint("You", f"You: {place.postcode}", place.latitude, place.longitude))
+    return draw_map(points, title="Map of the short breaks on this page")
+
+
+async def _search_context(request: Request, results: Results) -> dict[str, Any]:
     last = max(1, -(-results.total // results.page_size))
+    marks = await marks_for(
+        request.app.state.session_markers,
+        request_principal(request),
+        [h.service_id for h in results.hits],
+        now=request_now(request),
+    )
     return {
         "results": results,
+        "first_number": (results.page - 1) * results.page_size + 1,
+        "addresses": {h.service_id: _address(h.address, h.postcode) for h in results.hits},
+        "marks": marks,
+        "results_map": _results_map(results),
         "distances": {h.service_id: describe_distance(h.distance_miles) for h in results.hits if h.distance_miles is not None},
         "prev_url": _page_url(request, results.page - 1) if results.page > 1 else None,
         "next_url": _page_url(request, results.page + 1) if results.page < last else None,
@@ -78,10 +123,10 @@ async def search_page(request: Request) -> Response:
                     extra["max_price_pence"] = parse_pounds(request.query_params["max_price"], what="the most you want to pay")
                 except PoundsError as exc:
                     raise ValidationFailed(errors=[FieldError("max_price", str(exc))]) from None
-            # parse_query returns the model it is given, typed as BaseModel.
-            query = cast(SearchQuery, parse_query(request, SearchQuery, extra=extra))
-            results = await search_services(query, now=request_now(request))
-            context |= _search_context(request, results)
+            query = read_query(request, SearchQuery, labels=SEARCH_LABELS, extra=extra)
+            # Families see only services with a session coming up: nothing else can be booked.
+            results = await search_services(query, now=request_now(request), upcoming_only=True)
+            context |= await _search_context(request, results)
         except ValidationFailed as exc:
             context |= {"errors": error_summary(exc.errors), "field_errors": field_errors(exc.errors)}
     return render(request, "providers/search.html", context, status_code=422 if context["errors"] else 200)
@@ -100,12 +145,27 @@ def _is_open_for_booking(session: Session, service: Service, now: Any) -> bool:
     return session.status == SessionStatus.SCHEDULED and not session.blocked and opens <= now < session.starts_at
 
 
+def _service_map(service: Service, provider: Provider) -> AreaMap | None:
+    where = _address(provider.address, provider.postcode)
+    point = MapPoint("", f"{service.name}: {where}", provider.latitude, provider.longitude)
+    return draw_map([point], title=f"Map showing where {service.name} is")
+
+
 async def service_page(request: Request) -> Response:
     service = await queries.get_public_service(path_uuid(request, "service_id"))
     now = request_now(request)
     sessions = (await queries.list_sessions([service.id], now=now, start=None, end=None))[:60]
     book_paths = _session_paths(request, "bookings:book", [s for s in sessions if _is_open_for_booking(s, service, now)])
-    context = {"service": service, "provider": service.provider, "sessions": sessions, "book_paths": book_paths}
+    marks = await marks_for(request.app.state.session_markers, request_principal(request), [service.id], now=now)
+    context = {
+        "service": service,
+        "provider": service.provider,
+        "sessions": sessions,
+        "book_paths": book_paths,
+        "marks": marks,
+        "address": _address(service.provider.address, service.provider.postcode),
+        "service_map": _service_map(service, service.provider),
+    }
     return render(request, "providers/service.html", context)
 
 

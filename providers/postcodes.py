@@ -42,6 +42,11 @@ def _centroids() -> dict[str, tuple[float, float]]:
         return {row["district"]: (float(row["latitude"]), float(row["longitude"])) for row in csv.DictReader(f)}
 
 
+def district_centres() -> dict[str, tuple[float, float]]:
+    """Every district's centre, ``{"B15": (latitude, longitude)}`` (read once, shared: do not change it)."""
+    return _centroids()
+
+
 def normalise_postcode(raw: str, *, field: str = "postcode") -> tuple[str, str]:
     """``(postcode, district)`` in the standard form, or :class:`UnknownPostcode` if malformed."""
     compact = re.sub(r"\s+", "", raw or "").upper()

@@ -306,7 +306,7 @@ def _squared_distance(bind: _Statement, place: Place) -> str:
     return f"({dlat} * {dlat} + {dlon} * {dlon})"
 
 
-def _search_where(bind: _Statement, query: SearchQuery, place: Place | None, now: datetime) -> str:
+def _search_where(bind: _Statement, query: SearchQuery, place: Place | None, now: datetime, *, upcoming_only: bool = False) -> str:
     where = ["p.status = 'published'"]
     if query.age is not None:
         where.append(f"s.min_age <= {bind('age', query.age)} AND s.max_age >= {bind('age', query.age)}")
@@ -334,6 +334,13 @@ def _search_where(bind: _Statement, query: SearchQuery, place: Place | None, now
         where.append(f"{_squared_distance(bind, place)} <= {bind('within_squared', query.within_miles**2)}")
     if _is_dated(query):
         where.append(f"EXISTS ({_free_session(bind, query, now, service_id='s.id')})")
+    elif upcoming_only:
+        # A session to book or to wait for (full ones too: a family may join the waiting list),
+        # on the partial index providers_session_bookable.
+        where.append(
+            "EXISTS (SELECT 1 FROM providers_session u WHERE u.service_id = s.id AND u.status = 'scheduled'"  # noqa: S608 — pieces written here, values bound as $n
+            f" AND u.blocked = FALSE AND u.starts_at > {bind('now', now)})"
+        )
     return " AND ".join(where)
 
 
@@ -342,10 +349,10 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def count_search(query: SearchQuery, *, place: Place | None, now: datetime) -> int:
-    """How many published services match the search."""
+async def count_search(query: SearchQuery, *, place: Place | None, now: datetime, upcoming_only: bool = False) -> int:
+    """How many published services match the search (with ``upcoming_only``, only those with a session coming up)."""
     bind = _Statement()
-    where = _search_where(bind, query, place, now)
+    where = _search_where(bind, query, place, now, upcoming_only=upcoming_only)
     rows = await sql.fetch(
         f"SELECT COUNT(*) AS n FROM providers_service s JOIN providers_provider p ON p.id = s.provider_id WHERE {where}",  # noqa: S608 — pieces written here, values bound as $n
         *bind.values,
@@ -353,17 +360,17 @@ async def count_search(query: SearchQuery, *, place: Place | None, now: datetime
     return int(rows[0]["n"])
 
 
-async def search_page(query: SearchQuery, *, place: Place | None, now: datetime) -> list[dict[str, Any]]:
+async def search_page(query: SearchQuery, *, place: Place | None, now: datetime, upcoming_only: bool = False) -> list[dict[str, Any]]:
     """One page of the search, by distance then id near a place, else by name then id: each row the
     columns a result shows (``service_id``, ``name``, ``kind``, ``price_pence``, ``min_age``,
-    ``max_age``, ``provider_id``, ``provider_name``, ``latitude``, ``longitude``, as the driver
-    returns them) and ``"n"``, the next free ``Session`` or None.
+    ``max_age``, ``provider_id``, ``provider_name``, ``address``, ``postcode``, ``latitude``,
+    ``longitude``, as the driver returns them) and ``"n"``, the next free ``Session`` or None.
 
     Only the shown columns, not whole services and providers: turning every page row into two
     full models cost the broad search about 0.5 ms of CPU a request (bench/README.md, 2026-12-07).
     """
     bind = _Statement()
-    where = _search_where(bind, query, place, now)
+    where = _search_where(bind, query, place, now, upcoming_only=upcoming_only)
     distance = _squared_distance(bind, place) if place is not None else "NULL"
     order, page_order = ("distance, s.id", "page.distance, s.id") if place is not None else ("LOWER(s.name), s.id", "LOWER(s.name), s.id")
     next_free = _free_session(bind, query, now, service_id="s.id")
@@ -371,7 +378,7 @@ async def search_page(query: SearchQuery, *, place: Place | None, now: datetime)
     # evaluated after the LIMIT, once per row shown, not per match), then its rows and sessions.
     statement = (
         "SELECT s.id AS service_id, s.name, s.kind, s.price_pence, s.min_age, s.max_age,"  # noqa: S608 — pieces written here, values bound as $n
-        " p.id AS provider_id, p.name AS provider_name, p.latitude, p.longitude,"
+        " p.id AS provider_id, p.name AS provider_name, p.address, p.postcode, p.latitude, p.longitude,"
         f" {_columns('n', Session)}"
         f" FROM (SELECT s.id, {distance} AS distance, ({next_free}) AS next_id"
         f" FROM providers_service s JOIN providers_provider p ON p.id = s.provider_id WHERE {where}"

@@ -314,7 +314,7 @@ class SessionsQuery(Lenient):
     def _span(cls, value: date | None, info: ValidationInfo) -> date | None:
         start = info.data.get("from_")
         if value is not None and start is not None and value < start:
-            raise ValueError("'to' must be on or after 'from'")
+            raise ValueError("To date must be the same as or after the from date")
         return value
 
 
@@ -388,7 +388,7 @@ class SearchQuery(Lenient):
     def _span(cls, value: date | None, info: ValidationInfo) -> date | None:
         start = info.data.get("from_")
         if value is not None and start is not None and value < start:
-            raise ValueError("'to' must be on or after 'from'")
+            raise ValueError("To date must be the same as or after the from date")
         return value
 
 

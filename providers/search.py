@@ -37,6 +37,10 @@ class Hit:
     max_age: int
     provider_id: UUID
     provider_name: str
+    address: str
+    postcode: str
+    latitude: float
+    longitude: float
     distance_miles: float | None
     next_session: Session | None
 
@@ -50,11 +54,15 @@ class Results:
     place: Place | None
 
 
-async def search_services(query: SearchQuery, *, now: datetime) -> Results:
-    """One page of services matching ``query`` (raises ``UnknownPostcode`` for a bad postcode)."""
+async def search_services(query: SearchQuery, *, now: datetime, upcoming_only: bool = False) -> Results:
+    """One page of services matching ``query`` (raises ``UnknownPostcode`` for a bad postcode).
+
+    ``upcoming_only`` leaves out services with no session coming up (the families' page: nothing
+    to book there); the API lists every published service that matches.
+    """
     place = locate(query.postcode) if query.postcode else None
-    total = await queries.count_search(query, place=place, now=now)
-    rows = await queries.search_page(query, place=place, now=now) if total else []
+    total = await queries.count_search(query, place=place, now=now, upcoming_only=upcoming_only)
+    rows = await queries.search_page(query, place=place, now=now, upcoming_only=upcoming_only) if total else []
     hits = []
     for row in rows:
         distance = None
@@ -70,6 +78,10 @@ async def search_services(query: SearchQuery, *, now: datetime) -> Results:
                 max_age=int(row["max_age"]),
                 provider_id=sql.uuid_value(row["provider_id"]),
                 provider_name=row["provider_name"],
+                address=row["address"],
+                postcode=row["postcode"],
+                latitude=float(row["latitude"]),
+                longitude=float(row["longitude"]),
                 distance_miles=distance,
                 next_session=row["n"],
             )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bookings.services.allocations import adjust_allocation, grant_allocation
 from bookings.services.booking import book_places, create_booking, payment_due
-from bookings.services.children import CARE_FIELDS, create_child, update_child
+from bookings.services.children import CARE_FIELDS, create_child, remove_child, update_child
 from bookings.services.common import MAX_ATTEMPTS
 from bookings.services.erasure import erase_family
 from bookings.services.holds import mark_paid, reclaim_released, release_hold
@@ -89,6 +89,7 @@ __all__ = [
     "reclaim_released",
     "record_attendance",
     "release_hold",
+    "remove_child",
     "send_due_reminders",
     "session_minutes",
     "set_waiting_priority",

@@ -10,20 +10,12 @@ from pydantic import BaseModel, ValidationError
 from providers import permissions
 from providers.models import Provider
 from shortbreaks.errors import FieldError, NotFound, ValidationFailed
+from shortbreaks.messages import describe_all
 from shortbreaks.permissions import Principal
 
 
 def actor_user(actor: Principal | None) -> Any:
     return actor.user if actor is not None else None
-
-
-def _field_errors(exc: ValidationError) -> list[FieldError]:
-    """Pydantic errors as field errors (as :func:`shortbreaks.routing.validation_errors`, without the web layer)."""
-    errors = []
-    for error in exc.errors(include_url=False):
-        message = "This field is required" if error["type"] == "missing" else str(error["msg"])
-        errors.append(FieldError(".".join(str(part) for part in error["loc"]) or "body", message))
-    return errors
 
 
 def merge(model: type[BaseModel], current: dict[str, Any], changes: dict[str, Any]) -> Any:
@@ -34,7 +26,8 @@ def merge(model: type[BaseModel], current: dict[str, Any], changes: dict[str, An
     try:
         return model.model_validate({**current, **changes})
     except ValidationError as exc:
-        raise ValidationFailed(errors=_field_errors(exc)) from None
+        # In people's words, naming the field (the pages and the API show the same messages).
+        raise ValidationFailed(errors=describe_all(exc, schema=model, values={**current, **changes})) from None
 
 
 def check_manage(actor: Principal | None, provider: Provider) -> None:

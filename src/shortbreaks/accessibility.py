@@ -33,11 +33,10 @@ KNOWN_ISSUES = (
         "Add a page that asks first, as cancelling a booking now has, starting with 'Delete my account'.",
     ),
     Issue(
-        "When a box that has been filled in is wrong (for example a date that is not a date), some error messages use "
-        "our form library's general wording, such as 'Input should be a valid date', rather than saying what to enter. "
-        "A box left empty says what to enter.",
-        "3.3.3 Error Suggestion",
-        "Write a message in plain English for each question.",
+        "On some forms for provider staff and grant holders, an error message names the box by our own name for it "
+        "(for example 'Min age must be a whole number' for the box labelled 'Youngest age') rather than by its label.",
+        "3.3.1 Error Identification",
+        "Give each of those forms the words of its labels, as the families' forms have.",
     ),
 )
 

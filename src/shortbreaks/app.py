@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from shortbreaks import api as core_api
-from shortbreaks import jobs, navigation
+from shortbreaks import jobs, marks, navigation
 from shortbreaks import pages as core_pages
 from shortbreaks.accounts import api as account_api
 from shortbreaks.accounts import pages as account_pages
@@ -112,4 +112,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_cron: bool
     app.state.clock = clock or SystemClock()
     app.state.templates = make_templates()
     app.state.nav_items = navigation.all_items()
+    app.state.session_markers = marks.all_markers()
     return app

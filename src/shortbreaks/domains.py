@@ -8,6 +8,8 @@ The core imports domain packages only here and in its composition roots
   lists of routes made with :mod:`shortbreaks.routing`;
 - ``jobs.functions`` and ``jobs.cron_jobs``;
 - ``navigation.items``: :class:`shortbreaks.navigation.NavItem` entries for the header;
+- ``marks.session_marks``: what the signed-in person has to do with a lower package's listed
+  sessions ("Booked", "On the waiting list"; :mod:`shortbreaks.marks`);
 - ``demo.load(ctx)``: adds the package's part of the demo data set;
 - ``constraints.CONSTRAINTS``: what a violation of each named constraint its migrations create
   means (:mod:`shortbreaks.constraints`).

@@ -90,7 +90,7 @@ class UnsupportedMediaType(DomainError):
 class ValidationFailed(DomainError):
     code = "validation_failed"
     status_code = 422
-    title = "There is a problem with what was sent"
+    title = "There is a problem"
 
     @classmethod
     def field(cls, field: str, message: str) -> ValidationFailed:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from shortbreaks.errors import FieldError
-from shortbreaks.routing import validation_errors
+from shortbreaks.errors import FieldError, ValidationFailed
+from shortbreaks.messages import describe_all
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,9 +35,17 @@ def _accepts_none(schema: type[BaseModel], name: str) -> bool:
 
 
 async def read_form(
-    request: Request, schema: type[M], *, list_fields: tuple[str, ...] = ()
+    request: Request,
+    schema: type[M],
+    *,
+    list_fields: tuple[str, ...] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[M | None, list[FieldError], dict[str, Any]]:
-    """Validate the submitted form against ``schema``: (model, [], values) or (None, errors, values)."""
+    """Validate the submitted form against ``schema``: (model, [], values) or (None, errors, values).
+
+    Errors are in people's words and name their field by ``labels`` (what the form's labels say),
+    else the field's ``title`` or name (:mod:`shortbreaks.messages`).
+    """
     values = await form_values(request)
     for name in list_fields:
         value = values.get(name)
@@ -55,20 +64,20 @@ async def read_form(
     try:
         return schema.model_validate(data), [], values
     except ValidationError as exc:
-        return None, [_say_what_to_do(schema, error, values, list_fields) for error in validation_errors(exc)], values
+        return None, describe_all(exc, schema=schema, labels=labels, values=values, list_fields=list_fields), values
 
 
-def _say_what_to_do(schema: type[BaseModel], error: FieldError, values: dict[str, Any], list_fields: tuple[str, ...]) -> FieldError:
-    """A required box left blank gets a message that names it and says what to do, as GOV.UK's do.
-
-    pydantic's own ("String should have at least 1 character") does neither, and reads the same
-    for every field, so the error summary's links could not be told apart. A schema can word its
-    own in ``form_blank_messages``; otherwise "Enter <the field's title or name>".
-    """
-    field = schema.model_fields.get(error.field)
-    if field is None or not field.is_required() or values.get(error.field) not in (None, "", []):
-        return error
-    own: dict[str, str] = getattr(schema, "form_blank_messages", {})
-    label = (field.title or error.field.replace("_", " ")).lower()
-    verb = "Select" if error.field in list_fields else "Enter"
-    return FieldError(error.field, own.get(error.field) or f"{verb} {label}")
+def read_query(request: Request, schema: type[M], *, labels: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> M:
+    """The query string validated as ``schema`` (a search form sent by GET); ``ValidationFailed``
+    with messages in people's words, naming each field by ``labels``. A blank box means not given;
+    ``extra`` adds values the page worked out itself (pence from a box in pounds)."""
+    data: dict[str, Any] = {}
+    for key in request.query_params:
+        given = [v for v in request.query_params.getlist(key) if v != ""]
+        if given:
+            data[key] = given[0] if len(given) == 1 else given
+    data.update(extra or {})
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=describe_all(exc, schema=schema, labels=labels)) from None

@@ -23,6 +23,11 @@ async def accessibility(request: Request) -> Response:
     return render(request, "pages/accessibility.html", {"statement": accessibility_statement, "contact": contact})
 
 
+async def contact(request: Request) -> Response:
+    """Where "Tell us about any problems" goes: who to contact about what (ACCESSIBILITY_CONTACT for the website)."""
+    return render(request, "pages/contact.html", {"contact": request.app.state.settings.accessibility_contact})
+
+
 async def privacy(request: Request) -> Response:
     return render(request, "pages/privacy.html")
 
@@ -53,6 +58,7 @@ async def mailbox(request: Request) -> Response:
 routes = [
     page("/", home, name="home", permission=PUBLIC),
     page("/accessibility", accessibility, name="accessibility", permission=PUBLIC),
+    page("/contact", contact, name="contact", permission=PUBLIC),
     page("/privacy", privacy, name="privacy", permission=PUBLIC),
     page("/about-the-data", about_data, name="about_data", permission=PUBLIC),
     page("/admin/email-problems", email_problems, name="admin:email_problems", permission=SITE_ADMIN),

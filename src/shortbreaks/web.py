@@ -72,14 +72,22 @@ def path_uuid(request: Request, name: str) -> UUID:
 # --- templates -----------------------------------------------------------------------------
 
 
-def format_london(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
+# Dates as people read them, with the weekday, as the emails already write them:
+# "Saturday 19 December 2026" and "Saturday 19 December 2026 at 10am".
+DATE_FORMAT = "%A %-d %B %Y"
+DATE_TIME_FORMAT = DATE_FORMAT + " at %-I:%M%p"
+
+
+def format_london(value: datetime | None, fmt: str = DATE_TIME_FORMAT) -> str:
+    """A moment on the London clock, with its weekday: ``Saturday 19 December 2026 at 10am`` (the ``london`` filter)."""
     if value is None:
         return ""
     text = value.astimezone(LONDON).strftime(fmt)
     return text.replace("AM", "am").replace("PM", "pm").replace(":00am", "am").replace(":00pm", "pm")
 
 
-def format_date(value: date | datetime | None, fmt: str = "%-d %B %Y") -> str:
+def format_date(value: date | datetime | None, fmt: str = DATE_FORMAT) -> str:
+    """A day with its weekday: ``Saturday 19 December 2026`` (the ``date`` filter; a datetime is read on the London clock)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -206,9 +214,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return response
 
 
-def error_summary(errors: list[FieldError]) -> list[dict[str, str]]:
-    """The GOV.UK error summary's ``errorList`` from field errors."""
-    return [{"text": e.message, "href": f"#{e.field.replace('.', '-')}"} for e in errors]
+def error_summary(errors: list[FieldError], *, anchors: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The GOV.UK error summary's ``errorList`` from field errors.
+
+    Each link goes to the field's control, whose id is the field's name, so following it moves
+    focus there; ``anchors`` names another id for a field whose first control is not named so
+    (the first box of a group of checkboxes).
+    """
+    anchors = anchors or {}
+    return [{"text": e.message, "href": "#" + anchors.get(e.field, e.field.replace(".", "-"))} for e in errors]
 
 
 def field_errors(errors: list[FieldError]) -> dict[str, str]:
@@ -248,10 +262,11 @@ def _wants_problem(request: Request) -> bool:
     return path.startswith(("/api/", "/webhooks/", "/feeds/", "/openreferral/")) or path.endswith(".ics")
 
 
-def _error_page(request: Request, status: int, title: str, detail: str | None) -> Response:
+def _error_page(request: Request, status: int, title: str, detail: str | None, problems: list[str] | None = None) -> Response:
     template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/error.html" if status < 500 else "errors/500.html")
     try:
-        return render(request, template, {"status": status, "title": title, "detail": detail}, status_code=status)
+        context = {"status": status, "title": title, "detail": detail, "problems": problems or []}
+        return render(request, template, context, status_code=status)
     except Exception:  # the error page itself must not fail
         log.exception("error page failed to render")
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
@@ -270,7 +285,11 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
         return problem(
             exc.status_code, code=exc.code, title=exc.title, detail=detail, errors=exc.errors, headers=headers, instance=request.url.path
         )
-    response = _error_page(request, exc.status_code, exc.title, exc.message if exc.message != exc.title else None)
+    # A form's field errors reach here only from a page that does not show its own form again:
+    # say what each one is, in the same words the form's error summary would.
+    problems = [e.message for e in exc.errors]
+    detail = exc.message if exc.message != exc.title and exc.message not in problems else None
+    response = _error_page(request, exc.status_code, exc.title, detail, problems)
     response.headers.update(exc.headers)
     return response
 

@@ -33,7 +33,7 @@ async def test_a_family_adds_a_child_books_and_cancels_on_the_pages(client: http
     page = await client.get(f"/sessions/{session.id}/book")
     assert page.status_code == 200 and "Leo" in page.text
     missing = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "action": "book"})
-    assert missing.status_code == 422 and "Choose which children to book" in missing.text
+    assert missing.status_code == 422 and "Select which children you are booking" in missing.text
     booked = await client.post(f"/sessions/{session.id}/book", data={"csrf_token": token, "child_ids": str(child.id), "action": "book"})
     assert booked.status_code == 303
     booking = await Booking.get(family_id=family.id)

@@ -40,8 +40,8 @@ def today() -> date:
 
 
 def session_date(when: str) -> date:
-    """The day of a session as pages show it: ``5 December 2026 at 10am``."""
-    return datetime.strptime(when.split(" at ")[0], "%d %B %Y").date()  # a calendar date, no time
+    """The day of a session as pages show it: ``Saturday 5 December 2026 at 10am``."""
+    return datetime.strptime(when.split(" at ")[0], "%A %d %B %Y").date()  # a calendar date, no time
 
 
 # Staff sign in with a second factor, and a code is good once: sign each in once for these modules
@@ -288,8 +288,10 @@ async def test_the_search_works_without_javascript_and_keeps_its_filters_in_the_
     query = page.url.split("?", 1)[1]
     assert set(query.split("&")) >= {"postcode=B15", "within_miles=5", "age=9", "needs=ASD", "weekdays=sat"}
     await expect(page.get_by_role("link", name="Sunshine Saturday Club")).to_be_visible()
-    # The form shows the search it ran, so it can be changed and run again.
-    await expect(page.get_by_label("Postcode")).to_have_value("B15")
+    # The form shows the search it ran, so it can be changed and run again: behind "Filter results",
+    # so that on a phone the results come first.
+    await page.get_by_text("Filter results", exact=True).click()
+    await expect(page.get_by_label("Postcode", exact=True)).to_have_value("B15")
     await expect(page.get_by_label("Child's age")).to_have_value("9")
     await expect(page.get_by_role("group", name="Days").get_by_label("Saturday")).to_be_checked()
     await expect(page.get_by_role("group", name="Days").get_by_label("Sunday")).not_to_be_checked()

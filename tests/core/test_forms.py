@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
@@ -72,7 +74,39 @@ async def test_a_blank_required_field_says_what_to_enter_in_the_schemas_words_or
     ]
 
 
-async def test_a_filled_in_field_that_is_wrong_keeps_its_own_message(app: Starlette) -> None:
+async def test_a_filled_in_field_that_is_wrong_says_what_is_wrong_naming_the_field(app: Starlette) -> None:
     _form, errors, _values = await read_form(_request(app, b"email=a&display_name=far+too+long&needs=x"), SignUp, list_fields=("needs",))
 
-    assert [(e.field, e.message) for e in errors] == [("display_name", "String should have at most 5 characters")]
+    assert [(e.field, e.message) for e in errors] == [("display_name", "Display name must be 5 characters or fewer")]
+
+
+class Child(BaseModel):
+    age: int = Field(ge=0, le=25)
+    date_of_birth: date
+    within: float = Field(default=10, gt=0)
+    child_ids: list[UUID] = []
+
+
+async def test_what_pydantic_says_is_put_in_the_gov_uk_pattern_naming_each_field_by_its_label(app: Starlette) -> None:
+    body = b"age=ten&date_of_birth=2015-13-01&within=far&child_ids=not-an-id"
+    labels = {"age": "Child's age", "within": "Within (miles)"}
+
+    _form, errors, _values = await read_form(_request(app, body), Child, list_fields=("child_ids",), labels=labels)
+
+    assert [(e.field, e.message) for e in errors] == [
+        ("age", "Child's age must be a whole number, like 3"),
+        ("date_of_birth", "Date of birth must be a real date, like 2015-04-27"),
+        ("within", "Within (miles) must be a number, like 5"),
+        ("child_ids", "Select child ids from the list"),
+    ]
+    assert not any("Input should" in e.message or "expected range" in e.message for e in errors)
+
+
+async def test_a_number_out_of_range_says_the_range(app: Starlette) -> None:
+    body = b"age=30&date_of_birth=2015-04-27&within=0"
+    _form, errors, _values = await read_form(_request(app, body), Child, labels={"age": "Child's age"})
+
+    assert [(e.field, e.message) for e in errors] == [
+        ("age", "Child's age must be 25 or less"),
+        ("within", "Within must be more than 0"),
+    ]

@@ -167,10 +167,10 @@ async def test_search_pages_by_distance_are_stable_when_providers_share_a_place(
 async def test_search_page_shows_results_without_javascript_and_keeps_filters_in_links(client):
     provider = await make_provider()
     for i in range(3):
-        await make_service(provider, name=f"Club {i}")
+        await make_rule(await make_service(provider, name=f"Club {i}"))
     response = await client.get("/services", params={"postcode": "B15", "page_size": 2})
     assert response.status_code == 200
-    assert "3 short breaks found near B15" in response.text
+    assert "3 short breaks with sessions coming up near B15" in response.text
     assert response.text.count('class="govuk-link" href="/services/') == 2
     assert "less than a mile" in response.text
     assert 'href="?postcode=B15&amp;page_size=2&amp;page=2"' in response.text

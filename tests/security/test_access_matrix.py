@@ -42,6 +42,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/metrics", "404 404 404 404 404 404 404 404 404 404 404 404"),
     ("GET", "/", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/accessibility", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/contact", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/privacy", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/about-the-data", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/sign-in", "ok ok ok ok ok ok ok ok ok ok ok ok"),
@@ -175,6 +176,10 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/allocations", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("GET", "/children", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("POST", "/children", "login ok 403 403 403 403 403 ok 403 403 403 403"),
+    ("GET", "/children/{child_id:uuid}/edit", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("POST", "/children/{child_id:uuid}/edit", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/children/{child_id:uuid}/remove", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("POST", "/children/{child_id:uuid}/remove", "login ok 403 403 403 403 403 404 403 403 403 403"),
     ("GET", "/my-data", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("GET", "/my-data/download", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("POST", "/my-data/erase", "login ok 403 403 403 403 403 ok 403 403 403 403"),
@@ -217,10 +222,11 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/grants/returns/{return_id:uuid}/decision", "login 403 403 403 403 ok ok 403 403 403 403 404"),
 ]
 
-# Run last, in this order: they end sessions, tokens, records or the provider's listing. Our
+# Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
 # family has bookings, so its erasure is refused (409); the other family has none and is
 # erased by the page, so it is signed out ("login") in the rows after.
 LAST = [
+    ("POST", "/children/{child_id:uuid}/remove"),  # our child's bookings are past on the real clock: it goes
     ("POST", "/calendar/feeds/{feed_id:uuid}/revoke"),
     ("POST", "/api/v1/providers/{provider_id:uuid}/suspend"),
     ("POST", "/provider/{provider_id:uuid}/suspend"),

@@ -348,7 +348,10 @@ async def reset_password(request: Request) -> Response:
 async def _account_context(request: Request) -> dict[str, object]:
     principal = request_principal(request)
     tokens = await ApiToken.filter(user_id=principal.id, revoked_at=None).order_by("-created_at")
-    return {"tokens": tokens, "memberships": principal.memberships}
+    # API tokens are for staff systems: a family sees them only to revoke ones it already made
+    # (through the API), not as something to do on its account page.
+    show_tokens = bool(tokens) or principal.roles != {Role.FAMILY}
+    return {"tokens": tokens, "memberships": principal.memberships, "show_tokens": show_tokens}
 
 
 async def account(request: Request) -> Response:

@@ -5,3 +5,10 @@ import { initAll } from "/assets/govuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+
+// Search: the filters sit behind "Filter results" so that on a phone the results come first.
+// On a wide screen there is room for both, so open them (without JavaScript they stay one click away).
+const filters = document.querySelector("details.sb-filters");
+if (filters && window.matchMedia("(min-width: 40.0625em)").matches) {
+  filters.open = true;
+}
