@@ -23,7 +23,6 @@ from bookings.schemas import (
     WaitingEntryOut,
 )
 from providers import queries as provider_queries
-from providers.enums import FundingRoute
 from providers.models import Session
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
@@ -249,34 +248,30 @@ class BookingChoices:
 
 async def booking_choices(family_id: UUID, session: Session, *, online_payment: bool) -> BookingChoices:
     """For each of the family's children, how a place on ``session`` would be paid for, as
-    :func:`bookings.services.book_places` would plan it: the allocation when the child has one for
-    the session's year (enough left, or not), else the family pays online (when the service takes
-    payment and online payment is set up), else nothing to pay, else no way to book yet."""
+    :func:`bookings.services.book_places` plans it (:func:`bookings.services.plan_funding`, the same
+    plan): the allocation when the child has one for the session's year (enough left, or not), else
+    nothing to pay (:func:`bookings.services.family_pays`), else the family pays online when online
+    payment is set up, else no way to book yet."""
     children = await queries.list_children(family_id)
     year = services.financial_year(session.local_date)
     ids = [c.id for c in children]
     allocations = {a.child_id: a for a in await Allocation.filter(child_id__in=ids, year=year)}
     booked_ids = set(await BookingChild.filter(session_id=session.id, child_id__in=ids, active=True).values_list("child_id", flat=True))
-    service = session.service
-    minutes = services.session_minutes(session.starts_at, session.ends_at)
-    family_pays = service.price_pence > 0 and FundingRoute.FAMILY_PAYS in service.funding_routes
+    bookable = [c for c in children if c.id not in booked_ids]
+    plan = await services.plan_funding(bookable, session, funding=None, allocations=allocations)
+    family_pays = services.family_pays(session)
     options = []
-    for child in children:
-        if child.id in booked_ids:
-            continue
-        allocation = allocations.get(child.id)
+    for item in plan:
+        allocation = item.allocation
         if allocation is not None:
-            cost_minutes = minutes if allocation.in_minutes else 0
-            cost_pence = service.price_pence if allocation.in_pence else 0
-            enough = allocation.balance_minutes >= cost_minutes and allocation.balance_pence >= cost_pence
-            route = Route.ALLOCATION if enough else Route.SHORT
-            options.append(ChildOption(child, route, allocation, cost_minutes, cost_pence))
+            enough = allocation.balance_minutes >= item.minutes and allocation.balance_pence >= item.pence
+            options.append(ChildOption(item.child, Route.ALLOCATION if enough else Route.SHORT, allocation, item.minutes, item.pence))
         elif not family_pays:
-            options.append(ChildOption(child, Route.FREE))
+            options.append(ChildOption(item.child, Route.FREE))
         elif online_payment:
-            options.append(ChildOption(child, Route.PAY, pay_pence=service.price_pence))
+            options.append(ChildOption(item.child, Route.PAY, pay_pence=session.service.price_pence))
         else:
-            options.append(ChildOption(child, Route.CONTACT))
+            options.append(ChildOption(item.child, Route.CONTACT))
     return BookingChoices(options, [c for c in children if c.id in booked_ids], year)
 
 

@@ -21,7 +21,7 @@ Everything public is re-exported here, so callers write ``services.create_bookin
 from __future__ import annotations
 
 from bookings.services.allocations import adjust_allocation, grant_allocation
-from bookings.services.booking import book_places, create_booking, payment_due
+from bookings.services.booking import PlanItem, book_places, create_booking, family_pays, payment_due, plan_funding
 from bookings.services.children import CARE_FIELDS, create_child, remove_child, update_child
 from bookings.services.common import MAX_ATTEMPTS
 from bookings.services.erasure import erase_family
@@ -61,6 +61,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "REFERENCE_ALPHABET",
     "REMINDER_BEFORE",
+    "PlanItem",
     "accept_offer",
     "adjust_allocation",
     "age_on",
@@ -76,6 +77,7 @@ __all__ = [
     "erase_family",
     "expire_offer",
     "expire_overdue_offers",
+    "family_pays",
     "financial_year",
     "grant_allocation",
     "join_waiting_list",
@@ -86,6 +88,7 @@ __all__ = [
     "opens_at",
     "outside_age_range",
     "payment_due",
+    "plan_funding",
     "reclaim_released",
     "record_attendance",
     "release_hold",

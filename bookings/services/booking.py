@@ -41,7 +41,9 @@ from shortbreaks.models import OutboxMessage
 
 
 @dataclass
-class _PlanItem:
+class PlanItem:
+    """How one child's place is paid for: its allocation (``minutes`` and ``pence`` of it) or the family."""
+
     child: Child
     source: FundingSource
     allocation: Allocation | None
@@ -49,14 +51,14 @@ class _PlanItem:
     pence: int
 
 
-async def _plan_funding(
+async def plan_funding(
     children: list[Child],
     session: Session,
     *,
     funding: FundingSource | None,
     conn: BaseDBAsyncClient | None = None,
     allocations: dict[UUID, Allocation] | None = None,
-) -> list[_PlanItem]:
+) -> list[PlanItem]:
     """How each child's place is paid for. ``allocations``: the children's allocations for the
     session's financial year by child id, when the caller has read them already."""
     year = financial_year(session.local_date)
@@ -68,12 +70,12 @@ async def _plan_funding(
     for child in children:
         allocation = allocations.get(child.id)
         if funding is FundingSource.FAMILY or (funding is None and allocation is None):
-            plan.append(_PlanItem(child, FundingSource.FAMILY, None, 0, 0))
+            plan.append(PlanItem(child, FundingSource.FAMILY, None, 0, 0))
             continue
         if allocation is None:
             raise ValidationFailed.field("funding", f"{child.first_name} has no allocation for the {year} to {year + 1} financial year")
         plan.append(
-            _PlanItem(
+            PlanItem(
                 child,
                 FundingSource.ALLOCATION,
                 allocation,
@@ -84,25 +86,30 @@ async def _plan_funding(
     return plan
 
 
-def payment_due(plan: list[_PlanItem], session: Session) -> int:
-    """Pence the family pays online: the price for each child not covered by an allocation, on a
-    service that accepts 'family pays' (a grant-funded or council-only service charges nothing).
-    """
+def family_pays(session: Session) -> bool:
+    """Whether a child not covered by an allocation costs the family the price: a grant-funded or
+    council-only service (or a free one) charges nothing."""
     service = session.service
-    if service.price_pence <= 0 or FundingRoute.FAMILY_PAYS not in service.funding_routes:
+    return service.price_pence > 0 and FundingRoute.FAMILY_PAYS in service.funding_routes
+
+
+def payment_due(plan: list[PlanItem], session: Session) -> int:
+    """Pence the family pays online: the price for each child not covered by an allocation, when
+    :func:`family_pays`."""
+    if not family_pays(session):
         return 0
-    return service.price_pence * sum(1 for item in plan if item.source is FundingSource.FAMILY)
+    return session.service.price_pence * sum(1 for item in plan if item.source is FundingSource.FAMILY)
 
 
 async def _open_payment(
-    booking: Booking, plan: list[_PlanItem], session: Session, *, payment_hold: timedelta | None, now: datetime, conn: BaseDBAsyncClient
+    booking: Booking, plan: list[PlanItem], session: Session, *, payment_hold: timedelta | None, now: datetime, conn: BaseDBAsyncClient
 ) -> None:
     due = payment_due(plan, session)
     if due and payment_hold is not None:
         await payment_records.open_payment(booking, amount_pence=due, hold=payment_hold, now=now, conn=conn)
 
 
-def _check_payable(plan: list[_PlanItem], session: Session, payment_hold: timedelta | None) -> bool:
+def _check_payable(plan: list[PlanItem], session: Session, payment_hold: timedelta | None) -> bool:
     """Whether the booking must be held for a payment; refuses when online payment is not set up."""
     due = payment_due(plan, session)
     if due and payment_hold is None:
@@ -204,7 +211,7 @@ async def _precheck_children(
 async def _insert_booking(
     family: User,
     session: Session,
-    plan: list[_PlanItem],
+    plan: list[PlanItem],
     *,
     now: datetime,
     conn: BaseDBAsyncClient,
@@ -349,7 +356,7 @@ async def book_places(
     applicants = await _load_applicants(family, child_ids, session)
     approval = session.service.booking_mode == BookingMode.APPROVAL
     await _precheck_children(applicants.children, session, allow_age_override=approval, clashes=applicants.clashes)
-    plan = await _plan_funding(applicants.children, session, funding=funding, allocations=applicants.allocations)
+    plan = await plan_funding(applicants.children, session, funding=funding, allocations=applicants.allocations)
     held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 

@@ -25,8 +25,8 @@ from bookings.services.booking import (
     _load_applicants,
     _load_children,
     _open_payment,
-    _plan_funding,
     _precheck_children,
+    plan_funding,
 )
 from bookings.services.common import _get_session, _with_retries
 from bookings.services.rules import check_bookable
@@ -136,7 +136,7 @@ async def accept_offer(
     session = await _get_session(entry.session_id)
     children = await _load_children(family, [entry.child_id])
     await _precheck_children(children, session, allow_age_override=True)
-    plan = await _plan_funding(children, session, funding=funding)
+    plan = await plan_funding(children, session, funding=funding)
     held = _check_payable(plan, session, payment_hold)
     messages: list[OutboxMessage | None] = []
 
