@@ -93,3 +93,11 @@ def allowance_year(council: CouncilProfile, today: date) -> tuple[date, date]:
         start = date(today.year - 1, month, day)
     following = date(start.year + 1, month, day)
     return start, date.fromordinal(following.toordinal() - 1)
+
+
+async def get_version(council: CouncilProfile, number: int) -> Statement:
+    """Any version of the council, drafts too (for its officers)."""
+    statement = await Statement.get_or_none(council_id=council.id, number=number)
+    if statement is None:
+        raise NotFound("There is no version with that number")
+    return statement
