@@ -54,6 +54,11 @@ async def _statement_context(request: Request, council: CouncilProfile, statemen
     }
 
 
+async def councils_page(request: Request) -> Response:
+    """Every council that has published its statement here: where a family starts."""
+    return render(request, "entitlements/councils.html", {"councils": await queries.list_published_councils()})
+
+
 async def statement_page(request: Request) -> Response:
     council = await queries.get_council(_slug(request))
     statement = await queries.get_published(council)
@@ -423,6 +428,7 @@ COUNCIL = "/councils/{slug}/short-breaks"
 OFFICER = "/authority/short-breaks"
 
 routes = [
+    page("/councils", councils_page, name="entitlements:councils", permission=PUBLIC),
     page(COUNCIL, statement_page, name="entitlements:statement", permission=PUBLIC),
     page(COUNCIL + "/print", statement_print_page, name="entitlements:statement_print", permission=PUBLIC),
     page(COUNCIL + "/versions/{number:int}", version_page, name="entitlements:version", permission=PUBLIC),

@@ -101,3 +101,13 @@ async def get_version(council: CouncilProfile, number: int) -> Statement:
     if statement is None:
         raise NotFound("There is no version with that number")
     return statement
+
+
+async def list_published_councils() -> list[CouncilProfile]:
+    """Councils with a published statement, by name."""
+    return (
+        await CouncilProfile.filter(statements__status=StatementStatus.PUBLISHED)
+        .distinct()
+        .select_related("local_authority")
+        .order_by("local_authority__name")
+    )
