@@ -9,6 +9,37 @@ from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from shortbreaks.migration_sql import dialect_sql
 
+UNIQUE = [
+    'CREATE UNIQUE INDEX entitlements_statement_number_unique ON entitlements_statement (council_id, number)',
+    "CREATE UNIQUE INDEX entitlements_statement_one_open ON entitlements_statement (council_id, status) WHERE status IN ('draft', 'published')",
+    'CREATE UNIQUE INDEX entitlements_tier_code_unique ON entitlements_tier (statement_id, code)',
+]
+
+POSTGRES = [
+    'ALTER TABLE entitlements_councilprofile ADD CONSTRAINT entitlements_councilprofile_year_start CHECK (allowance_year_start_month BETWEEN 1 AND 12 AND allowance_year_start_day BETWEEN 1 AND 31)',
+    'ALTER TABLE entitlements_statement ADD CONSTRAINT entitlements_statement_number_positive CHECK (number >= 1)',
+    "ALTER TABLE entitlements_statement ADD CONSTRAINT entitlements_statement_published_at CHECK ((status = 'draft') = (published_at IS NULL))",
+    "ALTER TABLE entitlements_tier ADD CONSTRAINT entitlements_tier_how_to_apply CHECK (kind = 'universal' OR length(trim(how_to_apply)) > 0)",
+    'ALTER TABLE entitlements_tier ADD CONSTRAINT entitlements_tier_amounts CHECK ((hours_per_year IS NULL OR hours_per_year > 0) AND (pence_per_year IS NULL OR pence_per_year > 0))',
+    *UNIQUE,
+]
+
+# SQLite cannot add a CHECK to an existing table: each CHECK is a pair of triggers raising its name.
+SQLITE = [
+    *UNIQUE,
+    "CREATE TRIGGER entitlements_councilprofile_year_start_insert BEFORE INSERT ON entitlements_councilprofile WHEN NOT (NEW.allowance_year_start_month BETWEEN 1 AND 12 AND NEW.allowance_year_start_day BETWEEN 1 AND 31) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_councilprofile_year_start'); END",
+    "CREATE TRIGGER entitlements_councilprofile_year_start_update BEFORE UPDATE ON entitlements_councilprofile WHEN NOT (NEW.allowance_year_start_month BETWEEN 1 AND 12 AND NEW.allowance_year_start_day BETWEEN 1 AND 31) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_councilprofile_year_start'); END",
+    "CREATE TRIGGER entitlements_statement_number_positive_insert BEFORE INSERT ON entitlements_statement WHEN NOT (NEW.number >= 1) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_statement_number_positive'); END",
+    "CREATE TRIGGER entitlements_statement_number_positive_update BEFORE UPDATE ON entitlements_statement WHEN NOT (NEW.number >= 1) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_statement_number_positive'); END",
+    "CREATE TRIGGER entitlements_statement_published_at_insert BEFORE INSERT ON entitlements_statement WHEN NOT ((NEW.status = 'draft') = (NEW.published_at IS NULL)) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_statement_published_at'); END",
+    "CREATE TRIGGER entitlements_statement_published_at_update BEFORE UPDATE ON entitlements_statement WHEN NOT ((NEW.status = 'draft') = (NEW.published_at IS NULL)) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_statement_published_at'); END",
+    "CREATE TRIGGER entitlements_tier_how_to_apply_insert BEFORE INSERT ON entitlements_tier WHEN NOT (NEW.kind = 'universal' OR length(trim(NEW.how_to_apply)) > 0) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_tier_how_to_apply'); END",
+    "CREATE TRIGGER entitlements_tier_how_to_apply_update BEFORE UPDATE ON entitlements_tier WHEN NOT (NEW.kind = 'universal' OR length(trim(NEW.how_to_apply)) > 0) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_tier_how_to_apply'); END",
+    "CREATE TRIGGER entitlements_tier_amounts_insert BEFORE INSERT ON entitlements_tier WHEN NOT ((NEW.hours_per_year IS NULL OR NEW.hours_per_year > 0) AND (NEW.pence_per_year IS NULL OR NEW.pence_per_year > 0)) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_tier_amounts'); END",
+    "CREATE TRIGGER entitlements_tier_amounts_update BEFORE UPDATE ON entitlements_tier WHEN NOT ((NEW.hours_per_year IS NULL OR NEW.hours_per_year > 0) AND (NEW.pence_per_year IS NULL OR NEW.pence_per_year > 0)) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entitlements_tier_amounts'); END",
+]
+
+
 class Migration(migrations.Migration):
     dependencies = [('core', '0005_job_outbox')]
 
@@ -73,18 +104,7 @@ class Migration(migrations.Migration):
             options={'table': 'entitlements_tier', 'app': 'entitlements', 'constraints': [UniqueConstraint(fields=('statement_id', 'code'), name='entitlements_tier_code_unique'), CheckConstraint(check="kind = 'universal' OR length(trim(how_to_apply)) > 0", name='entitlements_tier_how_to_apply'), CheckConstraint(check='(hours_per_year IS NULL OR hours_per_year > 0) AND (pence_per_year IS NULL OR pence_per_year > 0)', name='entitlements_tier_amounts')], 'pk_attr': 'id', 'table_description': 'A universal, targeted or specialist offer in one statement version: who it is for, what it gives, how to apply.'},
             bases=['TimestampedModel'],
         ),
-        # CreateModel leaves Meta.constraints out: create them here.
-        ops.AddConstraint(model_name='CouncilProfile', constraint=CheckConstraint(check='allowance_year_start_month BETWEEN 1 AND 12 AND allowance_year_start_day BETWEEN 1 AND 31', name='entitlements_councilprofile_year_start')),
-        ops.AddConstraint(model_name='Statement', constraint=UniqueConstraint(fields=('council_id', 'number'), name='entitlements_statement_number_unique')),
-        ops.AddConstraint(model_name='Statement', constraint=CheckConstraint(check='number >= 1', name='entitlements_statement_number_positive')),
-        ops.AddConstraint(model_name='Statement', constraint=CheckConstraint(check="(status = 'draft') = (published_at IS NULL)", name='entitlements_statement_published_at')),
-        ops.AddConstraint(model_name='Tier', constraint=UniqueConstraint(fields=('statement_id', 'code'), name='entitlements_tier_code_unique')),
-        ops.AddConstraint(model_name='Tier', constraint=CheckConstraint(check="kind = 'universal' OR length(trim(how_to_apply)) > 0", name='entitlements_tier_how_to_apply')),
-        ops.AddConstraint(model_name='Tier', constraint=CheckConstraint(check='(hours_per_year IS NULL OR hours_per_year > 0) AND (pence_per_year IS NULL OR pence_per_year > 0)', name='entitlements_tier_amounts')),
-        # Last: Tortoise cannot add a partial unique index on SQLite, and its SQLite AddConstraint rebuilds
-        # the table (dropping indexes made before it). The same statement suits both databases.
-        dialect_sql(
-            postgres=["CREATE UNIQUE INDEX entitlements_statement_one_open ON entitlements_statement (council_id, status) WHERE status IN ('draft', 'published')"],
-            sqlite=["CREATE UNIQUE INDEX entitlements_statement_one_open ON entitlements_statement (council_id, status) WHERE status IN ('draft', 'published')"],
-        ),
+        # CreateModel records Meta.constraints without creating them on PostgreSQL (SQLite gets the
+        # CHECKs inline, but not the unique ones): create what each database lacks, by name.
+        dialect_sql(postgres=POSTGRES, sqlite=SQLITE),
     ]
