@@ -12,6 +12,7 @@ from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
 
 PUBLIC_STATUSES = (StatementStatus.PUBLISHED, StatementStatus.SUPERSEDED)
+MAX_NUMBER = 2**31 - 1  # the column is a 32-bit integer: a larger number in a URL names no version
 
 
 async def get_council(slug: str) -> CouncilProfile:
@@ -42,6 +43,8 @@ async def get_published(council: CouncilProfile) -> Statement:
 
 async def get_public_version(council: CouncilProfile, number: int) -> Statement:
     """A published or replaced version: drafts are not public."""
+    if number > MAX_NUMBER:
+        raise NotFound("There is no published version with that number")
     statement = await Statement.get_or_none(council_id=council.id, number=number, status__in=PUBLIC_STATUSES)
     if statement is None:
         raise NotFound("There is no published version with that number")
@@ -97,6 +100,8 @@ def allowance_year(council: CouncilProfile, today: date) -> tuple[date, date]:
 
 async def get_version(council: CouncilProfile, number: int) -> Statement:
     """Any version of the council, drafts too (for its officers)."""
+    if number > MAX_NUMBER:
+        raise NotFound("There is no version with that number")
     statement = await Statement.get_or_none(council_id=council.id, number=number)
     if statement is None:
         raise NotFound("There is no version with that number")

@@ -246,3 +246,11 @@ async def test_signed_out_visitors_cannot_edit(client, council) -> None:
     posted = await client.post(f"/authority/short-breaks/drafts/{draft.id}/publish", data={"csrf_token": token})
     assert posted.status_code == 303 and posted.headers["location"].startswith("/sign-in")
     assert (await Statement.get(id=draft.id)).status == StatementStatus.DRAFT
+
+
+async def test_odd_input_to_public_pages_is_never_a_server_error(client, council) -> None:
+    await council.published()
+    assert (await client.get("/councils/westshire/short-breaks/versions/99999999999999999999")).status_code == 404
+    assert (await client.get("/api/v1/councils/westshire/statement/versions/99999999999999999999")).status_code == 404
+    odd = await client.post(CHECK, data={"step": "zzz", "age": "9" * 400, "postcode": "B" * 5000, "needs": ["PMLD", "<script>"], "dla": "x"})
+    assert odd.status_code == 200 and "Question 1 of 5" in odd.text and "<script>" not in odd.text
