@@ -15,6 +15,7 @@ from starlette.responses import Response
 from entitlements import presenters, queries, services
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
+from shortbreaks.errors import NotFound
 from shortbreaks.permissions import LA_OFFICER, PUBLIC
 from shortbreaks.routing import api
 from shortbreaks.web import request_now, request_principal
@@ -31,6 +32,15 @@ def _json(model: StatementOut, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
+def _number(request: Request) -> int:
+    """The version number in the path. A plain ``{number}`` rather than ``{number:int}``: the OpenAPI
+    then declares a string, which is what a path holds, and anything but digits is simply not found."""
+    raw: str = request.path_params["number"]
+    if not raw.isdigit() or len(raw) > 10:
+        raise NotFound("There is no version with that number")
+    return int(raw)
+
+
 def _slug(request: Request) -> str:
     slug: str = request.path_params["slug"]
     return slug
@@ -45,7 +55,7 @@ async def statement_api(request: Request) -> Response:
 
 async def version_api(request: Request) -> Response:
     council = await queries.get_council(_slug(request))
-    statement = await queries.get_public_version(council, int(request.path_params["number"]))
+    statement = await queries.get_public_version(council, _number(request))
     return _json(await presenters.statement_out(council, statement, today=_today(request)))
 
 
@@ -61,7 +71,7 @@ async def publish_version_api(request: Request) -> Response:
     """Publish a draft version; the version it replaces stays readable."""
     principal = request_principal(request)
     council = await queries.get_council_for_officer(principal, _slug(request))
-    draft = await queries.get_version(council, int(request.path_params["number"]))
+    draft = await queries.get_version(council, _number(request))
     published = await services.publish_statement(draft, actor=principal, now=request_now(request))
     return _json(await presenters.statement_out(council, published, today=_today(request)))
 
@@ -78,7 +88,7 @@ routes = [
         tags=TAGS,
     ),
     api(
-        BASE + "/versions/{number:int}",
+        BASE + "/versions/{number}",
         version_api,
         name="api:entitlements_version",
         permission=PUBLIC,
@@ -101,7 +111,7 @@ routes = [
         tags=TAGS,
     ),
     api(
-        BASE + "/versions/{number:int}/publish",
+        BASE + "/versions/{number}/publish",
         publish_version_api,
         name="api:entitlements_version_publish",
         permission=LA_OFFICER,

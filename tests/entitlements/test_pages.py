@@ -252,5 +252,7 @@ async def test_odd_input_to_public_pages_is_never_a_server_error(client, council
     await council.published()
     assert (await client.get("/councils/westshire/short-breaks/versions/99999999999999999999")).status_code == 404
     assert (await client.get("/api/v1/councils/westshire/statement/versions/99999999999999999999")).status_code == 404
-    odd = await client.post(CHECK, data={"step": "zzz", "age": "9" * 400, "postcode": "B" * 5000, "needs": ["PMLD", "<script>"], "dla": "x"})
+    odd = await client.post(
+        CHECK, data={"step": "zzz", "age": "9" * 400, "postcode": "B" * 5000, "needs": ["PMLD", "<script>"], "dla": "x"}
+    )
     assert odd.status_code == 200 and "Question 1 of 5" in odd.text and "<script>" not in odd.text
