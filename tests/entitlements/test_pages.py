@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import socket
+
+import httpx
+import uvicorn
 
 from entitlements import services
 from entitlements.enums import StatementStatus
@@ -11,6 +16,7 @@ from entitlements.models import Statement, Tier
 from shortbreaks.models import AuditEvent
 from tests.entitlements.conftest import statement_body, tier
 from tests.factories import NOW, csrf, sign_in
+from tests.waiting import wait_until
 
 CHECK = "/councils/westshire/short-breaks/check"
 _HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
@@ -256,3 +262,26 @@ async def test_odd_input_to_public_pages_is_never_a_server_error(client, council
         CHECK, data={"step": "zzz", "age": "9" * 400, "postcode": "B" * 5000, "needs": ["PMLD", "<script>"], "dla": "x"}
     )
     assert odd.status_code == 200 and "Question 1 of 5" in odd.text and "<script>" not in odd.text
+
+
+async def test_the_servers_access_log_holds_no_answers(app, council, caplog) -> None:
+    """Behind a real uvicorn with its access log on, as ``shortbreaks serve`` runs outside production."""
+    await council.published()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="info", access_log=True, log_config=None))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    await wait_until(lambda: server.started, timeout=30, what="uvicorn to start serving")
+    caplog.set_level(logging.DEBUG)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}") as real:
+            pages = await run_checker(real, {"age": "13", "postcode": "WS9 8QQ", "needs": ["MSI"], "ehc_plan": "no", "dla": "not_sure"})
+    finally:
+        server.should_exit = True
+        await task
+    assert 'id="result-targeted"' in pages[-1].text
+    access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert len(access) == len(pages) and all("POST /councils/westshire/short-breaks/check HTTP/1.1" in line for line in access)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for typed in ("WS9", "8QQ", "MSI", "not_sure"):
+        assert typed not in logged
