@@ -47,7 +47,7 @@ async def _statement_context(request: Request, council: CouncilProfile, statemen
         "council": council,
         "statement": statement,
         "tiers": tiers,
-        "kinds": {t.id: presenters.service_kind_labels(t) for t in tiers},
+        "kinds": {t.id: presenters.service_kinds(t) for t in tiers},
         "versions": await queries.list_public_versions(council),
         "current_number": published.number if published else None,
         "allowance_year": presenters.allowance_year_text(council),
@@ -172,7 +172,7 @@ def _result(request: Request, council: CouncilProfile, statement: Statement, tie
         "statement": statement,
         "may_qualify": [r for r in rows if r["outcome"] != Outcome.UNLIKELY],
         "unlikely": [r for r in rows if r["outcome"] == Outcome.UNLIKELY],
-        "kinds": {t.id: presenters.service_kind_labels(t) for t in tiers},
+        "kinds": {t.id: presenters.service_kinds(t) for t in tiers},
     }
     return _no_store(render(request, "entitlements/check_result.html", context))
 

@@ -43,8 +43,9 @@ def tier_out(tier: Tier) -> TierOut:
     )
 
 
-def service_kind_labels(tier: Tier) -> list[str]:
-    return [ServiceKind(k).label for k in tier.service_kinds or []]
+def service_kinds(tier: Tier) -> list[tuple[str, str]]:
+    """(value, label) of each kind of short break the tier pays for: the value filters the service search."""
+    return [(k, ServiceKind(k).label) for k in tier.service_kinds or []]
 
 
 async def statement_out(council: CouncilProfile, statement: Statement, *, today: date) -> StatementOut:

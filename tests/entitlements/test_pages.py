@@ -56,6 +56,7 @@ async def test_anyone_reads_the_published_statement_with_its_tiers_and_contacts(
     assert "Call the short breaks team on 0121 000 0000." in html
     assert "breaks@council.example.gov.uk" in html
     assert "1 February to 31 January" in html
+    assert '<a class="govuk-link" href="/services?kind=day_care_away">Day care away from home</a>' in html
     assert f'href="{CHECK}"' in html
     printable = await client.get("/councils/westshire/short-breaks/print")
     assert printable.status_code == 200
