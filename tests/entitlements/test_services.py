@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -156,3 +157,30 @@ def test_answers_are_checked_one_question_at_a_time() -> None:
     ]:
         with pytest.raises(eligibility.AnswerError):
             eligibility.parse_answer(name, raw)
+
+
+# --- concurrency (PostgreSQL only: SQLite serialises everything) -------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_concurrent_versions_and_publishes_leave_one_draft_and_one_published_version(council) -> None:
+    results = await asyncio.gather(
+        *[services.create_version(council.profile, statement_body(), actor=council.officer_p, now=NOW) for _ in range(8)],
+        return_exceptions=True,
+    )
+    drafts = [r for r in results if isinstance(r, Statement)]
+    assert len(drafts) == 1
+    assert all(isinstance(r, DraftExists) for r in results if not isinstance(r, Statement))
+
+    published = await asyncio.gather(
+        *[services.publish_statement(drafts[0], actor=council.officer_p, now=NOW) for _ in range(8)], return_exceptions=True
+    )
+    assert sum(1 for r in published if isinstance(r, Statement)) == 1
+    assert all(isinstance(r, NotADraft) for r in published if not isinstance(r, Statement))
+    assert await AuditEvent.filter(action="entitlements.statement.published").count() == 1
+
+    nexts = await asyncio.gather(
+        *[services.create_draft(council.profile, actor=council.officer_p, now=NOW) for _ in range(8)], return_exceptions=True
+    )
+    assert [r.number for r in nexts if isinstance(r, Statement)] == [2]
+    assert sorted((s.number, s.status) for s in await Statement.all()) == [(1, StatementStatus.PUBLISHED), (2, StatementStatus.DRAFT)]
