@@ -95,8 +95,17 @@ async def test_the_checker_answers_each_family_without_javascript(
     assert "?" not in page.url
 
 
-async def test_a_blank_answer_shows_the_error_summary_without_javascript(new_page: Any) -> None:
+async def test_a_family_finds_the_statement_and_a_blank_answer_shows_the_error_summary_without_javascript(new_page: Any) -> None:
     page = await new_page(java_script_enabled=False)
+    await page.goto("/")
+    await page.get_by_role("link", name="Short breaks from your council").click()
+    await page.get_by_role("link", name="Birmingham City Council").click()
+    for name in TIERS.values():
+        await expect(page.get_by_role("heading", name=name)).to_be_visible()
+    await page.get_by_role("link", name="Printable version").click()
+    await expect(page.locator("#tier-targeted")).to_contain_text("78 hours each allowance year")
+    await page.goto(STATEMENT + "/versions/1")
+    await expect(page.locator("#tier-targeted")).to_contain_text("70 hours each allowance year")
     await page.goto(STATEMENT + "/check")
     await page.get_by_role("button", name="Start now").click()
     await page.get_by_role("button", name="Continue").click()
