@@ -40,7 +40,7 @@ def _slug(request: Request) -> str:
     return slug
 
 
-async def _statement_context(request: Request, council: CouncilProfile, statement: Statement) -> dict[str, Any]:
+async def _statement_context(council: CouncilProfile, statement: Statement) -> dict[str, Any]:
     tiers = await queries.list_tiers(statement)
     published = await queries.find_published(council)
     return {
@@ -62,19 +62,19 @@ async def councils_page(request: Request) -> Response:
 async def statement_page(request: Request) -> Response:
     council = await queries.get_council(_slug(request))
     statement = await queries.get_published(council)
-    return render(request, "entitlements/statement.html", await _statement_context(request, council, statement))
+    return render(request, "entitlements/statement.html", await _statement_context(council, statement))
 
 
 async def statement_print_page(request: Request) -> Response:
     council = await queries.get_council(_slug(request))
     statement = await queries.get_published(council)
-    return render(request, "entitlements/statement_print.html", await _statement_context(request, council, statement))
+    return render(request, "entitlements/statement_print.html", await _statement_context(council, statement))
 
 
 async def version_page(request: Request) -> Response:
     council = await queries.get_council(_slug(request))
     statement = await queries.get_public_version(council, int(request.path_params["number"]))
-    return render(request, "entitlements/statement.html", await _statement_context(request, council, statement))
+    return render(request, "entitlements/statement.html", await _statement_context(council, statement))
 
 
 # --- the eligibility checker --------------------------------------------------------------------------
