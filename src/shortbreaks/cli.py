@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     make = sub.add_parser(
         "makemigrations", help="write migrations for model changes (developers)", description="Write new migration files for model changes."
     )
-    make.add_argument("apps", nargs="*", help="app labels: core, providers, bookings, payments, feeds, grants")
+    make.add_argument("apps", nargs="*", help="app labels: core, providers, bookings, payments, feeds, entitlements, grants")
     make.add_argument("--name", help="migration name")
     make.set_defaults(func=cmd_makemigrations)
 

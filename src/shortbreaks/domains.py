@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-DOMAIN_PACKAGES: tuple[str, ...] = ("providers", "bookings", "bookings.payments", "bookings.feeds", "grants")
+DOMAIN_PACKAGES: tuple[str, ...] = ("providers", "bookings", "bookings.payments", "bookings.feeds", "entitlements", "grants")
 
 # Tortoise app label of each domain package: each has its own migrations chain, so
 # sub-packages (payments, feeds) can change their tables without renumbering bookings'.
@@ -29,6 +29,7 @@ APP_LABELS: dict[str, str] = {
     "bookings": "bookings",
     "bookings.payments": "payments",
     "bookings.feeds": "feeds",
+    "entitlements": "entitlements",
     "grants": "grants",
 }
 

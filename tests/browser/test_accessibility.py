@@ -91,6 +91,15 @@ SCAN: dict[str, tuple[str, int]] = {
     "/grants/funds/{fund_id:uuid}": ("funder", 200),
     "/grants/awards/{award_id:uuid}": ("grantee", 200),
     "/grants/returns/{return_id:uuid}": ("grantee", 200),
+    "/councils": ("anonymous", 200),
+    "/councils/{slug}/short-breaks": ("anonymous", 200),
+    "/councils/{slug}/short-breaks/print": ("anonymous", 200),
+    "/councils/{slug}/short-breaks/versions/{number:int}": ("anonymous", 200),
+    "/councils/{slug}/short-breaks/check": ("anonymous", 200),
+    "/authority/short-breaks": ("officer", 200),
+    "/authority/short-breaks/drafts/{statement_id:uuid}": ("officer", 200),
+    "/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new": ("officer", 200),
+    "/authority/short-breaks/tiers/{tier_id:uuid}": ("officer", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -123,6 +132,7 @@ EMPTY_FORMS = [
     ("/authority/families/{family_id:uuid}", "officer", "Grant allocation to"),
     ("/organisations/{organisation_id:uuid}", "admin", "Send invitation"),
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
+    ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
 ]
 
 

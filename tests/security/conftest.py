@@ -17,6 +17,9 @@ from uuid import UUID
 
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
+from entitlements import services as entitlements_services
+from entitlements.models import Statement, Tier
+from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
 from providers import services as provider_services
@@ -70,6 +73,9 @@ class World:
     award: Award
     tranche: Tranche
     spend_return: SpendReturn
+    # Our council's statement: version 1 published, version 2 a draft with its tiers.
+    draft: Statement
+    draft_tier: Tier
     family_token_id: UUID
     feed_id: UUID
     tokens: dict[str, str] = field(default_factory=dict)
@@ -95,6 +101,10 @@ class World:
             "return_id": self.spend_return.id,
             "token_id": self.family_token_id,
             "feed_id": self.feed_id,
+            "slug": "our-council",
+            "number": "1",
+            "statement_id": self.draft.id,
+            "tier_id": self.draft_tier.id,
             "token": "not-a-real-token",
         }
         return {k: str(v) for k, v in ids.items()}
@@ -197,6 +207,8 @@ async def build_world() -> World:
     tranche = await grants_services.schedule_tranche(award, amount_pence=100_000, due_on=date(2026, 7, 1), actor=funder_p, now=TEST_NOW)
     spend_return = await grants_services.create_return(award, financial_year=2026, quarter=1, actor=grantee_p, now=TEST_NOW)
 
+    draft, draft_tier = await _statement(authority, users["officer"])
+
     _, family_token = await create_api_token(family, name="For the matrix", now=TEST_NOW)
     from bookings.feeds import services as feed_services
 
@@ -220,7 +232,26 @@ async def build_world() -> World:
         award=award,
         tranche=tranche,
         spend_return=spend_return,
+        draft=draft,
+        draft_tier=draft_tier,
     )
+
+
+async def _statement(authority: Organisation, officer: User) -> tuple[Statement, Tier]:
+    """Our council's short breaks statement: version 1 published, version 2 drafted from it."""
+    from tests.entitlements.conftest import statement_body
+
+    officer_p = await load_principal(officer)
+    profile = await entitlements_services.save_council_profile(
+        authority,
+        CouncilProfileIn(slug="our-council", allowance_year_start_month=4, allowance_year_start_day=1),
+        actor=officer_p,
+        now=TEST_NOW,
+    )
+    first = await entitlements_services.create_version(profile, statement_body(), actor=officer_p, now=TEST_NOW)
+    await entitlements_services.publish_statement(first, actor=officer_p, now=TEST_NOW)
+    draft = await entitlements_services.create_draft(profile, actor=officer_p, now=TEST_NOW)
+    return draft, await Tier.get(statement_id=draft.id, code="targeted")
 
 
 async def _child(family: User, authority: Organisation) -> Child:

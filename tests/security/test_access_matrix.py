@@ -220,6 +220,28 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/grants/returns/{return_id:uuid}/lines", "login 403 403 403 ok 403 ok 403 403 403 404 403"),
     ("POST", "/grants/returns/{return_id:uuid}/submit", "login 403 403 403 ok 403 403 403 403 403 404 403"),
     ("POST", "/grants/returns/{return_id:uuid}/decision", "login 403 403 403 403 ok ok 403 403 403 403 404"),
+    # Entitlements: the statement and checker are public; officers write their own council's drafts.
+    ("GET", "/councils", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/councils/{slug}/short-breaks", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/councils/{slug}/short-breaks/print", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/councils/{slug}/short-breaks/versions/{number:int}", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/councils/{slug}/short-breaks/check", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/councils/{slug}/short-breaks/check", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/authority/short-breaks", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/authority/short-breaks/profile", "login 403 403 404 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/short-breaks/{slug}/drafts", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/short-breaks/drafts/{statement_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/short-breaks/drafts/{statement_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/short-breaks/drafts/{statement_id:uuid}/tiers", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/short-breaks/tiers/{tier_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/short-breaks/tiers/{tier_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/short-breaks/drafts/{statement_id:uuid}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/short-breaks/tiers/{tier_id:uuid}/remove", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/statement", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/api/v1/councils/{slug}/statement/versions/{number}", "ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/councils/{slug}/statement/versions", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/api/v1/councils/{slug}/statement/versions/{number}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
 ]
 
 # Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
@@ -236,8 +258,9 @@ LAST = [
     ("POST", "/sign-out"),
     ("DELETE", "/api/v1/auth/tokens/current"),
 ]
-# Published services and their sessions are public: anyone may learn that they exist.
-PUBLIC_RECORDS = {"service_id", "session_id"}
+# Published services and their sessions are public: anyone may learn that they exist. So are
+# councils' web addresses (slug) and their published statement versions (number).
+PUBLIC_RECORDS = {"service_id", "session_id", "slug", "number"}
 _dates = itertools.count(0)
 
 
@@ -269,7 +292,7 @@ def outcome(response: httpx.Response) -> str:
 
 def fill(path: str, values: dict[str, str]) -> str:
     for name, value in values.items():
-        for convertor in ("", ":uuid"):
+        for convertor in ("", ":uuid", ":int"):
             path = path.replace("{" + name + convertor + "}", value)
     return path
 

@@ -1,0 +1,55 @@
+"""The entitlements package's named constraints (``shortbreaks.constraints``): what a violation means to the user.
+
+Every one backs a rule the services check first (a tier's way to apply, amounts, one draft at a
+time, version numbers given under a lock on the council's profile), so a violation means a write
+that skipped the service or a concurrent request that slipped past it.
+"""
+
+from __future__ import annotations
+
+from entitlements.errors import DraftExists
+from shortbreaks.constraints import Constraint
+from shortbreaks.errors import Conflict, ValidationFailed
+
+
+def _already_done() -> Exception:
+    return Conflict("That was done a moment ago by another request; reload the page to see it")
+
+
+CONSTRAINTS = [
+    Constraint(
+        "entitlements_councilprofile_slug_key",
+        lambda: ValidationFailed.field("slug", "Another council already uses that web address"),
+        table="entitlements_councilprofile",
+        columns=("slug",),
+    ),
+    Constraint(
+        "entitlements_councilprofile_local_authority_id_key",
+        _already_done,
+        table="entitlements_councilprofile",
+        columns=("local_authority_id",),
+    ),
+    Constraint(
+        "entitlements_councilprofile_year_start",
+        lambda: ValidationFailed.field("allowance_year_start_day", "Enter a real day of the year"),
+    ),
+    # Numbers are given under a lock on the council's profile: a clash is a race; run it again.
+    Constraint("entitlements_statement_number_unique", None, table="entitlements_statement", columns=("council_id", "number")),
+    Constraint("entitlements_statement_one_open", DraftExists, table="entitlements_statement", columns=("council_id", "status")),
+    Constraint("entitlements_statement_number_positive", _already_done),
+    Constraint("entitlements_statement_published_at", _already_done),
+    Constraint(
+        "entitlements_tier_code_unique",
+        lambda: ValidationFailed.field("code", "Another tier in this version has that code"),
+        table="entitlements_tier",
+        columns=("statement_id", "code"),
+    ),
+    Constraint(
+        "entitlements_tier_how_to_apply",
+        lambda: ValidationFailed.field("how_to_apply", "Say how a family applies for this tier"),
+    ),
+    Constraint(
+        "entitlements_tier_amounts",
+        lambda: ValidationFailed.field("hours_per_year", "Hours and amounts must be more than zero"),
+    ),
+]

@@ -1,0 +1,108 @@
+"""Entitlements fixtures: a council with its profile, its officer, another council's officer, and statements built through the services."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from entitlements import services
+from entitlements.models import CouncilProfile, Statement
+from entitlements.schemas import CouncilProfileIn, StatementIn
+from shortbreaks.accounts.enums import Role
+from shortbreaks.accounts.models import Organisation, User
+from shortbreaks.accounts.services import ensure_membership, load_principal
+from shortbreaks.permissions import Principal
+from shortbreaks.security import hash_password
+from tests.factories import NOW, PASSWORD, make_organisation
+
+_HASH: list[str] = []
+_users = itertools.count(1)
+
+
+async def make_user(*, role: Role | None, organisation: Organisation | None) -> User:
+    """A user, hashing the password once per run (argon2 is slow on purpose)."""
+    if not _HASH:
+        _HASH.append(hash_password(PASSWORD))
+    n = next(_users)
+    user = await User.create(email=f"entitlements-user{n}@example.com", password_hash=_HASH[0], display_name=f"User {n}")
+    if role is not None and organisation is not None:
+        await ensure_membership(user, organisation, role)
+    return user
+
+
+def tier(code: str = "targeted", kind: str = "targeted", **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": code,
+        "kind": kind,
+        "name": f"The {code} tier",
+        "criteria": "Disabled children aged 0 to 17 in the area with an EHC plan or DLA.",
+        "rules": {"min_age": 0, "max_age": 17, "lives_in_area": True, "disability": True, "ehc_plan_or_dla": True},
+        "hours_per_year": 78,
+        "gives": "Hours of short breaks.",
+        "service_kinds": ["activity", "day_care_away"],
+        "how_to_apply": "Call the short breaks team on 0121 000 0000.",
+    }
+    if kind == "universal":
+        data.update(rules={"max_age": 25, "disability": True}, hours_per_year=None, how_to_apply="")
+    if kind == "specialist":
+        data.update(rules={"max_age": 17, "lives_in_area": True, "needs": ["PMLD", "SLD"]}, hours_per_year=None)
+    data.update(overrides)
+    return data
+
+
+def statement_body(**overrides: Any) -> StatementIn:
+    data: dict[str, Any] = {
+        "introduction": "Short breaks give families a break from caring.",
+        "local_needs": "We asked parents and carers.",
+        "contact_email": "breaks@council.example.gov.uk",
+        "contact_phone": "0121 000 0000",
+        "tiers": [tier("universal", "universal"), tier(), tier("specialist", "specialist")],
+    }
+    data.update(overrides)
+    return StatementIn.model_validate(data)
+
+
+@dataclass
+class Council:
+    authority: Organisation
+    profile: CouncilProfile
+    officer: User
+    officer_p: Principal
+    other_authority: Organisation
+    other_officer: User
+    other_officer_p: Principal
+    family: User
+
+    async def published(self, body: StatementIn | None = None) -> Statement:
+        draft = await services.create_version(self.profile, body or statement_body(), actor=self.officer_p, now=NOW)
+        return await services.publish_statement(draft, actor=self.officer_p, now=NOW)
+
+
+@pytest.fixture
+async def council() -> Council:
+    authority = await make_organisation(name="Westshire Council")
+    other_authority = await make_organisation(name="Eastshire Council")
+    officer = await make_user(role=Role.LA_OFFICER, organisation=authority)
+    other_officer = await make_user(role=Role.LA_OFFICER, organisation=other_authority)
+    officer_p = await load_principal(officer)
+    profile = await services.save_council_profile(
+        authority,
+        CouncilProfileIn(
+            slug="westshire", allowance_year_start_month=2, allowance_year_start_day=1, postcode_districts=["B15", "B16", "WS"]
+        ),
+        actor=officer_p,
+        now=NOW,
+    )
+    return Council(
+        authority=authority,
+        profile=profile,
+        officer=officer,
+        officer_p=officer_p,
+        other_authority=other_authority,
+        other_officer=other_officer,
+        other_officer_p=await load_principal(other_officer),
+        family=await make_user(role=Role.FAMILY, organisation=authority),
+    )
