@@ -27,7 +27,17 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from shortbreaks.accounts.models import ApiToken, Invitation, LoginAttempt, Membership, PasswordReset, RecoveryCode, User, WebSession
+from shortbreaks.accounts.models import (
+    ApiToken,
+    Invitation,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    PasswordReset,
+    RecoveryCode,
+    User,
+    WebSession,
+)
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
 from shortbreaks.models import AuditEvent, JobOutbox, OutboxMessage
 
@@ -162,6 +172,9 @@ mark_not_personal(
     AuditEvent, "append-only record of changes: actor id, action code, record id; tests check it holds no names, emails or care details"
 )
 mark_not_personal(JobOutbox, "job names and ids only (jobs never take personal data)")
+mark_not_personal(
+    Organisation, "an organisation's public contact details (a council's short breaks phone, email and web page), not a person's"
+)
 
 
 # --- export and erasure ---------------------------------------------------------------------

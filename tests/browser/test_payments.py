@@ -93,7 +93,7 @@ async def test_a_family_pays_on_stripe_checkout_and_sees_the_booking_confirmed(
 
     session_id = bookable_session(database, "Sunshine Saturday Club")
     await page.goto(f"/sessions/{session_id}/book")
-    await expect(page.get_by_text("pay £15.00 online when you book")).to_be_visible()
+    await expect(page.locator("#choices li", has_text="Maya").get_by_text("pay £15.00 online when you book")).to_be_visible()
     await page.get_by_label("Maya Shah").check()
     await page.get_by_role("button", name="Book").click()
 

@@ -68,7 +68,7 @@ async def test_pages_load_their_assets_and_start_govuk_frontend_under_the_csp(br
     # Our stylesheet applied: the system font stack, not GDS Transport.
     font = await browser_page.locator("h1").evaluate("h => getComputedStyle(h).fontFamily")
     assert font.startswith("system-ui")
-    await expect(browser_page.get_by_role("link", name="Short breaks")).to_have_attribute("href", "/")
+    await expect(browser_page.get_by_role("link", name="Short breaks", exact=True)).to_have_attribute("href", "/")
     assert problems == []
 
 
