@@ -19,7 +19,7 @@ from providers.maps import AreaMap, MapPoint, draw_map
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
 from providers.postcodes import describe_distance
-from providers.schemas import ClosureIn, ProviderIn, RuleIn, SearchQuery, ServiceIn
+from providers.schemas import ClosureIn, ProviderIn, RuleFormIn, SearchQuery, ServiceIn
 from providers.search import Results, search_services
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
@@ -356,11 +356,23 @@ async def service_update_page(request: Request) -> Response:
 
 
 async def rule_create_page(request: Request) -> Response:
-    async def action(service: Service, values: dict[str, Any]) -> None:
-        data = services.merge(RuleIn, {}, {k: (None if v == "" else v) for k, v in values.items() if k in RuleIn.model_fields})
+    """Add availability from days and times; "Show the dates" shows the next ten dates the rule makes, saving nothing."""
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    form, errors, values = await read_form(request, RuleFormIn, list_fields=("weekdays",))
+    try:
+        if form is None:
+            raise ValidationFailed(errors=errors)
+        data = services.rule_from_form(form)
+        if values.get("action") == "preview":
+            context = await _service_context(request, service)
+            preview = await services.preview_rule(service, data, now=request_now(request))
+            return render(request, "providers/service_manage.html", context | {"preview": preview, "rule_values": values})
         await services.create_rule(service, data, actor=request_principal(request), now=request_now(request))
-
-    return await _service_form_action(request, action, "Availability added and sessions created")
+    except DomainError as exc:
+        context = await _service_context(request, service)
+        return _form_error_page(request, "providers/service_manage.html", exc, context.pop("values"), rule_values=values, **context)
+    message = "Availability added and sessions created"
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=service.id)), message=message)
 
 
 async def closure_create_page(request: Request) -> Response:

@@ -67,6 +67,19 @@ def parse_rrule(text: str) -> str:
     return normal
 
 
+RRULE_DAYS = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
+
+
+def weekly_rrule(weekdays: list[str], *, every_weeks: int = 1) -> str:
+    """The RRULE for days of the week (``mon``…``sun``), every ``every_weeks`` weeks: ``FREQ=WEEKLY;BYDAY=TU,SA``."""
+    days = [RRULE_DAYS[d] for d in sorted(set(weekdays), key=list(RRULE_DAYS).index)]
+    if not days:
+        raise ValueError("Select at least one day")
+    interval = f";INTERVAL={every_weeks}" if every_weeks > 1 else ""
+    # WKST=MO: "every 2 weeks" counts Monday-to-Sunday weeks, as people do.
+    return parse_rrule(f"FREQ=WEEKLY{interval};BYDAY={','.join(days)}" + (";WKST=MO" if every_weeks > 1 else ""))
+
+
 def parse_start_time(text: str) -> time:
     return datetime.strptime(text, "%H:%M").time()  # noqa: DTZ007  # a wall-clock time of day
 
