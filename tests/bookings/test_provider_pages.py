@@ -56,7 +56,7 @@ async def test_requests_wait_oldest_first_with_how_long_and_the_childs_needs(
     assert "Autistic spectrum disorder" in text or "ASD" in text
     assert "Uses Makaton" in text
     assert "Zed" not in text
-    assert "Bookings (2<span" in text  # the count in the navigation
+    assert "Bookings (2 waiting)" in text  # the count in the navigation
 
 
 async def test_the_provider_confirms_in_place_and_returns_to_the_list(
