@@ -35,13 +35,15 @@ CHILDREN = [
 ]
 
 
-async def _family_children(family: User, authority_id: UUID, now: datetime, specs: list[tuple[Any, ...]]) -> list[Child]:
+async def _family_children(
+    family: User, authority_id: UUID, now: datetime, specs: list[tuple[Any, ...]], *, last_name: str | None = None
+) -> list[Child]:
     children = []
     for first_name, dob, needs, care in specs:
         child = await Child.get_or_none(family_id=family.id, first_name=first_name)
         if child is None:
             child = await services.create_child(
-                family, local_authority_id=authority_id, first_name=first_name, last_name=family.display_name.split()[-1],
+                family, local_authority_id=authority_id, first_name=first_name, last_name=last_name or family.display_name.split()[-1],
                 date_of_birth=dob, needs=needs, care=care, now=now,
             )  # fmt: skip
         children.append(child)
@@ -78,7 +80,8 @@ async def _other_family(
         email=f"{surname.lower()}.family@example.com", password=DEMO_PASSWORD, display_name=f"The {surname} family", now=now
     )
     await ensure_membership(user, authority, Role.FAMILY)
-    [child] = await _family_children(user, authority_id, now, [(first_name, dob, ["ASD"], {})])
+    # Named as people are ("Chidi Okafor"), not after the account ("The Okafor family").
+    [child] = await _family_children(user, authority_id, now, [(first_name, dob, ["ASD"], {})], last_name=surname)
     if not await child.allocations.filter(year=year).exists():
         await services.grant_allocation(child, actor=officer, year=year, minutes=40 * 60, pence=0, reason="Annual short breaks", now=now)
     return user, child

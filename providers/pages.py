@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -400,14 +400,56 @@ async def closure_delete_page(request: Request) -> Response:
     return redirect(request, str(request.url_for("providers:manage_service", service_id=closure.service_id)), message="Closure removed")
 
 
+def _calendar_period(request: Request, today: date) -> tuple[str, date, date, date, date]:
+    """The calendar's view (``list``, ``week`` or ``month``) and its days: (view, first, last, previous, next).
+
+    A week runs Monday to Sunday; ``start`` (YYYY-MM-DD) picks the week or month, today by default;
+    anything else shows the list.
+    """
+    view = request.query_params.get("view", "list")
+    try:
+        day = date.fromisoformat(request.query_params.get("start", ""))
+    except ValueError:
+        day = today
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        return view, first, first + timedelta(days=6), first - timedelta(weeks=1), first + timedelta(weeks=1)
+    if view == "month":
+        first = day.replace(day=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return view, first, last, (first - timedelta(days=1)).replace(day=1), last + timedelta(days=1)
+    since = today - timedelta(weeks=CALENDAR_WEEKS_BACK)
+    return "list", since, since, since, since
+
+
 async def calendar_page(request: Request) -> Response:
+    """The provider's sessions: a list from four weeks back (so staff can still reach recent registers), or a week or a month by day."""
     provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     service_list = await queries.list_services(provider)
-    # From four weeks back, so that staff can still reach recent sessions' registers to record attendance.
-    since = request_now(request).astimezone(LONDON).date() - timedelta(weeks=CALENDAR_WEEKS_BACK)
-    sessions = await queries.list_sessions([s.id for s in service_list], now=request_now(request), start=since, end=None, include_past=True)
-    names = {s.id: s.name for s in service_list}
-    context = {"provider": provider, "sessions": sessions, "names": names, "since": since}
+    now = request_now(request)
+    view, first, last, previous, following = _calendar_period(request, now.astimezone(LONDON).date())
+    ids = [s.id for s in service_list]
+    if view == "list":
+        sessions = await queries.list_sessions(ids, now=now, start=first, end=None, include_past=True)
+    else:
+        sessions = await queries.list_sessions(ids, now=now, start=first, end=last, include_past=True)
+    by_day: dict[date, list[Session]] = {}
+    for s in sessions:
+        by_day.setdefault(s.starts_at.astimezone(LONDON).date(), []).append(s)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)] if view == "week" else sorted(by_day)
+    context = {
+        "provider": provider,
+        "sessions": sessions,
+        "names": {s.id: s.name for s in service_list},
+        "since": first,
+        "view": view,
+        "first": first,
+        "last": last,
+        "previous": previous,
+        "following": following,
+        "days": days,
+        "by_day": by_day,
+    }
     return render(request, "providers/calendar.html", context | {"register_paths": _session_paths(request, "bookings:register", sessions)})
 
 

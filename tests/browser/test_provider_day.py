@@ -177,6 +177,7 @@ async def provider_paths(page: Any) -> list[str]:
     await open_own_provider(page)
     own = page.url
     paths = ["/provider", own, own + "/edit", own + "/services/new", own + "/calendar", "/provider/bookings", "/calendar/providers"]
+    paths += [own + "/calendar?view=week", own + "/calendar?view=month"]
     services = [
         await a.get_attribute("href") for a in await page.get_by_role("main").get_by_role("link", name=re.compile("^Sunshine")).all()
     ]
