@@ -19,6 +19,7 @@ from providers.maps import AreaMap, MapPoint, draw_map
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
 from providers.postcodes import describe_distance
+from providers.recurrence import describe_rrule
 from providers.schemas import ClosureIn, ProviderIn, RuleFormIn, SearchQuery, ServiceIn
 from providers.search import Results, search_services
 from shortbreaks.clock import LONDON
@@ -320,6 +321,7 @@ async def _service_context(request: Request, service: Service) -> dict[str, Any]
         "provider": provider,
         "service": service,
         "rules": rules,
+        "rule_words": {r.id: describe_rrule(r.rrule) for r in rules},
         "closures": closures,
         "values": services.service_input(service) | {"price": pence_as_pounds_input(service.price_pence)},
         **_vocabularies(),

@@ -16,6 +16,7 @@ offset before the change (it becomes 02:30 BST). Durations are real elapsed time
 
 from __future__ import annotations
 
+import calendar
 import functools
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -78,6 +79,20 @@ def weekly_rrule(weekdays: list[str], *, every_weeks: int = 1) -> str:
     interval = f";INTERVAL={every_weeks}" if every_weeks > 1 else ""
     # WKST=MO: "every 2 weeks" counts Monday-to-Sunday weeks, as people do.
     return parse_rrule(f"FREQ=WEEKLY{interval};BYDAY={','.join(days)}" + (";WKST=MO" if every_weeks > 1 else ""))
+
+
+def describe_rrule(rrule: str) -> str | None:
+    """A weekly rule in words ("Every Tuesday and Saturday", "Every 2 weeks on Saturday"); ``None`` for any other rule."""
+    parts = dict(piece.partition("=")[::2] for piece in rrule.split(";") if piece)
+    if parts.get("FREQ") != "WEEKLY" or set(parts) - {"FREQ", "INTERVAL", "BYDAY", "WKST"} or "BYDAY" not in parts:
+        return None
+    names = {code: calendar.day_name[i] for i, code in enumerate(RRULE_DAYS.values())}
+    days = [names.get(code) for code in parts["BYDAY"].split(",")]
+    if None in days:
+        return None
+    listed = " and ".join([", ".join(str(d) for d in days[:-1]), str(days[-1])] if len(days) > 1 else [str(days[0])])
+    interval = int(parts.get("INTERVAL", "1"))
+    return f"Every {listed}" if interval == 1 else f"Every {interval} weeks on {listed}"
 
 
 def parse_start_time(text: str) -> time:

@@ -10,7 +10,7 @@ import pytest
 
 from providers import services
 from providers.models import AvailabilityRule, Session
-from providers.recurrence import weekly_rrule
+from providers.recurrence import describe_rrule, weekly_rrule
 from providers.schemas import RuleFormIn
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import ValidationFailed
@@ -81,6 +81,7 @@ async def test_the_page_previews_without_saving_then_adds_the_rule(client: Any, 
     rule = await AvailabilityRule.filter(service_id=service.id).order_by("-created_at").first()
     assert rule is not None and (rule.rrule, rule.duration_minutes) == ("FREQ=WEEKLY;BYDAY=MO", 330)
     assert not await Session.filter(rule_id=rule.id, local_date=date(2026, 8, 31)).exists()
+    assert "Every Monday<br>" in (await client.get(f"/provider/services/{service.id}")).text
 
 
 async def test_the_empty_availability_form_links_every_error_to_its_field(client: Any, world: dict[str, Any]) -> None:
@@ -98,3 +99,11 @@ async def test_the_empty_availability_form_links_every_error_to_its_field(client
         tag = refused.text.split(f'id="{field}" name="{field}"')[1].split(">")[0]
         assert f"{field}-error" in tag
     assert "Select at least one day" in refused.text and "Enter the start time, like 10:00" in refused.text
+
+
+def test_weekly_rules_are_described_in_words_and_others_are_not() -> None:
+    assert describe_rrule("FREQ=WEEKLY;BYDAY=SA") == "Every Saturday"
+    assert describe_rrule("FREQ=WEEKLY;BYDAY=MO,WE,FR") == "Every Monday, Wednesday and Friday"
+    assert describe_rrule("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SA;WKST=MO") == "Every 2 weeks on Tuesday and Saturday"
+    assert describe_rrule("FREQ=MONTHLY;BYDAY=1SA") is None
+    assert describe_rrule("FREQ=WEEKLY;BYDAY=SA;COUNT=4") is None
