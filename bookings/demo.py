@@ -35,13 +35,15 @@ CHILDREN = [
 ]
 
 
-async def _family_children(family: User, authority_id: UUID, now: datetime, specs: list[tuple[Any, ...]]) -> list[Child]:
+async def _family_children(
+    family: User, authority_id: UUID, now: datetime, specs: list[tuple[Any, ...]], *, last_name: str | None = None
+) -> list[Child]:
     children = []
     for first_name, dob, needs, care in specs:
         child = await Child.get_or_none(family_id=family.id, first_name=first_name)
         if child is None:
             child = await services.create_child(
-                family, local_authority_id=authority_id, first_name=first_name, last_name=family.display_name.split()[-1],
+                family, local_authority_id=authority_id, first_name=first_name, last_name=last_name or family.display_name.split()[-1],
                 date_of_birth=dob, needs=needs, care=care, now=now,
             )  # fmt: skip
         children.append(child)
@@ -64,27 +66,34 @@ OTHER_FAMILIES = [
 ]
 
 
-async def _fill(session: Session, authority_id: UUID, officer: User, year: int, now: datetime) -> None:
-    """Book other demo families onto ``session`` until it is full (they sign in with the demo password)."""
+async def _other_family(
+    surname: str, first_name: str, dob: date, authority_id: UUID, officer: User, year: int, now: datetime
+) -> tuple[User, Child]:
+    """One of the other demo families (signs in with the demo password), its child with an allocation."""
     from shortbreaks.accounts.enums import Role
     from shortbreaks.accounts.models import Organisation
     from shortbreaks.accounts.services import ensure_membership, ensure_user
     from shortbreaks.demo import DEMO_PASSWORD
 
     authority = await Organisation.get(id=authority_id)
+    user = await ensure_user(
+        email=f"{surname.lower()}.family@example.com", password=DEMO_PASSWORD, display_name=f"The {surname} family", now=now
+    )
+    await ensure_membership(user, authority, Role.FAMILY)
+    # Named as people are ("Chidi Okafor"), not after the account ("The Okafor family").
+    [child] = await _family_children(user, authority_id, now, [(first_name, dob, ["ASD"], {})], last_name=surname)
+    if not await child.allocations.filter(year=year).exists():
+        await services.grant_allocation(child, actor=officer, year=year, minutes=40 * 60, pence=0, reason="Annual short breaks", now=now)
+    return user, child
+
+
+async def _fill(session: Session, authority_id: UUID, officer: User, year: int, now: datetime) -> None:
+    """Book other demo families onto ``session`` until it is full."""
     for surname, first_name, dob in OTHER_FAMILIES:
         current = await provider_queries.get_session_for_booking(session.id)
         if current.places_left <= 0:
             return
-        user = await ensure_user(
-            email=f"{surname.lower()}.family@example.com", password=DEMO_PASSWORD, display_name=f"The {surname} family", now=now
-        )
-        await ensure_membership(user, authority, Role.FAMILY)
-        [child] = await _family_children(user, authority_id, now, [(first_name, dob, ["ASD"], {})])
-        if not await child.allocations.filter(year=year).exists():
-            await services.grant_allocation(
-                child, actor=officer, year=year, minutes=40 * 60, pence=0, reason="Annual short breaks", now=now
-            )
+        user, child = await _other_family(surname, first_name, dob, authority_id, officer, year, now)
         await services.create_booking(user, session_id=current.id, child_ids=[child.id], now=now)
 
 
@@ -112,7 +121,8 @@ async def load(ctx: DemoContext) -> None:
     if club and not any(s.starts_at < now for s in club):
         # The directory materialises sessions from now on; past ones (for attended and no-show
         # bookings) come from its own service, run as of three weeks ago.
-        await provider_services.materialise_service(club[0].service, now=now - timedelta(weeks=3))
+        saturday = next(s.service for s in club if s.service.booking_mode == BookingMode.INSTANT)
+        await provider_services.materialise_service(saturday, now=now - timedelta(weeks=3))
         sessions = await provider_queries.list_sessions_in_authority(authority.id)
         club = [s for s in sessions if s.service.provider.organisation_id == sunshine]
     instant = [s for s in club if s.service.booking_mode == BookingMode.INSTANT and s.status.value == "scheduled"]
@@ -136,8 +146,17 @@ async def load(ctx: DemoContext) -> None:
         full = [s for s in club if s.starts_at > now and s.places_left == 0 and services.opens_at(s) <= now][:1]
         for session in full:
             await services.join_waiting_list(family, session_id=session.id, child_ids=[shahs[1].id], now=now)
-        # A request waiting for the provider's decision on an approval service.
-        for session in [s for s in approval if s.starts_at > now + timedelta(days=7) and services.opens_at(s) <= now][:1]:
+            # A second child waits behind Anika, so the register shows a queue.
+            user, child = await _other_family(*OTHER_FAMILIES[-1], authority.id, officer, year, now)
+            await services.join_waiting_list(user, session_id=session.id, child_ids=[child.id], now=now + timedelta(minutes=20))
+        # Requests waiting for the demo provider's decision on its approval service (the Tea Club),
+        # the oldest two days old; the Shahs' request comes last.
+        sunshine_approval = [s for s in approval if s.service.provider.organisation_id == sunshine]
+        open_approval = [s for s in sunshine_approval or approval if s.starts_at > now + timedelta(days=7) and services.opens_at(s) <= now]
+        for session in open_approval[:1]:
+            for (surname, first_name, dob), ago in zip(OTHER_FAMILIES[:2], (timedelta(days=2), timedelta(hours=5)), strict=True):
+                user, child = await _other_family(surname, first_name, dob, authority.id, officer, year, now)
+                await services.create_booking(user, session_id=session.id, child_ids=[child.id], now=now - ago)
             await services.create_booking(family, session_id=session.id, child_ids=[shahs[1].id], now=now)
     except DomainError:
         # Demo sessions may be too small or too close for every step; what was made stays consistent.

@@ -7,7 +7,7 @@ refused change shows the GOV.UK error summary.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -25,12 +25,16 @@ from providers import queries as provider_queries
 from providers.enums import Need
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.accounts.models import Organisation
+from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, NotFound
 from shortbreaks.forms import form_values, read_form
 from shortbreaks.money import Pounds
 from shortbreaks.permissions import FAMILY, LA_OFFICER, PROVIDER_STAFF
 from shortbreaks.routing import page
 from shortbreaks.web import clear_cookie, error_summary, field_errors, path_uuid, redirect, render, request_principal
+
+# How far ahead the provider's bookings page lists confirmed bookings, day by day.
+UPCOMING_AHEAD = timedelta(days=14)
 
 
 class BookForm(BaseModel):
@@ -169,7 +173,7 @@ async def cancel_booking_page(request: Request) -> Response:
     try:
         await services.cancel_booking(booking, actor=principal.user, now=request.app.state.clock.now())
     except DomainError as exc:
-        return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), message=exc.message)
+        return redirect(request, str(request.url_for("bookings:detail", booking_id=booking.id)), error=exc.message)
     message = "Your booking has been cancelled"
     if booking.late_cancellation:
         message += ". It was less than the notice period before the session, so it counts as a late cancellation."
@@ -240,7 +244,7 @@ async def accept_offer_page(request: Request) -> Response:
         )
         return await _after_booking(request, booking)
     except DomainError as exc:
-        return redirect(request, str(request.url_for("bookings:mine")), message=exc.message)
+        return redirect(request, str(request.url_for("bookings:mine")), error=exc.message)
 
 
 async def leave_waiting_list_page(request: Request) -> Response:
@@ -249,7 +253,7 @@ async def leave_waiting_list_page(request: Request) -> Response:
     try:
         await services.leave_waiting_list(entry, family=principal.user, now=request.app.state.clock.now())
     except DomainError as exc:
-        return redirect(request, str(request.url_for("bookings:mine")), message=exc.message)
+        return redirect(request, str(request.url_for("bookings:mine")), error=exc.message)
     return redirect(request, str(request.url_for("bookings:mine")), message="You have left the waiting list")
 
 
@@ -386,21 +390,61 @@ async def erase_page(request: Request) -> Response:
 # --- providers ------------------------------------------------------------------------------
 
 
-async def _register_context(request: Request) -> dict[str, Any]:
-    session = await presenters.staff_session(request_principal(request), path_uuid(request, "session_id"))
+async def _register_context(request: Request, session_id: UUID | None = None) -> dict[str, Any]:
+    session = await presenters.staff_session(request_principal(request), session_id or path_uuid(request, "session_id"))
     bookings = [await presenters.staff_booking_out(b) for b in await queries.list_session_bookings(session.id)]
-    return {"session": session, "bookings": bookings, "active": ACTIVE_STATUSES, "now": request.app.state.clock.now()}
+    return {
+        "session": session,
+        "bookings": bookings,
+        "waiting": await presenters.waiting_list_out(session),
+        "active": ACTIVE_STATUSES,
+        "now": request.app.state.clock.now(),
+    }
 
 
 async def session_register(request: Request) -> Response:
     return _page(request, "bookings/register.html", await _register_context(request))
 
 
+async def _provider_bookings_context(request: Request) -> dict[str, Any]:
+    principal = request_principal(request)
+    now = request.app.state.clock.now()
+    organisation_ids = permissions.staff_organisation_ids(principal)
+    waiting = await queries.list_requests_waiting(organisation_ids, site_admin=principal.is_site_admin)
+    upcoming = await queries.list_upcoming_confirmed(
+        organisation_ids, now=now, until=now + UPCOMING_AHEAD, site_admin=principal.is_site_admin
+    )
+    names = await queries.first_names_by_booking([b.id for b in upcoming])
+    days: dict[date, list[dict[str, Any]]] = {}
+    for b in upcoming:
+        days.setdefault(b.starts_at.astimezone(LONDON).date(), []).append({"booking": b, "names": names.get(b.id, [])})
+    return {"requests": await presenters.requests_out(waiting, now=now), "days": days, "now": now, "ahead_days": UPCOMING_AHEAD.days}
+
+
+async def provider_bookings_page(request: Request) -> Response:
+    return _page(request, "bookings/provider_bookings.html", await _provider_bookings_context(request))
+
+
+def _decision_errors(exc: DomainError, booking: Booking, action: str) -> list[FieldError]:
+    """A refused decision as errors linked to the booking's own controls (their ids carry the booking's id)."""
+    if exc.code == "already_cancelled":
+        verb = "confirm" if action == "confirm" else "decline"
+        return [
+            FieldError(f"booking-{booking.id}", f"The family cancelled {booking.reference} before you could {verb} it: nothing was changed")
+        ]
+    fields = {"reason": f"reason-{booking.id}", "override_age": f"override-{booking.id}"}
+    if exc.errors:
+        return [FieldError(fields.get(e.field, f"booking-{booking.id}"), e.message) for e in exc.errors]
+    return [FieldError(f"booking-{booking.id}", f"{booking.reference}: {exc.message}")]
+
+
 async def provider_booking_action(request: Request) -> Response:
+    """Confirm, decline or record attendance; a refusal shows the error summary on the page the form was on."""
     principal = request_principal(request)
     booking = await presenters.staff_booking(principal, path_uuid(request, "booking_id"))
     values = await form_values(request)
-    action = values.get("action")
+    action = str(values.get("action") or "")
+    from_list = values.get("return_to") == "bookings"
     now = request.app.state.clock.now()
     try:
         if action == "confirm":
@@ -413,10 +457,23 @@ async def provider_booking_action(request: Request) -> Response:
             marks = {UUID(k.removeprefix("attendance-")): Attendance(v) for k, v in values.items() if k.startswith("attendance-") and v}
             await services.record_attendance(booking, actor=principal.user, attendance=marks, now=now)
             message = f"Attendance recorded for {booking.reference}"
-    except (DomainError, ValueError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else "Choose attended or did not attend for each child"
-    target = request.url_for("bookings:register", session_id=booking.session_id)
-    return redirect(request, str(target), message=message)
+    except ValueError:
+        errors = [FieldError(f"booking-{booking.id}", "Choose attended or did not attend for each child")]
+        return _page(request, "bookings/register.html", await _register_context(request, booking.session_id), errors, status=422)
+    except DomainError as exc:
+        errors = _decision_errors(exc, booking, action)
+        if from_list:
+            context = await _provider_bookings_context(request)
+            template = "bookings/provider_bookings.html"
+        else:
+            context = await _register_context(request, booking.session_id)
+            template = "bookings/register.html"
+        context["values"] = {f"reason-{booking.id}": str(values.get("reason") or "")}
+        status = exc.status_code if exc.status_code >= 400 else 422
+        return _page(request, template, context, errors, status=status)
+    if from_list:
+        return redirect(request, str(request.url_for("bookings:provider_bookings")), message=message)
+    return redirect(request, str(request.url_for("bookings:register", session_id=booking.session_id)), message=message)
 
 
 async def cancel_session_page(request: Request) -> Response:
@@ -533,6 +590,7 @@ routes = [
     page("/my-data", my_data_page, name="bookings:my_data", permission=FAMILY),
     page("/my-data/download", download_data_page, name="bookings:download_data", permission=FAMILY),
     page("/my-data/erase", erase_page, name="bookings:erase", permission=FAMILY, methods=["POST"]),
+    page("/provider/bookings", provider_bookings_page, name="bookings:provider_bookings", permission=PROVIDER_STAFF),
     page("/provider/sessions/{session_id:uuid}", session_register, name="bookings:register", permission=PROVIDER_STAFF),
     page(
         "/provider/sessions/{session_id:uuid}/cancel",

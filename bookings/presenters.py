@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from tortoise.exceptions import DoesNotExist
 
 from bookings import permissions, queries, services
-from bookings.enums import ACTIVE_STATUSES, BookingStatus, LedgerKind
+from bookings.enums import ACTIVE_STATUSES, BookingStatus, LedgerKind, WaitingStatus
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child, WaitingListEntry
 from bookings.schemas import (
     AllocationOut,
@@ -23,6 +24,7 @@ from bookings.schemas import (
     WaitingEntryOut,
 )
 from providers import queries as provider_queries
+from providers.enums import Need
 from providers.models import Session
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
@@ -324,3 +326,76 @@ def ledger_lines(entries: list[AllocationEntry]) -> list[LedgerLine]:
 def held_amounts(lines: list[LedgerLine]) -> tuple[int, int]:
     """Minutes and pence held for bookings waiting for the provider (debits are negative)."""
     return -sum(line.entry.minutes for line in lines if line.held), -sum(line.entry.pence for line in lines if line.held)
+
+
+# --- a provider's working day -----------------------------------------------------------------
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """How long a request has waited, in words: "3 days", "5 hours", "under an hour"."""
+    elapsed = now - since
+    if elapsed >= timedelta(days=2):
+        return f"{elapsed.days} days"
+    hours = int(elapsed.total_seconds() // 3600)
+    if hours >= 1:
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return "under an hour"
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A booking waiting for the provider's decision, as the provider's bookings page shows it."""
+
+    booking: StaffBookingOut
+    service_name: str
+    session_id: UUID
+    requested_at: datetime
+    waited: str
+    needs: dict[UUID, list[str]]
+
+
+async def requests_out(bookings: list[Booking], *, now: datetime) -> list[PendingRequest]:
+    """Each request with its children's names, ages, needs and care profile (a requested booking is active)."""
+    children = await queries.places_by_booking([b.id for b in bookings])
+    labels = {n.value: n.label for n in Need}
+    out = []
+    for booking in bookings:
+        needs = {p.child.id: [labels.get(code, code) for code in p.child.needs] for p in children.get(booking.id, [])}
+        out.append(
+            PendingRequest(
+                booking=await staff_booking_out(booking),
+                service_name=booking.service.name,
+                session_id=booking.session_id,
+                requested_at=booking.created_at,
+                waited=waited(booking.created_at, now),
+                needs=needs,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class WaitingChild:
+    """A child on a session's waiting list, as the register shows it: first name and age only."""
+
+    position: int
+    first_name: str
+    age: int | None
+    offered: bool
+    joined_at: datetime
+    offer_expires_at: datetime | None
+
+
+async def waiting_list_out(session: Session) -> list[WaitingChild]:
+    entries = await queries.list_session_waiting_list(session.id)
+    return [
+        WaitingChild(
+            position=i,
+            first_name=e.child.first_name,
+            age=services.age_on(e.child.date_of_birth, session.local_date) if e.child.date_of_birth else None,
+            offered=e.status == WaitingStatus.OFFERED,
+            joined_at=e.joined_at,
+            offer_expires_at=e.offer_expires_at,
+        )
+        for i, e in enumerate(entries, start=1)
+    ]

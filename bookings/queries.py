@@ -557,3 +557,39 @@ async def debit_allocation(allocation_id: UUID, *, minutes: int, pence: int, con
         using_db=conn,
     )
     return debited > 0
+
+
+# --- a provider's working day -----------------------------------------------------------------
+
+
+def _staff_bookings(organisation_ids: list[UUID], *, site_admin: bool) -> Any:
+    query = Booking.all()
+    if not site_admin:
+        query = query.filter(service__provider__organisation_id__in=organisation_ids)
+    return query
+
+
+async def list_requests_waiting(organisation_ids: list[UUID], *, site_admin: bool = False) -> list[Booking]:
+    """Bookings waiting for the provider's decision, oldest request first, with their service and session."""
+    query = _staff_bookings(organisation_ids, site_admin=site_admin).filter(status=BookingStatus.REQUESTED)
+    return list(await query.order_by("created_at", "id").select_related("service", "session"))
+
+
+async def count_requests_waiting(organisation_ids: list[UUID], *, site_admin: bool = False) -> int:
+    return await _staff_bookings(organisation_ids, site_admin=site_admin).filter(status=BookingStatus.REQUESTED).count()
+
+
+async def list_upcoming_confirmed(
+    organisation_ids: list[UUID], *, now: datetime, until: datetime, site_admin: bool = False
+) -> list[Booking]:
+    """Confirmed bookings starting between ``now`` and ``until``, earliest first."""
+    query = _staff_bookings(organisation_ids, site_admin=site_admin).filter(
+        status=BookingStatus.CONFIRMED, starts_at__gte=now, starts_at__lt=until
+    )
+    return list(await query.order_by("starts_at", "created_at").select_related("service"))
+
+
+async def list_session_waiting_list(session_id: UUID) -> list[WaitingListEntry]:
+    """The session's waiting list in the order places are offered (priority, then first to join), with each child."""
+    query = WaitingListEntry.filter(session_id=session_id, status__in=list(ACTIVE_WAITING_STATUSES))
+    return list(await query.order_by("-priority", "joined_at", "id").select_related("child"))

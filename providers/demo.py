@@ -136,6 +136,25 @@ async def load(ctx: DemoContext) -> None:
         now=ctx.now,
     )
 
+    # Requests wait for the provider's decision here (the bookings demo makes them).
+    await _ensure_service(
+        sunshine,
+        {
+            "name": "Sunshine Friday Tea Club",
+            "kind": "activity",
+            "description": "Tea, games and a film after school on Fridays. We meet each family first, so we confirm bookings.",
+            "min_age": 5,
+            "max_age": 12,
+            "needs": ["ASD", "SLCN", "SEMH"],
+            "staff_ratio": "1:2",
+            "price_pence": 1200,
+            "booking_mode": "approval",
+            "funding_routes": ["council_allocation", "direct_payment", "family_pays"],
+        },
+        _rule("FREQ=WEEKLY;BYDAY=FR", "16:00", 120, 2, "activity"),
+        now=ctx.now,
+    )
+
     rng = random.Random(20260401)  # noqa: S311  # demo data, not security: a fixed seed makes it the same everywhere
     kinds = list(KINDS)
     number = 0

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,8 @@ from providers.maps import AreaMap, MapPoint, draw_map
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
 from providers.postcodes import describe_distance
-from providers.schemas import ClosureIn, ProviderIn, RuleIn, SearchQuery, ServiceIn
+from providers.recurrence import describe_rrule
+from providers.schemas import ClosureIn, ProviderIn, RuleFormIn, SearchQuery, ServiceIn
 from providers.search import Results, search_services
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
@@ -320,6 +321,7 @@ async def _service_context(request: Request, service: Service) -> dict[str, Any]
         "provider": provider,
         "service": service,
         "rules": rules,
+        "rule_words": {r.id: describe_rrule(r.rrule) for r in rules},
         "closures": closures,
         "values": services.service_input(service) | {"price": pence_as_pounds_input(service.price_pence)},
         **_vocabularies(),
@@ -356,11 +358,23 @@ async def service_update_page(request: Request) -> Response:
 
 
 async def rule_create_page(request: Request) -> Response:
-    async def action(service: Service, values: dict[str, Any]) -> None:
-        data = services.merge(RuleIn, {}, {k: (None if v == "" else v) for k, v in values.items() if k in RuleIn.model_fields})
+    """Add availability from days and times; "Show the dates" shows the next ten dates the rule makes, saving nothing."""
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    form, errors, values = await read_form(request, RuleFormIn, list_fields=("weekdays",))
+    try:
+        if form is None:
+            raise ValidationFailed(errors=errors)
+        data = services.rule_from_form(form)
+        if values.get("action") == "preview":
+            context = await _service_context(request, service)
+            preview = await services.preview_rule(service, data, now=request_now(request))
+            return render(request, "providers/service_manage.html", context | {"preview": preview, "rule_values": values})
         await services.create_rule(service, data, actor=request_principal(request), now=request_now(request))
-
-    return await _service_form_action(request, action, "Availability added and sessions created")
+    except DomainError as exc:
+        context = await _service_context(request, service)
+        return _form_error_page(request, "providers/service_manage.html", exc, context.pop("values"), rule_values=values, **context)
+    message = "Availability added and sessions created"
+    return redirect(request, str(request.url_for("providers:manage_service", service_id=service.id)), message=message)
 
 
 async def closure_create_page(request: Request) -> Response:
@@ -388,14 +402,56 @@ async def closure_delete_page(request: Request) -> Response:
     return redirect(request, str(request.url_for("providers:manage_service", service_id=closure.service_id)), message="Closure removed")
 
 
+def _calendar_period(request: Request, today: date) -> tuple[str, date, date, date, date]:
+    """The calendar's view (``list``, ``week`` or ``month``) and its days: (view, first, last, previous, next).
+
+    A week runs Monday to Sunday; ``start`` (YYYY-MM-DD) picks the week or month, today by default;
+    anything else shows the list.
+    """
+    view = request.query_params.get("view", "list")
+    try:
+        day = date.fromisoformat(request.query_params.get("start", ""))
+    except ValueError:
+        day = today
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        return view, first, first + timedelta(days=6), first - timedelta(weeks=1), first + timedelta(weeks=1)
+    if view == "month":
+        first = day.replace(day=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return view, first, last, (first - timedelta(days=1)).replace(day=1), last + timedelta(days=1)
+    since = today - timedelta(weeks=CALENDAR_WEEKS_BACK)
+    return "list", since, since, since, since
+
+
 async def calendar_page(request: Request) -> Response:
+    """The provider's sessions: a list from four weeks back (so staff can still reach recent registers), or a week or a month by day."""
     provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     service_list = await queries.list_services(provider)
-    # From four weeks back, so that staff can still reach recent sessions' registers to record attendance.
-    since = request_now(request).astimezone(LONDON).date() - timedelta(weeks=CALENDAR_WEEKS_BACK)
-    sessions = await queries.list_sessions([s.id for s in service_list], now=request_now(request), start=since, end=None, include_past=True)
-    names = {s.id: s.name for s in service_list}
-    context = {"provider": provider, "sessions": sessions, "names": names, "since": since}
+    now = request_now(request)
+    view, first, last, previous, following = _calendar_period(request, now.astimezone(LONDON).date())
+    ids = [s.id for s in service_list]
+    if view == "list":
+        sessions = await queries.list_sessions(ids, now=now, start=first, end=None, include_past=True)
+    else:
+        sessions = await queries.list_sessions(ids, now=now, start=first, end=last, include_past=True)
+    by_day: dict[date, list[Session]] = {}
+    for s in sessions:
+        by_day.setdefault(s.starts_at.astimezone(LONDON).date(), []).append(s)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)] if view == "week" else sorted(by_day)
+    context = {
+        "provider": provider,
+        "sessions": sessions,
+        "names": {s.id: s.name for s in service_list},
+        "since": first,
+        "view": view,
+        "first": first,
+        "last": last,
+        "previous": previous,
+        "following": following,
+        "days": days,
+        "by_day": by_day,
+    }
     return render(request, "providers/calendar.html", context | {"register_paths": _session_paths(request, "bookings:register", sessions)})
 
 

@@ -16,6 +16,7 @@ offset before the change (it becomes 02:30 BST). Durations are real elapsed time
 
 from __future__ import annotations
 
+import calendar
 import functools
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -65,6 +66,33 @@ def parse_rrule(text: str) -> str:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"The repeat rule is not valid: {exc}") from None
     return normal
+
+
+RRULE_DAYS = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
+
+
+def weekly_rrule(weekdays: list[str], *, every_weeks: int = 1) -> str:
+    """The RRULE for days of the week (``mon``…``sun``), every ``every_weeks`` weeks: ``FREQ=WEEKLY;BYDAY=TU,SA``."""
+    days = [RRULE_DAYS[d] for d in sorted(set(weekdays), key=list(RRULE_DAYS).index)]
+    if not days:
+        raise ValueError("Select at least one day")
+    interval = f";INTERVAL={every_weeks}" if every_weeks > 1 else ""
+    # WKST=MO: "every 2 weeks" counts Monday-to-Sunday weeks, as people do.
+    return parse_rrule(f"FREQ=WEEKLY{interval};BYDAY={','.join(days)}" + (";WKST=MO" if every_weeks > 1 else ""))
+
+
+def describe_rrule(rrule: str) -> str | None:
+    """A weekly rule in words ("Every Tuesday and Saturday", "Every 2 weeks on Saturday"); ``None`` for any other rule."""
+    parts = dict(piece.partition("=")[::2] for piece in rrule.split(";") if piece)
+    if parts.get("FREQ") != "WEEKLY" or set(parts) - {"FREQ", "INTERVAL", "BYDAY", "WKST"} or "BYDAY" not in parts:
+        return None
+    names = {code: calendar.day_name[i] for i, code in enumerate(RRULE_DAYS.values())}
+    days = [names.get(code) for code in parts["BYDAY"].split(",")]
+    if None in days:
+        return None
+    listed = " and ".join([", ".join(str(d) for d in days[:-1]), str(days[-1])] if len(days) > 1 else [str(days[0])])
+    interval = int(parts.get("INTERVAL", "1"))
+    return f"Every {listed}" if interval == 1 else f"Every {interval} weeks on {listed}"
 
 
 def parse_start_time(text: str) -> time:

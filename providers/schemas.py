@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
@@ -250,6 +250,70 @@ class RuleIn(Strict):
         if value is not None and start is not None and value < start:
             raise ValueError("The end date must be on or after the start date")
         return value
+
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class RuleFormIn(Lenient):
+    """The availability form: days of the week, start and end time, from and until dates and
+    "every N weeks" (the service makes the RRULE); a raw RRULE, when given, replaces the days."""
+
+    form_blank_messages: ClassVar[dict[str, str]] = {
+        "weekdays": "Select at least one day",
+        "start_time": "Enter the start time, like 10:00",
+        "end_time": "Enter the end time, like 15:30",
+        "staff_count": "Enter how many staff are on shift",
+        "valid_from": "Enter the first date, like 2027-01-09",
+    }
+
+    rrule: str | None = Field(default=None, max_length=300, title="Repeat rule (advanced)")
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=list, validate_default=True, title="Days"
+    )
+    every_weeks: int = Field(default=1, ge=1, le=52, title="Every how many weeks")
+    start_time: str = Field(pattern=TIME_PATTERN, title="Start time")
+    end_time: str = Field(pattern=TIME_PATTERN, title="End time")
+    staff_count: int = Field(ge=1, le=100, title="Staff on shift")
+    valid_from: date = Field(title="From")
+    valid_until: date | None = Field(default=None, title="Until")
+
+    @field_validator("rrule")
+    @classmethod
+    def _rrule(cls, value: str | None) -> str | None:
+        return parse_rrule(value) if value else None
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if not value and not info.data.get("rrule"):
+            raise ValueError("Select at least one day")
+        return value
+
+    @field_validator("end_time")
+    @classmethod
+    def _end(cls, value: str, info: ValidationInfo) -> str:
+        start = info.data.get("start_time")
+        if start is not None and value <= start:
+            raise ValueError("The end time must be after the start time")
+        return value
+
+    @field_validator("valid_until")
+    @classmethod
+    def _until(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("The until date must be on or after the from date")
+        return value
+
+
+class PreviewDate(BaseModel):
+    """One date a rule would make, with what stops a session on it."""
+
+    starts_at: datetime
+    bank_holiday: bool
+    closed: bool
+    closure_reason: str = ""
 
 
 class RulePatch(Strict):

@@ -32,7 +32,7 @@ async def pay_page(request: Request) -> Response:
             if exc.code == "payment_not_started"
             else request.url_for("bookings:detail", booking_id=booking.id)
         )
-        return redirect(request, str(target), message=exc.message)
+        return redirect(request, str(target), error=exc.message)
     return RedirectResponse(url, status_code=303)
 
 

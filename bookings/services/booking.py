@@ -243,6 +243,7 @@ async def _insert_booking(
         minutes=session_minutes(session.starts_at, session.ends_at),
         price_pence=service.price_pence,
         decided_at=now if instant and not held else None,
+        created_at=now,  # the request's moment on the service's clock: how long it has waited is counted from it
         using_db=conn,
     )
     booking.service = service

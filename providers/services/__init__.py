@@ -40,7 +40,15 @@ caller's transaction on the connection passed as ``using_db``:
 The database backs both with ``CHECK (places_taken BETWEEN 0 AND capacity)``.
 """
 
-from providers.services.availability import create_closure, create_rule, delete_closure, delete_rule, update_rule
+from providers.services.availability import (
+    create_closure,
+    create_rule,
+    delete_closure,
+    delete_rule,
+    preview_rule,
+    rule_from_form,
+    update_rule,
+)
 from providers.services.common import merge
 from providers.services.places import mark_session_cancelled, release_places, set_sessions_blocked, take_places
 from providers.services.profile import (
@@ -68,10 +76,12 @@ __all__ = [
     "materialise_all",
     "materialise_service",
     "merge",
+    "preview_rule",
     "provider_input",
     "provider_values",
     "publish_provider",
     "release_places",
+    "rule_from_form",
     "service_input",
     "service_values",
     "set_sessions_blocked",

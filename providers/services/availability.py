@@ -3,17 +3,19 @@ re-materialises the service's sessions in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from providers.errors import OverlappingClosure
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
-from providers.schemas import ClosureIn, RuleIn
+from providers.recurrence import bank_holidays, occurrences, parse_start_time, weekly_rrule
+from providers.schemas import ClosureIn, PreviewDate, RuleFormIn, RuleIn
 from providers.services.common import actor_user, check_manage, merge
 from providers.services.sessions import _materialise, _refusal, _remove_sessions
 from shortbreaks import audit
+from shortbreaks.clock import LONDON
 from shortbreaks.errors import FieldError
 from shortbreaks.permissions import Principal
 
@@ -28,6 +30,42 @@ def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
 
 async def _service_provider(service: Service) -> Provider:
     return await Provider.get(id=service.provider_id)
+
+
+PREVIEW_COUNT = 10
+PREVIEW_SPAN = timedelta(days=2 * 366)
+
+
+def rule_from_form(form: RuleFormIn) -> RuleIn:
+    """The rule the availability form describes: its days (or the raw RRULE) and its length from start to end."""
+    start = datetime.combine(date(2026, 1, 1), parse_start_time(form.start_time))
+    end = datetime.combine(date(2026, 1, 1), parse_start_time(form.end_time))
+    return RuleIn(
+        rrule=form.rrule or weekly_rrule(list(form.weekdays), every_weeks=form.every_weeks),
+        start_time=form.start_time,
+        duration_minutes=int((end - start).total_seconds() // 60),
+        staff_count=form.staff_count,
+        valid_from=form.valid_from,
+        valid_until=form.valid_until,
+    )
+
+
+async def preview_rule(service: Service, data: RuleIn, *, now: datetime, count: int = PREVIEW_COUNT) -> list[PreviewDate]:
+    """The next ``count`` dates the rule makes (from now or its start), each marked when it is a bank
+    holiday or inside a closure. Nothing is saved; a date marked ``closed`` gets no session."""
+    window = {"after": now, "until": now + PREVIEW_SPAN}
+    starts = occurrences(data.rrule, start_time=data.start_time, valid_from=data.valid_from, valid_until=data.valid_until, **window)[:count]
+    closures = await Closure.filter(service_id=service.id).order_by("starts_on")
+    holidays = bank_holidays()
+    out = []
+    for starts_at in starts:
+        day = starts_at.astimezone(LONDON).date()
+        closure = next((c for c in closures if c.starts_on <= day <= c.ends_on), None)
+        holiday = day in holidays
+        closed = closure is not None or (holiday and service.closed_on_bank_holidays)
+        reason = closure.reason or "Closed" if closure is not None else "Closed on bank holidays" if closed else ""
+        out.append(PreviewDate(starts_at=starts_at, bank_holiday=holiday, closed=closed, closure_reason=reason))
+    return out
 
 
 async def create_rule(service: Service, data: RuleIn, *, actor: Principal | None, now: datetime) -> AvailabilityRule:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
@@ -16,6 +17,8 @@ class NavItem:
     order: int = 50
     # Hide from signed-in users holding none of these roles even if the permission lets admins through.
     hide_for_admin: bool = False
+    # What waits for the user there (a provider's requests to decide), shown after the label when not 0.
+    count: Callable[[Principal], Awaitable[int]] | None = None
 
 
 CORE_ITEMS = [
@@ -45,3 +48,12 @@ def items_for(principal: Principal | None, items: list[NavItem]) -> list[NavItem
             continue
         visible.append(item)
     return visible
+
+
+async def counts_for(principal: Principal | None, items: list[NavItem]) -> dict[str, int]:
+    """The visible items' counts, by route name (one small query each, only for items that have one)."""
+    counts = {}
+    for item in items_for(principal, items):
+        if item.count is not None and principal is not None:
+            counts[item.route_name] = await item.count(principal)
+    return counts

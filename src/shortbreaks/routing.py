@@ -138,6 +138,7 @@ def endpoint(
 
 def _guard(endpoint: Endpoint, *, permission: Permission, kind: RouteKind, spec: ApiSpec | None, csrf: bool) -> Endpoint:
     from shortbreaks.accounts.auth import authenticate
+    from shortbreaks.navigation import counts_for
     from shortbreaks.web import verify_csrf
 
     async def guarded(request: Request) -> Response:
@@ -149,6 +150,8 @@ def _guard(endpoint: Endpoint, *, permission: Permission, kind: RouteKind, spec:
             raise PermissionDenied()
         if kind == "page" and csrf and request.method in UNSAFE_METHODS:
             await verify_csrf(request)
+        if kind == "page" and principal is not None:
+            request.state.nav_counts = await counts_for(principal, request.app.state.nav_items)
         kwargs: dict[str, Any] = {}
         if spec is not None and spec.query is not None:
             kwargs["query"] = parse_query(request, spec.query)

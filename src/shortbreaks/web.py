@@ -39,6 +39,7 @@ SERVICE_NAME = "Short breaks"
 ANON_COOKIE = "sb_anon"
 FLASH_COOKIE = "sb_flash"
 FLASH_LIFETIME = timedelta(minutes=2)
+FLASH_SUCCESS, FLASH_ERROR = "success", "error"
 PROBLEM_TYPE_BASE = "https://shortbreaks.invalid/problems/"
 CORE_DIR = Path(__file__).parent
 
@@ -123,9 +124,13 @@ def _secret(request: Request) -> str:
     return secret
 
 
-def flash(response: Response, request: Request, message: str) -> Response:
-    """Show ``message`` in a notification banner on the next page rendered (within two minutes)."""
-    value = sign(_secret(request), "flash", message[:300], now=request_now(request))
+def flash(response: Response, request: Request, message: str, *, error: bool = False) -> Response:
+    """Show ``message`` on the next page rendered (within two minutes).
+
+    A success banner says a change was made; an ``error`` (nothing was changed) shows in the
+    GOV.UK error summary instead, never in a green banner.
+    """
+    value = sign(_secret(request), "flash", [FLASH_ERROR if error else FLASH_SUCCESS, message[:300]], now=request_now(request))
     max_age = int(FLASH_LIFETIME.total_seconds())
     response.set_cookie(
         FLASH_COOKIE, value, max_age=max_age, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/"
@@ -138,18 +143,23 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
     response.delete_cookie(name, path="/", secure=request.app.state.settings.https, httponly=True, samesite="lax")
 
 
-def _read_flash(request: Request) -> str | None:
+def _read_flash(request: Request) -> tuple[str, str] | None:
+    """The flash message as ``(kind, text)``: kind ``FLASH_SUCCESS`` or ``FLASH_ERROR``."""
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:
         return None
-    message = unsign(_secret(request), "flash", raw, max_age=FLASH_LIFETIME, now=request_now(request))
-    return message if isinstance(message, str) else None
+    value = unsign(_secret(request), "flash", raw, max_age=FLASH_LIFETIME, now=request_now(request))
+    if isinstance(value, list) and len(value) == 2 and value[0] in (FLASH_SUCCESS, FLASH_ERROR) and isinstance(value[1], str):
+        return value[0], value[1]
+    return None
 
 
-def redirect(request: Request, url: str, *, message: str | None = None) -> RedirectResponse:
-    """A 303 redirect (after a POST), with an optional flash message."""
+def redirect(request: Request, url: str, *, message: str | None = None, error: str | None = None) -> RedirectResponse:
+    """A 303 redirect (after a POST), with an optional flash: ``message`` after a change, ``error`` when nothing changed."""
     response = RedirectResponse(url, status_code=303)
-    if message:
+    if error:
+        flash(response, request, error, error=True)
+    elif message:
         flash(response, request, message)
     return response
 
@@ -199,16 +209,21 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "request": request,
         "principal": principal,
         "nav_items": navigation.items_for(principal, request.app.state.nav_items),
+        "nav_counts": getattr(request.state, "nav_counts", {}),
         "csrf_token": csrf_token(request),
-        "flash_message": _read_flash(request),
+        "flash_message": None,
+        "flash_error": None,
         "current_path": request.url.path,
     }
+    flashed = _read_flash(request)
+    if flashed is not None:
+        ctx["flash_error" if flashed[0] == FLASH_ERROR else "flash_message"] = flashed[1]
     ctx.update(context or {})
     response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
     anon_id = getattr(request.state, "anon_id", None)
     if anon_id and not request.cookies.get(ANON_COOKIE):
         response.set_cookie(ANON_COOKIE, anon_id, httponly=True, samesite="lax", secure=request.app.state.settings.https, path="/")
-    if ctx["flash_message"]:
+    if flashed is not None:
         clear_cookie(response, request, FLASH_COOKIE)
     response.headers["Cache-Control"] = "no-store" if principal is not None else "no-cache"
     return response

@@ -28,3 +28,8 @@ async def test_demo_data_has_past_future_and_requested_bookings_and_loads_once(a
     assert full.places_taken == full.capacity
     others = await Booking.filter(session_id=full.id).exclude(family_id=shah.id).count()
     assert others == full.capacity
+    # Two children wait for a place there; the demo provider has requests to decide on its approval service.
+    queue = await WaitingListEntry.filter(session_id=full.id).order_by("joined_at").prefetch_related("child")
+    assert [e.child.name for e in queue] == ["Anika Shah", "Noah Brown"]
+    requests = await Booking.filter(status=BookingStatus.REQUESTED, service__name="Sunshine Friday Tea Club").order_by("created_at")
+    assert len(requests) == 3 and requests[-1].family_id == shah.id

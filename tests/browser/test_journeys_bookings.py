@@ -151,12 +151,12 @@ async def add_service(page: Any, name: str, *, ratio: str, staff: int, approval:
     await expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
 
     first = today() + timedelta(days=7)
-    await page.get_by_label("Repeat rule").fill(f"FREQ=WEEKLY;BYDAY={first.strftime('%a')[:2].upper()}")
-    await page.get_by_label("Start time (HH:MM, UK time)").fill("10:00")
-    await page.get_by_label("Length in minutes").fill("120")
+    await page.get_by_role("group", name="Days").get_by_label(first.strftime("%A")).check()
+    await page.get_by_label("Start time").fill("10:00")
+    await page.get_by_label("End time").fill("12:00")
     await page.get_by_label("Staff on shift").fill(str(staff))
-    await page.get_by_label("From (YYYY-MM-DD)").fill(first.isoformat())
-    await page.get_by_role("button", name="Add", exact=True).click()
+    await page.get_by_label("From", exact=True).fill(first.isoformat())
+    await page.get_by_role("button", name="Add availability").click()
     await expect(page.get_by_role("cell", name="FREQ=WEEKLY", exact=False)).to_be_visible()
     return first
 

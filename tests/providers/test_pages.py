@@ -29,11 +29,12 @@ async def test_management_pages_create_a_service_and_a_rule(client, world):
     service = await Service.get(name="Sitting")
     assert [n.value for n in service.needs] == ["PMLD", "PD"]
     response = await client.post(
-        f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "rrule": "FREQ=WEEKLY;BYDAY=WE"}
+        f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "end_time": "12:00", "rrule": "FREQ=WEEKLY;BYDAY=WE"}
     )
     assert response.status_code == 303
     assert await Session.filter(service_id=service.id).count() == 16
-    response = await client.post(f"/provider/services/{service.id}/rules", data={"csrf_token": token, **RULE, "rrule": "FREQ=HOURLY"})
+    hourly = {"csrf_token": token, **RULE, "end_time": "12:00", "rrule": "FREQ=HOURLY"}
+    response = await client.post(f"/provider/services/{service.id}/rules", data=hourly)
     assert response.status_code == 422
     assert "FREQ must be DAILY, WEEKLY or MONTHLY" in response.text
     assert (await client.get(f"/provider/services/{service.id}")).status_code == 200

@@ -183,6 +183,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/my-data", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("GET", "/my-data/download", "login ok 403 403 403 403 403 ok 403 403 403 403"),
     ("POST", "/my-data/erase", "login ok 403 403 403 403 403 ok 403 403 403 403"),
+    ("GET", "/provider/bookings", "login 403 ok 403 403 403 ok 403 ok 403 403 403"),
     ("GET", "/provider/sessions/{session_id:uuid}", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
     ("POST", "/provider/sessions/{session_id:uuid}/cancel", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
     ("POST", "/provider/bookings/{booking_id:uuid}", "login 403 ok 403 403 403 ok 403 404 403 403 403"),

@@ -273,7 +273,7 @@ async def resend_verification(request: Request) -> Response:
             base_url=state.settings.base_url,
         )
     except TooManyRequests as exc:
-        return redirect(request, back, message=exc.message)
+        return redirect(request, back, error=exc.message)
     if not sent:
         return redirect(request, back, message="Your email address is already confirmed")
     return redirect(request, back, message=f"We have sent a new link to {principal.user.email}. It works for 3 days.")
