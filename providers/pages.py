@@ -14,13 +14,14 @@ from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
 from providers import queries, services
-from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ServiceKind, SessionStatus, StaffRatio
+from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ProviderStatus, ServiceKind, SessionStatus, StaffRatio
 from providers.maps import AreaMap, MapPoint, draw_map
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
 from providers.postcodes import describe_distance
 from providers.schemas import ClosureIn, ProviderIn, RuleIn, SearchQuery, ServiceIn
 from providers.search import Results, search_services
+from shortbreaks.accounts.enums import Role
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import form_values, read_form, read_query
@@ -201,7 +202,9 @@ def _service_form_data(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _form_error_page(request: Request, template: str, exc: DomainError, values: dict[str, Any], **context: Any) -> Response:
+    # Errors about the organisation (the form has no such field: it is the staff member's own) link to the first field.
     errors = [_price_field(e) for e in exc.errors] or [FieldError("form", exc.message)]
+    errors = [FieldError("name", e.message) if e.field == "organisation_id" else e for e in errors]
     context |= {"errors": error_summary(errors), "field_errors": field_errors(errors), "values": values, "problem": exc.message}
     # A change refused because sessions have bookings: the page offers to cancel them (the bookings package does that).
     context["affected_sessions"] = getattr(exc, "sessions", [])
@@ -209,8 +212,18 @@ def _form_error_page(request: Request, template: str, exc: DomainError, values: 
 
 
 async def dashboard_page(request: Request) -> Response:
-    providers = await queries.list_manageable_providers(request_principal(request))
-    return render(request, "providers/dashboard.html", {"providers": providers})
+    principal = request_principal(request)
+    providers = await queries.list_manageable_providers(principal)
+    # Provider staff are offered a new profile only for an organisation of theirs that has none yet.
+    with_profile = {p.organisation_id for p in providers}
+    can_create = any(o not in with_profile for o in principal.organisation_ids(Role.PROVIDER_STAFF))
+    context = {
+        "providers": providers,
+        "is_officer": principal.has_role(Role.LA_OFFICER),
+        "waiting": [p for p in providers if p.status == ProviderStatus.DRAFT],
+        "can_create": can_create,
+    }
+    return render(request, "providers/dashboard.html", context)
 
 
 async def provider_new_page(request: Request) -> Response:

@@ -59,3 +59,48 @@ async def test_service_page_lists_upcoming_sessions_with_places_left(client, wor
     response = await client.get(f"/services/{world['service'].id}")
     assert response.status_code == 200
     assert "13 June 2026 at 10am" in response.text
+
+
+async def test_the_officer_sees_providers_in_their_council_with_those_waiting_for_approval_first(client, world):
+    from providers.enums import ProviderStatus
+    from shortbreaks.accounts.enums import OrganisationKind
+    from tests.factories import make_organisation
+    from tests.providers.conftest import make_provider
+
+    waiting = await make_provider(
+        organisation=await make_organisation(kind=OrganisationKind.CHARITY, name="New"),
+        local_authority=world["brum"],
+        name="New Club",
+        status=ProviderStatus.DRAFT,
+    )
+    await sign_in(client, world["officer"])
+    page = await client.get("/provider")
+    assert '<h1 class="govuk-heading-l">Providers in your council</h1>' in page.text
+    waiting_box = page.text.split('id="waiting-for-approval"')[1].split("</div>")[0]
+    assert f'href="/provider/{waiting.id}">New Club</a>' in waiting_box
+    assert "Ours" not in waiting_box
+    assert "Create a provider profile" not in page.text
+
+
+async def test_staff_with_a_profile_are_not_offered_another_and_the_refusal_links_to_a_field(client, world):
+    from shortbreaks.accounts.enums import OrganisationKind, Role
+    from tests.factories import make_organisation, make_user
+
+    await sign_in(client, world["staff"])
+    page = await client.get("/provider")
+    assert '<h1 class="govuk-heading-l">Your provider profile</h1>' in page.text
+    assert "Create a provider profile" not in page.text
+    token = await csrf(client, "/provider/new")
+    refused = await client.post(
+        "/provider/new",
+        data={"csrf_token": token, "name": "Second", "local_authority_id": str(world["brum"].id), "postcode": "B1 1AA"},
+    )
+    assert refused.status_code == 422
+    assert '<a href="#name">This organisation already has a provider profile</a>' in refused.text
+    assert 'id="name"' in refused.text
+
+    newcomer = await make_user(role=Role.PROVIDER_STAFF, organisation=await make_organisation(kind=OrganisationKind.CHARITY))
+    client.cookies.clear()
+    await sign_in(client, newcomer)
+    fresh = await client.get("/provider")
+    assert "You do not have a provider profile yet." in fresh.text and "Create a provider profile" in fresh.text
