@@ -51,7 +51,8 @@ async def fund_page(request: Request) -> Response:
     principal = request_principal(request)
     query = _page_query(request)
     fund = await queries.get_fund(principal, path_uuid(request, "fund_id"))
-    report = await queries.fund_report(fund, query, principal, as_of=request_now(request).astimezone(LONDON).date())
+    today = request_now(request).astimezone(LONDON).date()
+    report = await queries.fund_report(fund, query, principal, as_of=today)
     rounds = await Round.filter(fund_id=fund.id).order_by("starts_on")
     authorities = await Organisation.filter(grant_awards_in_area__fund_id=fund.id).distinct().order_by("name")
     grantees = await Organisation.filter(grant_awards__fund_id=fund.id).distinct().order_by("name")
@@ -71,6 +72,7 @@ async def fund_page(request: Request) -> Response:
             "categories": list(BudgetCategory),
             "years": [(y, financial_year_label(y)) for y in years],
             "awaiting": awaiting,
+            "overdue": await queries.list_overdue(principal, fund, today=today),
             "line_chart": charts.cumulative_chart(report.monthly),
             "region_chart": charts.region_chart(report.by_region),
             "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),
@@ -97,6 +99,7 @@ async def award_page(
             "totals": totals,
             "variations": variations,
             "year_label": financial_year_label,
+            "today": request_now(request).astimezone(LONDON).date(),
             "can_claim": permissions.can_edit_returns(principal, recipient_id=award.recipient_id),
             "errors": error_summary(errors or []),
             "field_errors": field_errors(errors or []),
