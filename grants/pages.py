@@ -16,16 +16,17 @@ from starlette.responses import Response
 from grants import charts, permissions, presenters, queries, services
 from grants.api import awards_csv, spend_csv
 from grants.enums import EDITABLE_RETURN_STATUSES, BudgetCategory
-from grants.models import Round, Variation
+from grants.models import Fund, Round, Variation
 from grants.periods import financial_year_label
 from grants.permissions import GRANTS_USER
 from grants.schemas import DecisionForm, ExpenditureLineForm, ReportQuery, ReturnForm
+from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import read_form
 from shortbreaks.messages import describe_all
-from shortbreaks.permissions import FUNDER, GRANTEE, SIGNED_IN
+from shortbreaks.permissions import FUNDER, GRANTEE, SIGNED_IN, Principal
 from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
@@ -76,9 +77,19 @@ async def fund_page(request: Request) -> Response:
             "line_chart": charts.cumulative_chart(report.monthly),
             "region_chart": charts.region_chart(report.by_region),
             "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),
+            "whose": _whose(principal, fund),
             "csv_query": str(request.url.query),
         },
     )
+
+
+def _whose(principal: Principal, fund: Fund) -> str:
+    """Whose figures the headline shows, in words: every figure is labelled with it."""
+    if permissions.sees_whole_fund(principal, fund.funder_id):
+        return "the awards shown"
+    if principal.has_role(Role.GRANTEE):
+        return "your awards"
+    return "awards in your area"
 
 
 async def award_page(

@@ -148,7 +148,13 @@ class FundReport(BaseModel):
     approved_pence: int
     pending_pence: int = Field(description="Submitted, resubmitted or queried, not yet decided")
     remaining_pence: int = Field(description="Awarded minus approved")
-    percent_of_fund_spent: str
+    whole_fund: bool = Field(
+        default=True, description="True when the report covers the whole fund (a funder, unfiltered); else only the awards it lists"
+    )
+    percent_of_fund_spent: str = Field(description="Approved spend of the awards covered, as a percentage of the whole fund's total")
+    percent_of_awarded_spent: str = Field(
+        default="0.0", description="Approved spend as a percentage of the amount awarded to the awards covered"
+    )
     budget_lines: list[BudgetLineReport]
     budget_totals: BudgetTotals
     monthly: list[MonthReport]

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 
-from grants import calculations
+from grants import calculations, permissions
 from grants.enums import PENDING_RETURN_STATUSES, BudgetCategory, CostKind, ReturnStatus
 from grants.models import Award, AwardService, BudgetLine, Fund, SpendMonth, Tranche, category_column
 from grants.periods import financial_year_label
@@ -60,7 +60,10 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     budget_lines = _budget_lines(rows.budget, spend.by_line)
     budget_total = sum(line.budget_pence for line in budget_lines)
     approved_in_lines = sum(line.approved_pence for line in budget_lines)
-    plan_total = fund.total_pence if not query.is_filtered else awarded
+    # The whole fund is the plan only for someone who sees all of it, unfiltered; a grantee's (or an
+    # officer's) plan and share spent are their own awards', never their spend against the whole fund.
+    whole_fund = permissions.sees_whole_fund(principal, fund.funder_id) and not query.is_filtered
+    plan_total = fund.total_pence if whole_fund else awarded
     approved_by_award = _approved_by_award(rows.approved_by_award)
     return FundReport(
         fund=fund_out(fund),
@@ -71,7 +74,9 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         approved_pence=approved,
         pending_pence=pending,
         remaining_pence=awarded - approved,
+        whole_fund=whole_fund,
         percent_of_fund_spent=calculations.percent(approved, fund.total_pence),
+        percent_of_awarded_spent=calculations.percent(approved, awarded),
         budget_lines=budget_lines,
         budget_totals=BudgetTotals(
             budget_pence=budget_total, approved_pence=approved_in_lines, variance_pence=budget_total - approved_in_lines

@@ -185,3 +185,34 @@ async def test_a_grantee_gets_404_for_another_grantees_award(client, world) -> N
     client.cookies.clear()
     await sign_in(client, world.grantee)
     assert (await client.get(f"/grants/awards/{world.award.id}")).status_code == 200
+
+
+async def test_a_grantees_headline_figures_are_their_own_awards_each_labelled_with_the_fund_wide_ones_apart(client, world) -> None:
+    submitted = await _submitted(world)
+    await services.approve_return(submitted, actor=world.funder_p, now=NOW)
+    await sign_in(client, world.grantee)
+    html = (await client.get(f"/grants/funds/{world.fund.id}")).text
+    headline = html.split('id="headline">')[1].split("</dl>")[0]
+    keys = [k.split("</dt>")[0] for k in headline.split('<dt class="govuk-summary-list__key">')[1:]]
+    assert keys == [
+        "Awarded (your awards)",
+        "Paid (your awards)",
+        "Approved spend (your awards)",
+        "Submitted, waiting for a decision (your awards)",
+        "Awarded but not yet spent (your awards)",
+        "Share spent of the amount awarded (your awards)",
+        "Forecast spend by Wednesday 31 March 2027 (your awards)",
+    ]
+    assert "£30,000,000" not in headline  # the whole fund is not their budget
+    assert ">1.2%<" in headline  # £1,200 of their £100,000, not of the fund's £30m
+    assert "less than £100,000.00" in headline
+    fund_wide = html.split('id="fund-wide">')[1].split("</dl>")[0]
+    assert "Fund total (all grantees)" in fund_wide and "£30,000,000.00" in fund_wide
+
+
+async def test_the_funders_headline_says_it_is_the_whole_fund(client, world) -> None:
+    await sign_in(client, world.funder)
+    html = (await client.get(f"/grants/funds/{world.fund.id}")).text
+    assert "Headline figures for the whole fund" in html and "Share of the fund spent" in html
+    filtered = (await client.get(f"/grants/funds/{world.fund.id}", params={"region": "West Midlands"})).text
+    assert "Headline figures for the awards shown" in filtered and "Approved spend (the awards shown)" in filtered
