@@ -76,6 +76,7 @@ async def fund_page(request: Request) -> Response:
             "overdue": await queries.list_overdue(principal, fund, today=today),
             "line_chart": charts.cumulative_chart(report.monthly),
             "region_chart": charts.region_chart(report.by_region),
+            "respite_chart": charts.respite_chart(report.respite_by_month),
             "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),
             "whose": _whose(principal, fund),
             "csv_query": str(request.url.query),

@@ -129,7 +129,16 @@ class OutcomeRow(BaseModel):
     sessions: int
     respite_hours: str
     approved_pence: int
-    cost_per_respite_hour_pence: int | None
+    cost_per_respite_hour_pence: int | None = Field(
+        description="Approved spend per hour of respite; null with no hours, or when delivery is not recorded for every month with spend"
+    )
+    enough_delivery: bool = Field(default=True, description="Respite was delivered in every month with approved spend")
+
+
+class RespiteMonth(BaseModel):
+    month: date
+    respite_minutes: int
+    respite_hours: str
 
 
 class OutcomesReport(BaseModel):
@@ -162,6 +171,7 @@ class FundReport(BaseModel):
     by_region: list[RegionReport]
     awards: list[AwardSummary]
     outcomes: OutcomesReport
+    respite_by_month: list[RespiteMonth] = []
 
 
 # --- records ---------------------------------------------------------------------------------------

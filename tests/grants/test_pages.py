@@ -216,3 +216,13 @@ async def test_the_funders_headline_says_it_is_the_whole_fund(client, world) -> 
     assert "Headline figures for the whole fund" in html and "Share of the fund spent" in html
     filtered = (await client.get(f"/grants/funds/{world.fund.id}", params={"region": "West Midlands"})).text
     assert "Headline figures for the awards shown" in filtered and "Approved spend (the awards shown)" in filtered
+
+
+async def test_the_dashboard_says_not_enough_delivery_recorded_yet_instead_of_a_cost_per_hour(client, world) -> None:
+    submitted = await _submitted(world)
+    await services.approve_return(submitted, actor=world.funder_p, now=NOW)
+    await sign_in(client, world.funder)
+    html = (await client.get(f"/grants/funds/{world.fund.id}")).text
+    outcomes = html.split('id="outcomes-table"')[1].split("</table>")[0]
+    assert outcomes.count("Not enough delivery recorded yet") == 2  # the award and the total
+    assert "No respite delivered has been recorded yet." in html
