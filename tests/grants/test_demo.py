@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from grants import queries
 from grants.enums import ReturnStatus
 from grants.models import Award, ExpenditureLine, Fund, Round, SpendReturn, Tranche
@@ -51,6 +53,19 @@ async def test_demo_grants_load_once_and_add_up(app, settings) -> None:
     assert report.paid_pence == sum(a.paid_pence for a in report.awards) > 0
     assert len(report.by_region) == 9
 
+    # Every award has respite delivered, in every month with approved spend, so each has a cost per hour.
+    from shortbreaks.clock import LONDON
+
+    today = datetime.now(UTC).astimezone(LONDON).date()
+    report = await queries.fund_report(fund, ReportQuery(), funder, as_of=today)
+    assert [r.reference for r in report.outcomes.rows if float(r.respite_hours) > 0] == [f"A{n:03d}" for n in range(1, 21)]
+    assert all(r.enough_delivery and r.cost_per_respite_hour_pence for r in report.outcomes.rows if r.approved_pence)
+    assert report.outcomes.total.cost_per_respite_hour_pence is not None
+    # Dates move with the clock: one tranche is overdue on purpose, and the returns waiting were sent a month ago.
+    overdue = await queries.list_overdue(funder, fund, today=today)
+    assert [o.tranche.award.reference for o in overdue.tranches] == ["A020"]
+    assert overdue.returns and all(o.days_late == 10 for o in overdue.returns)
+
 
 async def test_demo_pages_render_for_each_role(app, settings, client) -> None:
     from tests.factories import sign_in
@@ -71,7 +86,7 @@ async def test_demo_pages_render_for_each_role(app, settings, client) -> None:
         page = await client.get(f"/grants/funds/{fund.id}")
         assert page.status_code == fund_status
         if fund_status == 200:
-            assert page.text.count("<svg") == 2
+            assert page.text.count("<svg") == 3  # spend against plan, by region, respite hours by month
             assert (await client.get(f"/grants/awards/{award.id}")).status_code == 200
             assert (await client.get(f"/grants/returns/{spend_return.id}")).status_code == 200
             filtered = await client.get(
