@@ -1,16 +1,17 @@
 """Demo grants: the DfE's £30m short breaks innovation fund, its three rounds, 20 awards,
-tranches, budgets and the last four quarters' spend returns in every status.
+tranches, budgets and four quarters of spend returns in every status.
 
 Dates move with the clock the demo is loaded with, so it never goes stale: the fund runs for
 three financial years ending with the next one; tranches due before today are paid (but for one,
-left overdue so the dashboard shows what that looks like); the returns are for the last four
-complete quarters, and those waiting for a decision were submitted a month ago (past the fund's
-decision target). Fixed amounts; idempotent: each item is looked up by its natural key before
-it is made, and everything goes through the services, so the running totals and the audit log
-are the real thing.
+left overdue so the dashboard shows what that looks like); the returns are for the four
+quarters before the last one to end (whose returns the grantees still have to send), and those
+waiting for a decision were submitted a month ago (past the fund's decision target).
 
-Each award is linked to a grant-funded service in its area with a year and a bit of attended
-Saturdays (:mod:`grants.demo_delivery`), and to the other demo services there, so "respite
+Fixed amounts; idempotent: each item is looked up by its natural key before it is made, and
+everything goes through the services, so the running totals and the audit log are the real thing.
+
+Each award is linked to a grant-funded service in its area with attended
+Saturdays going back 18 months (:mod:`grants.demo_delivery`), and to the other demo services there, so "respite
 delivered" has hours for every award and every month with spend.
 """
 
@@ -89,7 +90,7 @@ BUDGET_SHARES = [
     (BudgetCategory.EVALUATION, 3, CostKind.REVENUE),
 ]
 
-# The last four quarters' returns, oldest first: each award cycles through these, so every status appears.
+# The four quarters' returns, oldest first: each award cycles through these, so every status appears.
 RETURN_PATTERNS = [
     (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.SUBMITTED),
     (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.QUERIED, ReturnStatus.DRAFT),
@@ -176,7 +177,8 @@ async def load(ctx: DemoContext) -> None:
     delivery: dict[str, UUID] = {}
     for number, identifier in enumerate(PLACES, start=1):
         delivery[identifier] = await ensure_delivery(orgs[identifier], number=number, now=now)
-    quarters = last_quarters(today)
+    # The four quarters before the last one to end: the grantees have still to send that one's returns.
+    quarters = last_quarters(today, 5)[:4]
 
     for index, (reference, round_code, recipient, authority, amount, title) in enumerate(AWARDS):
         round_ = rounds[round_code]

@@ -1,5 +1,5 @@
 """Respite delivered for the demo awards: a grant-funded Saturday club in every awarded area, with a
-year and a bit of attended sessions, so every award's "respite delivered" has hours for each month
+year and a half of attended Saturdays, so every award's "respite delivered" has hours for each month
 with spend (and the cost per hour can be worked out).
 
 Everything goes through the providers' and bookings' services, dated in the past relative to the
@@ -35,8 +35,9 @@ PLACES = {
     "GB-LAE-KEN": ("Kent", "ME14"),
     "GB-LAE-NFK": ("Norfolk", "NR3"),
 }
-# Months of attended Saturdays before this one: enough to cover the demo's four quarters of spend.
-MONTHS_DELIVERED = 15
+# Months of attended Saturdays before this one: enough to cover the demo's four quarters of spend
+# (the first of which starts 17 months ago at most).
+MONTHS_DELIVERED = 18
 CHILDREN_PER_SESSION = 2
 
 
