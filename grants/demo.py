@@ -10,8 +10,8 @@ waiting for a decision were submitted a month ago (past the fund's decision targ
 Fixed amounts; idempotent: each item is looked up by its natural key before it is made, and
 everything goes through the services, so the running totals and the audit log are the real thing.
 
-Each award is linked to a grant-funded service in its area with attended
-Saturdays going back 18 months (:mod:`grants.demo_delivery`), and to the other demo services there, so "respite
+Each award is linked to a grant-funded service in its area with attended Saturdays going back 18
+months (:mod:`grants.demo_delivery`), and to the other demo services there, so "respite
 delivered" has hours for every award and every month with spend.
 """
 
