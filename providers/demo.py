@@ -123,7 +123,8 @@ async def _waiting_for_approval(ctx: DemoContext) -> Provider:
             "contact_email": "hello@littlestars.example.org",
         }
     )
-    return await services.create_provider(body, organisation_id=organisation.id, actor=None, now=ctx.now)
+    provider = await services.create_provider(body, organisation_id=organisation.id, actor=None, now=ctx.now)
+    return await services.submit_provider_for_review(provider, actor=None, now=ctx.now)
 
 
 async def load(ctx: DemoContext) -> None:

@@ -53,6 +53,8 @@ class Provider(TimestampedModel):
     languages: fields.Field[list[str]] = fields.JSONField(default=list)
     status = fields.CharEnumField(ProviderStatus, max_length=10, default=ProviderStatus.DRAFT)
     published_at = fields.DatetimeField(null=True)
+    # When the provider's staff sent a draft profile to the council for review (the officer then approves it).
+    submitted_for_review_at = fields.DatetimeField(null=True)
 
     services: fields.ReverseRelation[Service]
 

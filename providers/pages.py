@@ -27,7 +27,7 @@ from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import form_values, read_form, read_query
 from shortbreaks.marks import marks_for
 from shortbreaks.money import PoundsError, parse_pounds, pence_as_pounds_input
-from shortbreaks.permissions import LA_OFFICER, PUBLIC
+from shortbreaks.permissions import LA_OFFICER, PROVIDER_STAFF, PUBLIC
 from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
@@ -220,7 +220,7 @@ async def dashboard_page(request: Request) -> Response:
     context = {
         "providers": providers,
         "is_officer": principal.has_role(Role.LA_OFFICER),
-        "waiting": [p for p in providers if p.status == ProviderStatus.DRAFT],
+        "waiting": [p for p in providers if p.status == ProviderStatus.DRAFT and p.submitted_for_review_at is not None],
         "can_create": can_create,
     }
     return render(request, "providers/dashboard.html", context)
@@ -281,6 +281,19 @@ async def provider_publish_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     provider = await services.publish_provider(provider, actor=request_principal(request), now=request_now(request))
     return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Provider published")
+
+
+async def provider_submit_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
+    try:
+        await services.submit_provider_for_review(provider, actor=request_principal(request), now=request_now(request))
+    except DomainError as exc:
+        errors = [FieldError("status", exc.message)]  # the status line above the heading says why
+        context = {"provider": provider, "services": await queries.list_services(provider), "can_approve": False}
+        context |= {"errors": error_summary(errors), "field_errors": field_errors(errors)}
+        return render(request, "providers/manage.html", context, status_code=exc.status_code)
+    message = "Profile sent to the council for review"
+    return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message=message)
 
 
 async def provider_suspend_page(request: Request) -> Response:
@@ -454,6 +467,7 @@ routes = [
         methods=["POST"],
     ),
     page("/provider/{provider_id:uuid}/calendar", calendar_page, name="providers:calendar", permission=MANAGERS),
+    page("/provider/{provider_id:uuid}/submit", provider_submit_page, name="providers:submit", permission=PROVIDER_STAFF, methods=["POST"]),
     page("/provider/{provider_id:uuid}/publish", provider_publish_page, name="providers:publish", permission=LA_OFFICER, methods=["POST"]),
     page("/provider/{provider_id:uuid}/suspend", provider_suspend_page, name="providers:suspend", permission=LA_OFFICER, methods=["POST"]),
 ]

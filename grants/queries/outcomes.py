@@ -123,7 +123,9 @@ def outcomes_table(
             return True
         if award_id is None:  # the total
             return all(covers(a) for a, _r, approved in awards if approved)
-        return calculations.delivery_covers_spend(spend_months.get(award_id, set()), delivery_months.get(award_id, set()))
+        spent = spend_months.get(award_id, set())
+        # No approved spend: nothing to divide, so nothing missing either (the cost per hour is left blank).
+        return not spent or calculations.delivery_covers_spend(spent, delivery_months.get(award_id, set()))
 
     raw: list[dict[str, Any]] = []
     for award_id, reference, approved in awards:
@@ -153,7 +155,7 @@ def outcomes_table(
             "sessions": int(values.get("sessions", 0)),
             "respite_hours": hours(minutes),
             "approved_pence": approved,
-            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes) if enough else None,
+            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes) if enough and approved else None,
             "enough_delivery": enough,
         }
 

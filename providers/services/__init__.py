@@ -48,6 +48,7 @@ from providers.services.profile import (
     provider_input,
     provider_values,
     publish_provider,
+    submit_provider_for_review,
     suspend_provider,
     update_provider,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "service_input",
     "service_values",
     "set_sessions_blocked",
+    "submit_provider_for_review",
     "suspend_provider",
     "take_places",
     "update_provider",

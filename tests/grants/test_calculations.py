@@ -162,3 +162,20 @@ def test_the_outcomes_table_gives_cost_per_hour_only_where_delivery_covers_the_s
     )
     rows = {r.reference: (r.cost_per_respite_hour_pence, r.enough_delivery) for r in [*table.rows, table.total]}
     assert rows == {"A001": (60_000, True), "A002": (None, False), "Total": (None, False)}
+
+
+def test_an_award_with_no_approved_spend_has_no_cost_per_hour_and_is_not_short_of_delivery() -> None:
+    from datetime import date
+    from uuid import uuid4
+
+    from grants.queries.outcomes import Outcomes, outcomes_table
+
+    unspent = uuid4()
+    table = outcomes_table(
+        [(unspent, "A014", 0)],
+        {unspent: Outcomes(10, 8, 4, 600, True)},
+        threshold=5,
+        spend_months={},
+        delivery_months={unspent: {date(2026, 4, 1)}},
+    )
+    assert [(r.cost_per_respite_hour_pence, r.enough_delivery) for r in [*table.rows, table.total]] == [(None, True), (None, True)]

@@ -73,12 +73,23 @@ async def test_the_officer_sees_providers_in_their_council_with_those_waiting_fo
         name="New Club",
         status=ProviderStatus.DRAFT,
     )
+    from providers import services as provider_services
+    from tests.conftest import TEST_NOW
+
+    draft = await make_provider(
+        organisation=await make_organisation(kind=OrganisationKind.CHARITY, name="Not yet"),
+        local_authority=world["brum"],
+        name="Not Ready Club",
+        status=ProviderStatus.DRAFT,
+    )
+    await provider_services.submit_provider_for_review(waiting, actor=None, now=TEST_NOW)
     await sign_in(client, world["officer"])
     page = await client.get("/provider")
     assert '<h1 class="govuk-heading-l">Providers in your council</h1>' in page.text
+    assert f'href="/provider/{draft.id}">Not Ready Club</a> <strong class="govuk-tag govuk-tag--yellow">Draft</strong>' in page.text
     waiting_box = page.text.split('id="waiting-for-approval"')[1].split("</div>")[0]
     assert f'href="/provider/{waiting.id}">New Club</a>' in waiting_box
-    assert "Ours" not in waiting_box
+    assert "Ours" not in waiting_box and "Not Ready Club" not in waiting_box
     assert "Create a provider profile" not in page.text
 
 
@@ -104,3 +115,36 @@ async def test_staff_with_a_profile_are_not_offered_another_and_the_refusal_link
     await sign_in(client, newcomer)
     fresh = await client.get("/provider")
     assert "You do not have a provider profile yet." in fresh.text and "Create a provider profile" in fresh.text
+
+
+async def test_staff_send_a_draft_profile_for_review_once(client, world):
+    from providers.enums import ProviderStatus
+    from providers.models import Provider
+    from shortbreaks.accounts.enums import OrganisationKind, Role
+    from shortbreaks.models import AuditEvent
+    from tests.factories import make_organisation, make_user
+    from tests.providers.conftest import make_provider
+
+    organisation = await make_organisation(kind=OrganisationKind.CHARITY, name="Newcomers")
+    draft = await make_provider(organisation=organisation, local_authority=world["brum"], name="New Club", status=ProviderStatus.DRAFT)
+    staff = await make_user(role=Role.PROVIDER_STAFF, organisation=organisation)
+    await sign_in(client, staff)
+    page = await client.get(f"/provider/{draft.id}")
+    assert "Families cannot find this profile yet." in page.text and ">Send for review</button>" in page.text
+    token = await csrf(client, f"/provider/{draft.id}")
+    sent = await client.post(f"/provider/{draft.id}/submit", data={"csrf_token": token})
+    assert sent.status_code == 303
+    assert (await Provider.get(id=draft.id)).submitted_for_review_at is not None
+    again = await client.post(f"/provider/{draft.id}/submit", data={"csrf_token": token})
+    assert again.status_code == 303
+    assert await AuditEvent.filter(action="providers.provider.submitted_for_review", record_id=draft.id).count() == 1
+    after = await client.get(f"/provider/{draft.id}")
+    assert "Sent to the council for review on" in after.text and "Send for review</button>" not in after.text
+
+    # A published profile is not sent for review: the refusal is the page's error summary, not a 500.
+    client.cookies.clear()
+    await sign_in(client, world["staff"])
+    token = await csrf(client, f"/provider/{world['provider'].id}")
+    refused = await client.post(f"/provider/{world['provider'].id}/submit", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert '<a href="#status">A published provider is not waiting for review</a>' in refused.text and 'id="status"' in refused.text
