@@ -71,6 +71,21 @@ class Provider(TimestampedModel):
         return self.name
 
 
+class AuthoritySetting(TimestampedModel):
+    """A council's choices about its providers. ``review_new_services``: a published provider's new
+    services wait for an officer's approval before families can find them (off: they go live at once)."""
+
+    id = fields.UUIDField(primary_key=True)
+    local_authority: fields.OneToOneRelation[Organisation] = fields.OneToOneField(
+        "core.Organisation", related_name="provider_setting", on_delete=fields.CASCADE
+    )
+    local_authority_id: UUID
+    review_new_services = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "providers_authoritysetting"
+
+
 class Service(TimestampedModel):
     """What a family books: capacity per session is staff on shift × children per staff member, or the group size."""
 
@@ -99,6 +114,8 @@ class Service(TimestampedModel):
     what_to_bring = fields.TextField(default="")
     # Skip England and Wales bank holidays when materialising sessions.
     closed_on_bank_holidays = fields.BooleanField(default=True)
+    # A new service of a published provider, in a council that reviews new services, waiting for an officer's approval.
+    awaiting_review = fields.BooleanField(default=False)
 
     rules: fields.ReverseRelation[AvailabilityRule]
     closures: fields.ReverseRelation[Closure]

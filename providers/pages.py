@@ -7,6 +7,7 @@ import calendar
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -223,7 +224,33 @@ async def dashboard_page(request: Request) -> Response:
         "waiting": [p for p in providers if p.status == ProviderStatus.DRAFT and p.submitted_for_review_at is not None],
         "can_create": can_create,
     }
+    if context["is_officer"]:
+        context["services_waiting"] = await queries.list_services_awaiting_review(principal)
+        context["review_settings"] = await queries.review_settings(principal)
     return render(request, "providers/dashboard.html", context)
+
+
+class ReviewSettingForm(BaseModel):
+    local_authority_id: UUID
+    review_new_services: bool = False
+
+
+async def review_setting_page(request: Request) -> Response:
+    """The council's choice: review a published provider's new services before families can find them, or not."""
+    form, errors, _values = await read_form(request, ReviewSettingForm)
+    if form is None:
+        raise ValidationFailed(errors=errors)
+    await services.set_review_new_services(
+        form.local_authority_id, form.review_new_services, actor=request_principal(request), now=request_now(request)
+    )
+    message = "New services will wait for your approval" if form.review_new_services else "New services will go live at once"
+    return redirect(request, str(request.url_for("providers:dashboard")), message=message)
+
+
+async def service_approve_page(request: Request) -> Response:
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    await services.approve_service(service, actor=request_principal(request), now=request_now(request))
+    return redirect(request, str(request.url_for("providers:dashboard")), message=f"{service.name} approved: families can find it")
 
 
 async def provider_new_page(request: Request) -> Response:
@@ -431,8 +458,16 @@ routes = [
     page("/services/{service_id:uuid}", service_page, name="providers:service", permission=PUBLIC),
     # management pages
     page("/provider", dashboard_page, name="providers:dashboard", permission=MANAGERS),
+    page("/provider/review-setting", review_setting_page, name="providers:review_setting", permission=LA_OFFICER, methods=["POST"]),
     page("/provider/new", provider_new_page, name="providers:new", permission=MANAGERS),
     page("/provider/new", provider_create_page, name="providers:create", permission=MANAGERS, methods=["POST"]),
+    page(
+        "/provider/services/{service_id:uuid}/approve",
+        service_approve_page,
+        name="providers:approve_service",
+        permission=LA_OFFICER,
+        methods=["POST"],
+    ),
     page("/provider/services/{service_id:uuid}", service_manage_page, name="providers:manage_service", permission=MANAGERS),
     page(
         "/provider/services/{service_id:uuid}", service_update_page, name="providers:update_service", permission=MANAGERS, methods=["POST"]

@@ -148,3 +148,41 @@ async def test_staff_send_a_draft_profile_for_review_once(client, world):
     refused = await client.post(f"/provider/{world['provider'].id}/submit", data={"csrf_token": token})
     assert refused.status_code == 409
     assert '<a href="#status">A published provider is not waiting for review</a>' in refused.text and 'id="status"' in refused.text
+
+
+async def test_the_council_chooses_to_review_new_services_and_the_officer_approves_one(client, world):
+    from providers.models import Service
+    from tests.providers.conftest import make_service
+
+    provider = world["provider"]  # published, in Birmingham
+    live = await make_service(provider)  # the council does not review new services yet: live at once
+    assert live.awaiting_review is False
+    await sign_in(client, world["officer"])
+    token = await csrf(client, "/provider")
+    chosen = await client.post(
+        "/provider/review-setting", data={"csrf_token": token, "local_authority_id": str(world["brum"].id), "review_new_services": "true"}
+    )
+    assert chosen.status_code == 303
+    page = await client.get("/provider")
+    assert f'id="review-{world["brum"].id}" name="review_new_services" type="radio" value="true" checked' in page.text
+
+    waiting = await make_service(provider)
+    assert waiting.awaiting_review is True
+    assert (await client.get(f"/services/{waiting.id}")).status_code == 404  # families cannot find it
+    assert (await client.get(f"/services/{live.id}")).status_code == 200
+    page = await client.get("/provider")
+    box = page.text.split('id="services-waiting"')[1].split("</div>")[0]
+    assert f'href="/provider/services/{waiting.id}"' in box and f'href="/provider/services/{live.id}"' not in box
+    approved = await client.post(f"/provider/services/{waiting.id}/approve", data={"csrf_token": token})
+    assert approved.status_code == 303
+    assert (await Service.get(id=waiting.id)).awaiting_review is False
+    assert (await client.get(f"/services/{waiting.id}")).status_code == 200
+
+    # The other council's officer can neither change Birmingham's choice nor approve its services.
+    client.cookies.clear()
+    await sign_in(client, world["other_officer"])
+    token = await csrf(client, "/provider")
+    refused = await client.post(
+        "/provider/review-setting", data={"csrf_token": token, "local_authority_id": str(world["brum"].id), "review_new_services": "false"}
+    )
+    assert refused.status_code == 404

@@ -134,6 +134,8 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/provider/{provider_id:uuid}/services/new", "login 403 ok ok 403 403 ok 403 404 404 403 403"),
     ("POST", "/provider/{provider_id:uuid}/services/new", "login 403 ok ok 403 403 ok 403 404 404 403 403"),
     ("GET", "/provider/{provider_id:uuid}/calendar", "login 403 ok ok 403 403 ok 403 404 404 403 403"),
+    ("POST", "/provider/review-setting", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/provider/services/{service_id:uuid}/approve", "login 403 403 ok 403 403 ok 403 403 404 403 403"),
     ("POST", "/provider/{provider_id:uuid}/submit", "login 403 ok 403 403 403 ok 403 404 403 403 403"),
     ("POST", "/provider/{provider_id:uuid}/publish", "login 403 403 ok 403 403 ok 403 403 404 403 403"),
     ("POST", "/provider/{provider_id:uuid}/suspend", "login 403 403 ok 403 403 ok 403 403 404 403 403"),
