@@ -23,7 +23,9 @@ from bookings.payments.api import checkout_url_for
 from bookings.payments.services import payment_hold
 from providers import queries as provider_queries
 from providers.enums import Need
+from shortbreaks.accounts import queries as account_queries
 from shortbreaks.accounts.auth import session_cookie_name
+from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, NotFound
@@ -499,13 +501,31 @@ async def cancel_session_page(request: Request) -> Response:
 # --- officers -------------------------------------------------------------------------------
 
 
+async def officer_families_page(request: Request) -> Response:
+    """The families registered with the officer's councils: each row says who it is (email) and which children, so two
+    families with the same name can be told apart."""
+    principal = request_principal(request)
+    memberships = await account_queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
+    children = await queries.list_children_of([m.user_id for m in memberships])
+    return render(request, "bookings/officer_families.html", {"memberships": memberships, "children": children})
+
+
 async def _family_context(request: Request) -> dict[str, Any]:
     principal = request_principal(request)
     family = await queries.family_in_authorities(permissions.officer_authority_ids(principal), path_uuid(request, "family_id"))
     children = await queries.list_children(family.id)
     allocations = await Allocation.filter(child_id__in=[c.id for c in children]).order_by("-year")
     bookings = await presenters.bookings_out(await queries.list_family_bookings(family.id))
-    return {"family": family, "children": {c.id: c for c in children}, "allocations": allocations, "bookings": bookings, "values": {}}
+    # The allocation form starts at the allowance year the council is in today.
+    current_year = services.financial_year(request.app.state.clock.now().astimezone(LONDON).date())
+    return {
+        "family": family,
+        "children": {c.id: c for c in children},
+        "allocations": allocations,
+        "bookings": bookings,
+        "values": {},
+        "current_year": current_year,
+    }
 
 
 async def officer_family_page(request: Request) -> Response:
@@ -606,6 +626,7 @@ routes = [
         permission=PROVIDER_STAFF,
         methods=["POST"],
     ),
+    page("/authority/families", officer_families_page, name="bookings:officer_families", permission=LA_OFFICER),
     page("/authority/families/{family_id:uuid}", officer_family_page, name="bookings:officer_family", permission=LA_OFFICER),
     page(
         "/authority/families/{family_id:uuid}/children/{child_id:uuid}/allocations",

@@ -32,6 +32,16 @@ async def list_children(family_id: UUID) -> list[Child]:
     return list(await Child.filter(family_id=family_id, erased_at=None).order_by("first_name", "id"))
 
 
+async def list_children_of(family_ids: list[UUID]) -> dict[UUID, list[Child]]:
+    """The children (not erased) of each of ``family_ids``, by first name: one query for a whole list of families."""
+    children: dict[UUID, list[Child]] = {family_id: [] for family_id in family_ids}
+    if not family_ids:
+        return children
+    for child in await Child.filter(family_id__in=family_ids, erased_at=None).order_by("first_name", "id"):
+        children.setdefault(child.family_id, []).append(child)
+    return children
+
+
 async def get_family_child(family_id: UUID, child_id: UUID) -> Child:
     child = await Child.get_or_none(id=child_id, family_id=family_id, erased_at=None)
     if child is None:
@@ -228,6 +238,33 @@ async def attended_summary_for_services(
         }
         for row in rows
     }
+
+
+async def attended_minutes_by_start(
+    service_ids: list[UUID], *, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[UUID, datetime, int]]:
+    """``(service id, session start, respite minutes)`` of attended places, one GROUP BY row per service and
+    session start, oldest first: what a report buckets into months in its own time zone."""
+    if not service_ids:
+        return []
+    query = BookingChild.filter(attendance=Attendance.ATTENDED, booking__service_id__in=service_ids)
+    if since is not None:
+        query = query.filter(starts_at__gte=since)
+    if until is not None:
+        query = query.filter(starts_at__lt=until)
+    rows = (
+        await query.annotate(respite_minutes=Sum("booking__minutes"))
+        .group_by("booking__service_id", "starts_at")
+        .order_by("starts_at")
+        .values("booking__service_id", "starts_at", "respite_minutes")
+    )
+    return [(UUID(str(r["booking__service_id"])), _aware(r["starts_at"]), int(r["respite_minutes"] or 0)) for r in rows]
+
+
+def _aware(value: Any) -> datetime:
+    """A datetime from a grouped row: asyncpg gives an aware one, SQLite may give a string."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def export_family_data(family: User) -> dict[str, Any]:

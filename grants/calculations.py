@@ -6,7 +6,7 @@ every division rounds half up in integers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -136,6 +136,16 @@ def cost_per_respite_hour(approved_pence: int, respite_minutes: int) -> int | No
     if respite_minutes <= 0:
         return None
     return divide_half_up(approved_pence * 60, respite_minutes)
+
+
+def delivery_covers_spend(spend_months: Iterable[date], delivery_months: Iterable[date]) -> bool:
+    """Whether respite was delivered in every month that has approved spend (and there is spend).
+
+    Cost per respite hour means something only then: spend for months with no delivery recorded
+    would be divided by hours from other months (one award showed £59,682.03 an hour that way).
+    """
+    spent = set(spend_months)
+    return bool(spent) and spent <= set(delivery_months)
 
 
 def percent(part: int, whole: int) -> str:

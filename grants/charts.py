@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grants.schemas import MonthReport, RegionReport
+from grants.schemas import MonthReport, RegionReport, RespiteMonth
 
 WIDTH = 640
 HEIGHT = 260
@@ -87,3 +87,49 @@ def region_chart(regions: list[RegionReport]) -> BarChart | None:
         for i, r in enumerate(regions)
     ]
     return BarChart(WIDTH, 20 + 34 * len(regions), label_width, bars)
+
+
+@dataclass(frozen=True)
+class Column:
+    x: int
+    y: int
+    width: int
+    height: int
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    width: int
+    height: int
+    baseline: int
+    columns: list[Column]
+    y_ticks: list[tuple[int, str]]
+
+
+def respite_chart(months: list[RespiteMonth]) -> ColumnChart | None:
+    """Respite hours delivered each month, as columns (labels every few months so they do not overlap)."""
+    if not months:
+        return None
+    top = max(max(m.respite_minutes for m in months), 60)
+    plot_w = WIDTH - MARGIN_LEFT - 10
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    slot = plot_w / len(months)
+    baseline = MARGIN_TOP + plot_h
+    every = max(1, len(months) // 6)
+    columns = []
+    for i, m in enumerate(months):
+        height = round(plot_h * m.respite_minutes / top)
+        columns.append(
+            Column(
+                x=round(MARGIN_LEFT + i * slot + slot * 0.15),
+                y=baseline - height,
+                width=max(1, round(slot * 0.7)),
+                height=height,
+                label=m.month.strftime("%b %Y") if i % every == 0 else "",
+                value=m.respite_hours,
+            )
+        )
+    ticks = [(round(baseline - plot_h * k / 4), f"{top * k / 4 / 60:.0f}") for k in range(5)]
+    return ColumnChart(WIDTH, HEIGHT, baseline, columns, ticks)

@@ -1,20 +1,27 @@
 """Demo grants: the DfE's £30m short breaks innovation fund, its three rounds, 20 awards,
-tranches, budgets and a year of spend returns in every status.
+tranches, budgets and four quarters of spend returns in every status.
 
-Deterministic (fixed amounts and dates, stamped with ``DEMO_EPOCH``) and idempotent: each
-item is looked up by its natural key before it is made, and everything goes through the
-services, so the running totals and the audit log are the real thing.
+Dates move with the clock the demo is loaded with, so it never goes stale: the fund runs for
+three financial years ending with the next one; tranches due before today are paid (but for one,
+left overdue so the dashboard shows what that looks like); the returns are for the four
+quarters before the last one to end (whose returns the grantees still have to send), and those
+waiting for a decision were submitted a month ago (past the fund's decision target).
 
-Each award is linked to the demo services in its area; the bookings package's demo data gives
-some of them attended bookings, so "respite delivered" has figures.
+Fixed amounts; idempotent: each item is looked up by its natural key before it is made, and
+everything goes through the services, so the running totals and the audit log are the real thing.
+
+Each award is linked to a grant-funded service in its area with attended Saturdays going back 18
+months (:mod:`grants.demo_delivery`), and to the other demo services there, so "respite
+delivered" has hours for every award and every month with spend.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from grants import services
+from grants.demo_delivery import PLACES, ensure_delivery
 from grants.enums import BudgetCategory, CostKind, ReturnStatus
 from grants.models import Award, Fund, Round, SpendReturn, Tranche
 from grants.periods import financial_year_of, quarter_bounds
@@ -22,19 +29,17 @@ from grants.services import BudgetLineInput
 from providers import queries as provider_queries
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.services import ensure_membership, ensure_organisation, ensure_user, load_principal
-from shortbreaks.demo import DEMO_EPOCH, DEMO_PASSWORD, DemoContext
+from shortbreaks.clock import LONDON
+from shortbreaks.demo import DEMO_PASSWORD, DemoContext
 from shortbreaks.permissions import Principal
 
 FUND_NAME = "Short breaks innovation fund"
 FUND_PREFIX = "360G-DFE-SBIF"
-FUND_START = date(2024, 4, 1)
-FUND_END = date(2027, 3, 31)
-
-ROUNDS = [
-    ("R1", "2024-25", 500_000_000, date(2024, 4, 1), date(2025, 3, 31)),
-    ("R2", "2025-26", 1_000_000_000, date(2025, 4, 1), date(2026, 3, 31)),
-    ("R3", "2026-27", 1_500_000_000, date(2026, 4, 1), date(2027, 3, 31)),
-]
+# (code, budget, financial year of the fund's: 0 for its first)
+ROUNDS = [("R1", 500_000_000, 0), ("R2", 1_000_000_000, 1), ("R3", 1_500_000_000, 2)]
+# The award whose latest tranche is left unpaid past its date: the dashboard's overdue example.
+OVERDUE_TRANCHE_AWARD = "A020"
+SUBMITTED_DAYS_AGO = 30
 
 # (identifier, name, kind, region)
 EXTRA_ORGANISATIONS = [
@@ -85,7 +90,7 @@ BUDGET_SHARES = [
     (BudgetCategory.EVALUATION, 3, CostKind.REVENUE),
 ]
 
-# The 2025-26 returns: each award cycles through these for quarters 1 to 4, so every status appears.
+# The four quarters' returns, oldest first: each award cycles through these, so every status appears.
 RETURN_PATTERNS = [
     (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.SUBMITTED),
     (ReturnStatus.APPROVED, ReturnStatus.APPROVED, ReturnStatus.QUERIED, ReturnStatus.DRAFT),
@@ -111,8 +116,21 @@ def budget_for(amount_pence: int, years: list[int]) -> list[BudgetLineInput]:
     return lines
 
 
+def last_quarters(today: date, count: int = 4) -> list[tuple[int, int]]:
+    """The ``count`` complete (financial year, quarter) before the one ``today`` is in, oldest first."""
+    year, quarter = financial_year_of(today), (today.month - 4) % 12 // 3 + 1
+    out = []
+    for _ in range(count):
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        out.append((year, quarter))
+    return out[::-1]
+
+
 async def load(ctx: DemoContext) -> None:
-    now = DEMO_EPOCH
+    now = ctx.now
+    today = now.astimezone(LONDON).date()
+    first_year = financial_year_of(today) - 2
+    fund_start, fund_end = date(first_year, 4, 1), date(first_year + 3, 3, 31)
     funder_org = ctx.organisations["GB-GOR-D6"]
     funder = await load_principal(ctx.users["funder@example.com"])
     orgs = dict(ctx.organisations)
@@ -136,23 +154,36 @@ async def load(ctx: DemoContext) -> None:
             name=FUND_NAME,
             funder=funder_org,
             total_pence=3_000_000_000,
-            starts_on=FUND_START,
-            ends_on=FUND_END,
+            starts_on=fund_start,
+            ends_on=fund_end,
             grant_id_prefix=FUND_PREFIX,
             actor=funder,
             now=now,
         )
     rounds: dict[str, Round] = {}
-    for code, name, budget, start, end in ROUNDS:
+    for code, budget, offset in ROUNDS:
+        year = financial_year_of(fund.starts_on) + offset
         existing = await Round.get_or_none(fund_id=fund.id, code=code)
         rounds[code] = existing or await services.create_round(
-            fund, name=name, code=code, budget_pence=budget, starts_on=start, ends_on=end, actor=funder, now=now
+            fund,
+            name=f"{year}-{(year + 1) % 100:02d}",
+            code=code,
+            budget_pence=budget,
+            starts_on=date(year, 4, 1),
+            ends_on=date(year + 1, 3, 31),
+            actor=funder,
+            now=now,
         )
+    delivery: dict[str, UUID] = {}
+    for number, identifier in enumerate(PLACES, start=1):
+        delivery[identifier] = await ensure_delivery(orgs[identifier], number=number, now=now)
+    # The four quarters before the last one to end: the grantees have still to send that one's returns.
+    quarters = last_quarters(today, 5)[:4]
 
     for index, (reference, round_code, recipient, authority, amount, title) in enumerate(AWARDS):
         round_ = rounds[round_code]
         award = await Award.get_or_none(fund_id=fund.id, reference=reference)
-        years = list(range(financial_year_of(round_.starts_on), financial_year_of(FUND_END) + 1))
+        years = list(range(financial_year_of(round_.starts_on), financial_year_of(fund.ends_on) + 1))
         if award is None:
             award = await services.create_award(
                 round_,
@@ -164,15 +195,16 @@ async def load(ctx: DemoContext) -> None:
                 amount_pence=amount,
                 awarded_on=date(round_.starts_on.year, 2, 15),
                 planned_start=round_.starts_on,
-                planned_end=FUND_END,
+                planned_end=fund.ends_on,
                 budget_lines=budget_for(amount, years),
                 actor=funder,
                 now=now,
             )
-        await _tranches(award, years, funder, now)
+        await _tranches(award, years, funder, now, leave_overdue=reference == OVERDUE_TRANCHE_AWARD)
         actor = grantees["GB-LAE-BIR"] if recipient == "GB-LAE-BIR" else grantees["other"]
-        if 2025 in years:
-            await _returns(award, RETURN_PATTERNS[index % len(RETURN_PATTERNS)], actor, funder, now)
+        pattern = RETURN_PATTERNS[index % len(RETURN_PATTERNS)]
+        await _returns(award, [(q, s) for q, s in zip(quarters, pattern, strict=True) if q[0] in years], actor, funder, now)
+        await services.link_service(award, service_id=delivery[authority], actor=funder, now=now)
         await _link_services(award, funder, now)
 
 
@@ -188,25 +220,38 @@ async def _link_services(award: Award, funder: Principal, now: datetime) -> None
         await services.link_service(award, service_id=service_id, actor=funder, now=now)
 
 
-async def _tranches(award: Award, years: list[int], funder: Principal, now: datetime) -> None:
+async def _tranches(award: Award, years: list[int], funder: Principal, now: datetime, *, leave_overdue: bool = False) -> None:
+    """A tranche each April; those due before today are paid five days after, but for the latest one when ``leave_overdue``."""
+    today = now.astimezone(LONDON).date()
     per_year = award.amount_pence // len(years)
-    for number, year in enumerate(years, start=1):
+    due = [date(year, 4, 15) for year in years]
+    latest_due = max((d for d in due if d < today), default=None)
+    for number, (year, due_on) in enumerate(zip(years, due, strict=True), start=1):
         amount = per_year if number < len(years) else award.amount_pence - per_year * (len(years) - 1)
         tranche = await Tranche.get_or_none(award_id=award.id, number=number)
         if tranche is None:
-            tranche = await services.schedule_tranche(award, amount_pence=amount, due_on=date(year, 4, 15), actor=funder, now=now)
-        if tranche.paid_on is None and tranche.due_on < DEMO_EPOCH.date():
-            await services.pay_tranche(tranche, paid_on=date(year, 4, 20), actor=funder, now=now)
-
-
-async def _returns(award: Award, pattern: tuple[ReturnStatus, ...], grantee: Principal, funder: Principal, now: datetime) -> None:
-    """Quarterly returns for 2025-26: about a fifth of each category's yearly budget a quarter."""
-    lines = await award.budget_lines.filter(financial_year=2025)
-    for quarter, target in enumerate(pattern, start=1):
-        if await SpendReturn.filter(award_id=award.id, financial_year=2025, quarter=quarter).exists():
+            tranche = await services.schedule_tranche(award, amount_pence=amount, due_on=due_on, actor=funder, now=now)
+        if leave_overdue and tranche.due_on == latest_due:
             continue
-        start, _end = quarter_bounds(2025, quarter)
-        spend_return = await services.create_return(award, financial_year=2025, quarter=quarter, actor=grantee, now=now)
+        paid_on = date(year, 4, 20)
+        if tranche.paid_on is None and tranche.due_on < today and paid_on <= today:
+            await services.pay_tranche(tranche, paid_on=paid_on, actor=funder, now=now)
+
+
+async def _returns(
+    award: Award, plan: list[tuple[tuple[int, int], ReturnStatus]], grantee: Principal, funder: Principal, now: datetime
+) -> None:
+    """A return for each ``((financial year, quarter), status)``: about a fifth of each category's yearly budget a quarter.
+
+    Those left waiting for a decision were submitted ``SUBMITTED_DAYS_AGO`` days ago, past the fund's target.
+    """
+    submitted_at = now - timedelta(days=SUBMITTED_DAYS_AGO)
+    for (year, quarter), target in plan:
+        if await SpendReturn.filter(award_id=award.id, financial_year=year, quarter=quarter).exists():
+            continue
+        lines = await award.budget_lines.filter(financial_year=year)
+        start, _end = quarter_bounds(year, quarter)
+        spend_return = await services.create_return(award, financial_year=year, quarter=quarter, actor=grantee, now=now)
         for i, line in enumerate(sorted(lines, key=lambda x: (-x.amount_pence, x.category.value))[:4]):
             await services.add_expenditure_line(
                 spend_return,
@@ -220,7 +265,7 @@ async def _returns(award: Award, pattern: tuple[ReturnStatus, ...], grantee: Pri
             )
         if target is ReturnStatus.DRAFT:
             continue
-        await services.submit_return(spend_return, actor=grantee, now=now)
+        await services.submit_return(spend_return, actor=grantee, now=submitted_at if target is ReturnStatus.SUBMITTED else now)
         if target is ReturnStatus.APPROVED:
             await services.approve_return(spend_return, actor=funder, now=now, reason="Evidence checked")
         elif target is ReturnStatus.REJECTED:

@@ -45,6 +45,8 @@ class Fund(TimestampedModel):
     line_tolerance_percent = fields.IntField(default=10)
     # Counts of children or families below this are shown as "c".
     disclosure_threshold = fields.IntField(default=5)
+    # The funder aims to decide a submitted spend return within this many days; later ones are flagged as overdue.
+    decision_target_days = fields.IntField(default=20)
 
     class Meta:
         table = "grants_fund"

@@ -16,16 +16,17 @@ from starlette.responses import Response
 from grants import charts, permissions, presenters, queries, services
 from grants.api import awards_csv, spend_csv
 from grants.enums import EDITABLE_RETURN_STATUSES, BudgetCategory
-from grants.models import Round, Variation
+from grants.models import Fund, Round, Variation
 from grants.periods import financial_year_label
 from grants.permissions import GRANTS_USER
 from grants.schemas import DecisionForm, ExpenditureLineForm, ReportQuery, ReturnForm
+from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import read_form
 from shortbreaks.messages import describe_all
-from shortbreaks.permissions import FUNDER, GRANTEE, SIGNED_IN
+from shortbreaks.permissions import FUNDER, GRANTEE, SIGNED_IN, Principal
 from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
@@ -51,7 +52,8 @@ async def fund_page(request: Request) -> Response:
     principal = request_principal(request)
     query = _page_query(request)
     fund = await queries.get_fund(principal, path_uuid(request, "fund_id"))
-    report = await queries.fund_report(fund, query, principal, as_of=request_now(request).astimezone(LONDON).date())
+    today = request_now(request).astimezone(LONDON).date()
+    report = await queries.fund_report(fund, query, principal, as_of=today)
     rounds = await Round.filter(fund_id=fund.id).order_by("starts_on")
     authorities = await Organisation.filter(grant_awards_in_area__fund_id=fund.id).distinct().order_by("name")
     grantees = await Organisation.filter(grant_awards__fund_id=fund.id).distinct().order_by("name")
@@ -71,12 +73,24 @@ async def fund_page(request: Request) -> Response:
             "categories": list(BudgetCategory),
             "years": [(y, financial_year_label(y)) for y in years],
             "awaiting": awaiting,
+            "overdue": await queries.list_overdue(principal, fund, today=today),
             "line_chart": charts.cumulative_chart(report.monthly),
             "region_chart": charts.region_chart(report.by_region),
+            "respite_chart": charts.respite_chart(report.respite_by_month),
             "sees_whole_fund": permissions.sees_whole_fund(principal, fund.funder_id),
+            "whose": _whose(principal, fund),
             "csv_query": str(request.url.query),
         },
     )
+
+
+def _whose(principal: Principal, fund: Fund) -> str:
+    """Whose figures the headline shows, in words: every figure is labelled with it."""
+    if permissions.sees_whole_fund(principal, fund.funder_id):
+        return "the awards shown"
+    if principal.has_role(Role.GRANTEE):
+        return "your awards"
+    return "awards in your area"
 
 
 async def award_page(
@@ -97,6 +111,7 @@ async def award_page(
             "totals": totals,
             "variations": variations,
             "year_label": financial_year_label,
+            "today": request_now(request).astimezone(LONDON).date(),
             "can_claim": permissions.can_edit_returns(principal, recipient_id=award.recipient_id),
             "errors": error_summary(errors or []),
             "field_errors": field_errors(errors or []),

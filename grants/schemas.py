@@ -129,7 +129,16 @@ class OutcomeRow(BaseModel):
     sessions: int
     respite_hours: str
     approved_pence: int
-    cost_per_respite_hour_pence: int | None
+    cost_per_respite_hour_pence: int | None = Field(
+        description="Approved spend per hour of respite; null with no hours, or when delivery is not recorded for every month with spend"
+    )
+    enough_delivery: bool = Field(default=True, description="Respite was delivered in every month with approved spend")
+
+
+class RespiteMonth(BaseModel):
+    month: date
+    respite_minutes: int
+    respite_hours: str
 
 
 class OutcomesReport(BaseModel):
@@ -148,7 +157,13 @@ class FundReport(BaseModel):
     approved_pence: int
     pending_pence: int = Field(description="Submitted, resubmitted or queried, not yet decided")
     remaining_pence: int = Field(description="Awarded minus approved")
-    percent_of_fund_spent: str
+    whole_fund: bool = Field(
+        default=True, description="True when the report covers the whole fund (a funder, unfiltered); else only the awards it lists"
+    )
+    percent_of_fund_spent: str = Field(description="Approved spend of the awards covered, as a percentage of the whole fund's total")
+    percent_of_awarded_spent: str = Field(
+        default="0.0", description="Approved spend as a percentage of the amount awarded to the awards covered"
+    )
     budget_lines: list[BudgetLineReport]
     budget_totals: BudgetTotals
     monthly: list[MonthReport]
@@ -156,6 +171,7 @@ class FundReport(BaseModel):
     by_region: list[RegionReport]
     awards: list[AwardSummary]
     outcomes: OutcomesReport
+    respite_by_month: list[RespiteMonth] = []
 
 
 # --- records ---------------------------------------------------------------------------------------

@@ -257,7 +257,7 @@ async def oruk_info(request: Request) -> Response:
 
 async def oruk_services(request: Request) -> Response:
     number, per_page = _oruk_paging(request)
-    published = Service.filter(provider__status=ProviderStatus.PUBLISHED)
+    published = Service.filter(provider__status=ProviderStatus.PUBLISHED, awaiting_review=False)
     total = await published.count()
     rows = await published.select_related("provider").order_by("name", "id").offset((number - 1) * per_page).limit(per_page)
     contents = [exporters.service_summary(s, s.provider) for s in rows]

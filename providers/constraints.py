@@ -1,5 +1,5 @@
 """What a violation of each named constraint the providers migrations create means to the user
-(``shortbreaks.constraints``; the constraints are made in ``migrations/0002`` and ``0003``).
+(``shortbreaks.constraints``; the constraints are made in ``migrations/0002``, ``0003`` and ``0004``).
 
 The schemas and services check all of these first; an entry says what a write that slips past
 the check gets (a concurrent request, or a caller outside the schemas). Capacity is the one the
@@ -12,6 +12,11 @@ from __future__ import annotations
 from providers.errors import SessionFull
 from shortbreaks.constraints import Constraint
 from shortbreaks.errors import Conflict, ValidationFailed
+
+
+def _already_done() -> Exception:
+    return Conflict("That was done a moment ago by another request; reload the page to see it")
+
 
 CONSTRAINTS = [
     Constraint(
@@ -42,4 +47,11 @@ CONSTRAINTS = [
     ),
     Constraint("providers_session_places_taken", lambda: SessionFull()),
     Constraint("providers_session_times", lambda: ValidationFailed.field("duration_minutes", "A session must end after it starts")),
+    # Two officers saving their council's first choice about reviewing new services at once.
+    Constraint(
+        "providers_authoritysetting_local_authority_id_key",
+        _already_done,
+        table="providers_authoritysetting",
+        columns=("local_authority_id",),
+    ),
 ]

@@ -101,6 +101,32 @@ def _rule(rrule: str, start: str, minutes: int, staff: int, kind: str) -> dict[s
     return rule
 
 
+WAITING_PROVIDER = ("GB-CHC-1187777", "Little Stars Inclusive Play")
+
+
+async def _waiting_for_approval(ctx: DemoContext) -> Provider:
+    """A new provider in Birmingham that has sent its profile and waits for the council's officer to approve it."""
+    identifier, name = WAITING_PROVIDER
+    organisation = await ensure_organisation(
+        identifier=identifier, name=name, kind=OrganisationKind.CHARITY, region="West Midlands", now=ctx.now
+    )
+    existing = await Provider.get_or_none(organisation_id=organisation.id)
+    if existing is not None:
+        return existing
+    body = ProviderIn.model_validate(
+        {
+            "name": name,
+            "local_authority_id": ctx.organisations["GB-LAE-BIR"].id,
+            "description": "Inclusive play sessions for disabled children under 8 and their brothers and sisters.",
+            "address": "Little Stars Hall, 40 Stratford Road, Birmingham",
+            "postcode": "B11",
+            "contact_email": "hello@littlestars.example.org",
+        }
+    )
+    provider = await services.create_provider(body, organisation_id=organisation.id, actor=None, now=ctx.now)
+    return await services.submit_provider_for_review(provider, actor=None, now=ctx.now)
+
+
 async def load(ctx: DemoContext) -> None:
     sunshine = await _ensure_provider(
         ctx,
@@ -196,3 +222,4 @@ async def load(ctx: DemoContext) -> None:
                 }
                 await _ensure_service(provider, data, _rule(rrule, start, minutes, rng.randint(2, 4), kind), now=ctx.now)
     assert await Provider.filter(status=ProviderStatus.PUBLISHED).count() >= 41
+    await _waiting_for_approval(ctx)

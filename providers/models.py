@@ -53,6 +53,8 @@ class Provider(TimestampedModel):
     languages: fields.Field[list[str]] = fields.JSONField(default=list)
     status = fields.CharEnumField(ProviderStatus, max_length=10, default=ProviderStatus.DRAFT)
     published_at = fields.DatetimeField(null=True)
+    # When the provider's staff sent a draft profile to the council for review (the officer then approves it).
+    submitted_for_review_at = fields.DatetimeField(null=True)
 
     services: fields.ReverseRelation[Service]
 
@@ -67,6 +69,21 @@ class Provider(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuthoritySetting(TimestampedModel):
+    """A council's choices about its providers. ``review_new_services``: a published provider's new
+    services wait for an officer's approval before families can find them (off: they go live at once)."""
+
+    id = fields.UUIDField(primary_key=True)
+    local_authority: fields.OneToOneRelation[Organisation] = fields.OneToOneField(
+        "core.Organisation", related_name="provider_setting", on_delete=fields.CASCADE
+    )
+    local_authority_id: UUID
+    review_new_services = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "providers_authoritysetting"
 
 
 class Service(TimestampedModel):
@@ -97,6 +114,8 @@ class Service(TimestampedModel):
     what_to_bring = fields.TextField(default="")
     # Skip England and Wales bank holidays when materialising sessions.
     closed_on_bank_holidays = fields.BooleanField(default=True)
+    # A new service of a published provider, in a council that reviews new services, waiting for an officer's approval.
+    awaiting_review = fields.BooleanField(default=False)
 
     rules: fields.ReverseRelation[AvailabilityRule]
     closures: fields.ReverseRelation[Closure]

@@ -7,6 +7,7 @@ import calendar
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
 from providers import queries, services
-from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ServiceKind, SessionStatus, StaffRatio
+from providers.enums import WEEKDAYS, AccessibilityFeature, FundingRoute, Need, ProviderStatus, ServiceKind, SessionStatus, StaffRatio
 from providers.maps import AreaMap, MapPoint, draw_map
 from providers.models import AvailabilityRule, Closure, Provider, Service, Session
 from providers.permissions import MANAGERS, can_approve_provider, default_provider_organisation
@@ -22,12 +23,13 @@ from providers.postcodes import describe_distance
 from providers.recurrence import describe_rrule
 from providers.schemas import ClosureIn, ProviderIn, RuleFormIn, SearchQuery, ServiceIn
 from providers.search import Results, search_services
+from shortbreaks.accounts.enums import Role
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import DomainError, FieldError, ValidationFailed
 from shortbreaks.forms import form_values, read_form, read_query
 from shortbreaks.marks import marks_for
 from shortbreaks.money import PoundsError, parse_pounds, pence_as_pounds_input
-from shortbreaks.permissions import LA_OFFICER, PUBLIC
+from shortbreaks.permissions import LA_OFFICER, PROVIDER_STAFF, PUBLIC
 from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
@@ -202,7 +204,9 @@ def _service_form_data(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _form_error_page(request: Request, template: str, exc: DomainError, values: dict[str, Any], **context: Any) -> Response:
+    # Errors about the organisation (the form has no such field: it is the staff member's own) link to the first field.
     errors = [_price_field(e) for e in exc.errors] or [FieldError("form", exc.message)]
+    errors = [FieldError("name", e.message) if e.field == "organisation_id" else e for e in errors]
     context |= {"errors": error_summary(errors), "field_errors": field_errors(errors), "values": values, "problem": exc.message}
     # A change refused because sessions have bookings: the page offers to cancel them (the bookings package does that).
     context["affected_sessions"] = getattr(exc, "sessions", [])
@@ -210,8 +214,44 @@ def _form_error_page(request: Request, template: str, exc: DomainError, values: 
 
 
 async def dashboard_page(request: Request) -> Response:
-    providers = await queries.list_manageable_providers(request_principal(request))
-    return render(request, "providers/dashboard.html", {"providers": providers})
+    principal = request_principal(request)
+    providers = await queries.list_manageable_providers(principal)
+    # Provider staff are offered a new profile only for an organisation of theirs that has none yet.
+    with_profile = {p.organisation_id for p in providers}
+    can_create = any(o not in with_profile for o in principal.organisation_ids(Role.PROVIDER_STAFF))
+    context = {
+        "providers": providers,
+        "is_officer": principal.has_role(Role.LA_OFFICER),
+        "waiting": [p for p in providers if p.status == ProviderStatus.DRAFT and p.submitted_for_review_at is not None],
+        "can_create": can_create,
+    }
+    if context["is_officer"]:
+        context["services_waiting"] = await queries.list_services_awaiting_review(principal)
+        context["review_settings"] = await queries.review_settings(principal)
+    return render(request, "providers/dashboard.html", context)
+
+
+class ReviewSettingForm(BaseModel):
+    local_authority_id: UUID
+    review_new_services: bool = False
+
+
+async def review_setting_page(request: Request) -> Response:
+    """The council's choice: review a published provider's new services before families can find them, or not."""
+    form, errors, _values = await read_form(request, ReviewSettingForm)
+    if form is None:
+        raise ValidationFailed(errors=errors)
+    await services.set_review_new_services(
+        form.local_authority_id, form.review_new_services, actor=request_principal(request), now=request_now(request)
+    )
+    message = "New services will wait for your approval" if form.review_new_services else "New services will go live at once"
+    return redirect(request, str(request.url_for("providers:dashboard")), message=message)
+
+
+async def service_approve_page(request: Request) -> Response:
+    service = await queries.get_manageable_service(request_principal(request), path_uuid(request, "service_id"))
+    await services.approve_service(service, actor=request_principal(request), now=request_now(request))
+    return redirect(request, str(request.url_for("providers:dashboard")), message=f"{service.name} approved: families can find it")
 
 
 async def provider_new_page(request: Request) -> Response:
@@ -269,6 +309,19 @@ async def provider_publish_page(request: Request) -> Response:
     provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
     provider = await services.publish_provider(provider, actor=request_principal(request), now=request_now(request))
     return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message="Provider published")
+
+
+async def provider_submit_page(request: Request) -> Response:
+    provider = await queries.get_manageable_provider(request_principal(request), path_uuid(request, "provider_id"))
+    try:
+        await services.submit_provider_for_review(provider, actor=request_principal(request), now=request_now(request))
+    except DomainError as exc:
+        errors = [FieldError("status", exc.message)]  # the status line above the heading says why
+        context = {"provider": provider, "services": await queries.list_services(provider), "can_approve": False}
+        context |= {"errors": error_summary(errors), "field_errors": field_errors(errors)}
+        return render(request, "providers/manage.html", context, status_code=exc.status_code)
+    message = "Profile sent to the council for review"
+    return redirect(request, str(request.url_for("providers:manage", provider_id=provider.id)), message=message)
 
 
 async def provider_suspend_page(request: Request) -> Response:
@@ -461,8 +514,16 @@ routes = [
     page("/services/{service_id:uuid}", service_page, name="providers:service", permission=PUBLIC),
     # management pages
     page("/provider", dashboard_page, name="providers:dashboard", permission=MANAGERS),
+    page("/provider/review-setting", review_setting_page, name="providers:review_setting", permission=LA_OFFICER, methods=["POST"]),
     page("/provider/new", provider_new_page, name="providers:new", permission=MANAGERS),
     page("/provider/new", provider_create_page, name="providers:create", permission=MANAGERS, methods=["POST"]),
+    page(
+        "/provider/services/{service_id:uuid}/approve",
+        service_approve_page,
+        name="providers:approve_service",
+        permission=LA_OFFICER,
+        methods=["POST"],
+    ),
     page("/provider/services/{service_id:uuid}", service_manage_page, name="providers:manage_service", permission=MANAGERS),
     page(
         "/provider/services/{service_id:uuid}", service_update_page, name="providers:update_service", permission=MANAGERS, methods=["POST"]
@@ -497,6 +558,7 @@ routes = [
         methods=["POST"],
     ),
     page("/provider/{provider_id:uuid}/calendar", calendar_page, name="providers:calendar", permission=MANAGERS),
+    page("/provider/{provider_id:uuid}/submit", provider_submit_page, name="providers:submit", permission=PROVIDER_STAFF, methods=["POST"]),
     page("/provider/{provider_id:uuid}/publish", provider_publish_page, name="providers:publish", permission=LA_OFFICER, methods=["POST"]),
     page("/provider/{provider_id:uuid}/suspend", provider_suspend_page, name="providers:suspend", permission=LA_OFFICER, methods=["POST"]),
 ]

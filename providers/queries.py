@@ -26,7 +26,7 @@ from tortoise.expressions import Q
 
 from providers import permissions
 from providers.enums import WEEKDAYS, FundingRoute, ProviderStatus, SessionStatus, to_mask
-from providers.models import AvailabilityRule, Closure, Provider, Service, Session
+from providers.models import AuthoritySetting, AvailabilityRule, Closure, Provider, Service, Session
 from providers.postcodes import MILES_PER_DEGREE_LATITUDE, Place, bounding_box
 from providers.schemas import SearchQuery
 from shortbreaks import sql
@@ -103,9 +103,31 @@ async def _get_service_part(principal: Principal, model: type[R], record_id: UUI
     return record
 
 
+async def list_services_awaiting_review(principal: Principal) -> list[Service]:
+    """New services of published providers in the officer's councils waiting for approval, oldest first, with their providers."""
+    authority_ids = principal.organisation_ids(Role.LA_OFFICER)
+    return list(
+        await Service.filter(awaiting_review=True, provider__local_authority_id__in=authority_ids)
+        .select_related("provider")
+        .order_by("created_at", "id")
+    )
+
+
+async def review_settings(principal: Principal) -> list[tuple[Organisation, bool]]:
+    """Each of the officer's councils, by name, with whether it reviews a published provider's new services."""
+    authorities = await Organisation.filter(id__in=principal.organisation_ids(Role.LA_OFFICER)).order_by("name")
+    rows = await AuthoritySetting.filter(local_authority_id__in=[a.id for a in authorities], review_new_services=True).values_list(
+        "local_authority_id", flat=True
+    )
+    reviewing = {sql.uuid_value(r) for r in rows}
+    return [(a, a.id in reviewing) for a in authorities]
+
+
 async def get_public_service(service_id: UUID) -> Service:
-    """A service of a published provider, with its provider loaded; ``NotFound`` otherwise."""
-    service = await Service.get_or_none(id=service_id, provider__status=ProviderStatus.PUBLISHED).select_related("provider")
+    """A service of a published provider (not waiting for the council's review), with its provider loaded; ``NotFound`` otherwise."""
+    service = await Service.get_or_none(id=service_id, provider__status=ProviderStatus.PUBLISHED, awaiting_review=False).select_related(
+        "provider"
+    )
     if service is None:
         raise NotFound()
     return service
@@ -228,7 +250,7 @@ async def calendar_sessions(
     if service_id is not None:
         query = query.filter(service_id=service_id)
     if published_only:
-        query = query.filter(service__provider__status=ProviderStatus.PUBLISHED)
+        query = query.filter(service__provider__status=ProviderStatus.PUBLISHED, service__awaiting_review=False)
     return list(await query.order_by("starts_at", "id").values(*CALENDAR_SESSION_FIELDS))
 
 
@@ -307,7 +329,7 @@ def _squared_distance(bind: _Statement, place: Place) -> str:
 
 
 def _search_where(bind: _Statement, query: SearchQuery, place: Place | None, now: datetime, *, upcoming_only: bool = False) -> str:
-    where = ["p.status = 'published'"]
+    where = ["p.status = 'published'", "NOT s.awaiting_review"]
     if query.age is not None:
         where.append(f"s.min_age <= {bind('age', query.age)} AND s.max_age >= {bind('age', query.age)}")
     if query.needs:

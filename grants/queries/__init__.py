@@ -12,6 +12,7 @@ One module per subject — :mod:`~grants.queries.records`, :mod:`~grants.queries
 from grants.queries.exports import approved_line_batches, grant_records, tranche_rows
 from grants.queries.filters import award_filter, line_filter, period_filter
 from grants.queries.outcomes import Outcomes, outcomes_table, respite_delivered
+from grants.queries.overdue import Overdue, list_overdue
 from grants.queries.records import (
     get_award,
     get_fund,
@@ -28,6 +29,7 @@ from grants.queries.report import award_summaries, fund_out, fund_report
 
 __all__ = [
     "Outcomes",
+    "Overdue",
     "approved_line_batches",
     "award_filter",
     "award_summaries",
@@ -43,6 +45,7 @@ __all__ = [
     "list_awaiting_decision",
     "list_funds",
     "list_lines",
+    "list_overdue",
     "list_returns",
     "outcomes_table",
     "period_filter",

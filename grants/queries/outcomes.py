@@ -79,11 +79,54 @@ async def respite_delivered(
     return {award_id: Outcomes(**counts, available=True) for award_id, counts in totals.items()}
 
 
-def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Outcomes], *, threshold: int) -> OutcomesReport:
+async def respite_by_month(
+    links: list[tuple[UUID, UUID]], *, since: date | None = None, until: date | None = None
+) -> dict[UUID, dict[date, int]]:
+    """Respite minutes delivered by each award's linked services, by London month (the first of the month).
+
+    The bookings package groups attended places by service and session start in SQL; this only
+    buckets those rows into months and adds them up per award.
+    """
+    service_ids = sorted({service_id for _award, service_id in links}, key=str)
+    rows = await booking_queries.attended_minutes_by_start(service_ids, since=_london_midnight(since), until=_london_midnight(until))
+    by_service: dict[UUID, dict[date, int]] = {}
+    for service_id, starts_at, minutes in rows:
+        month = starts_at.astimezone(LONDON).date().replace(day=1)
+        months = by_service.setdefault(service_id, {})
+        months[month] = months.get(month, 0) + minutes
+    by_award: dict[UUID, dict[date, int]] = {}
+    for award_id, service_id in links:
+        months = by_award.setdefault(award_id, {})
+        for month, minutes in by_service.get(service_id, {}).items():
+            months[month] = months.get(month, 0) + minutes
+    return by_award
+
+
+def outcomes_table(
+    awards: list[tuple[UUID, str, int]],
+    outcomes: dict[UUID, Outcomes],
+    *,
+    threshold: int,
+    spend_months: dict[UUID, set[date]] | None = None,
+    delivery_months: dict[UUID, set[date]] | None = None,
+) -> OutcomesReport:
     """Per-award outcomes with cost per respite hour, suppressed by :func:`grants.calculations.suppress_counts`.
 
-    ``awards`` is ``(award id, reference, approved pence)`` in display order.
+    ``awards`` is ``(award id, reference, approved pence)`` in display order. With ``spend_months``
+    and ``delivery_months`` (the months each award has approved spend, and respite delivered), cost
+    per hour is given only where delivery covers the spend (:func:`grants.calculations.delivery_covers_spend`);
+    the total's only when every award with spend is covered.
     """
+
+    def covers(award_id: UUID | None) -> bool:
+        if spend_months is None or delivery_months is None:
+            return True
+        if award_id is None:  # the total
+            return all(covers(a) for a, _r, approved in awards if approved)
+        spent = spend_months.get(award_id, set())
+        # No approved spend: nothing to divide, so nothing missing either (the cost per hour is left blank).
+        return not spent or calculations.delivery_covers_spend(spent, delivery_months.get(award_id, set()))
+
     raw: list[dict[str, Any]] = []
     for award_id, reference, approved in awards:
         o = outcomes.get(award_id, Outcomes())
@@ -103,15 +146,17 @@ def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Out
     total_approved = sum(int(r["approved_pence"]) for r in raw)
 
     def row(values: dict[str, Any], *, minutes: int, approved: int) -> dict[str, Any]:
+        enough = covers(values.get("award_id"))
         return {
             "award_id": values.get("award_id"),
             "reference": str(values.get("reference", "Total")),
             "children": values["children"],
             "families": values["families"],
             "sessions": int(values.get("sessions", 0)),
-            "respite_hours": _hours(minutes),
+            "respite_hours": hours(minutes),
             "approved_pence": approved,
-            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes),
+            "cost_per_respite_hour_pence": calculations.cost_per_respite_hour(approved, minutes) if enough and approved else None,
+            "enough_delivery": enough,
         }
 
     out_rows = [row(r, minutes=int(r["respite_minutes"]), approved=int(r["approved_pence"])) for r in rows]
@@ -123,7 +168,7 @@ def outcomes_table(awards: list[tuple[UUID, str, int]], outcomes: dict[UUID, Out
     return OutcomesReport.model_validate({"available": available, "threshold": threshold, "rows": out_rows, "total": total_row})
 
 
-def _hours(minutes: int) -> str:
+def hours(minutes: int) -> str:
     """Minutes as hours to one decimal place, half up: ``90`` → ``"1.5"``."""
     tenths = calculations.divide_half_up(minutes, 6)
     return f"{tenths // 10}.{tenths % 10}"

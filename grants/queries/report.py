@@ -19,12 +19,12 @@ from pydantic import TypeAdapter
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 
-from grants import calculations
+from grants import calculations, permissions
 from grants.enums import PENDING_RETURN_STATUSES, BudgetCategory, CostKind, ReturnStatus
 from grants.models import Award, AwardService, BudgetLine, Fund, SpendMonth, Tranche, category_column
 from grants.periods import financial_year_label
 from grants.queries.filters import award_filter, date_range, paid_window, period_filter
-from grants.queries.outcomes import outcomes_table, respite_delivered
+from grants.queries.outcomes import hours, outcomes_table, respite_by_month, respite_delivered
 from grants.schemas import (
     AwardSummary,
     BudgetLineReport,
@@ -36,6 +36,7 @@ from grants.schemas import (
     OutcomesReport,
     RegionReport,
     ReportQuery,
+    RespiteMonth,
 )
 from shortbreaks import sql
 from shortbreaks.permissions import Principal
@@ -60,8 +61,13 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
     budget_lines = _budget_lines(rows.budget, spend.by_line)
     budget_total = sum(line.budget_pence for line in budget_lines)
     approved_in_lines = sum(line.approved_pence for line in budget_lines)
-    plan_total = fund.total_pence if not query.is_filtered else awarded
+    # The whole fund is the plan only for someone who sees all of it, unfiltered; a grantee's (or an
+    # officer's) plan and share spent are their own awards', never their spend against the whole fund.
+    whole_fund = permissions.sees_whole_fund(principal, fund.funder_id) and not query.is_filtered
+    plan_total = fund.total_pence if whole_fund else awarded
     approved_by_award = _approved_by_award(rows.approved_by_award)
+    spend_months = _spend_months_by_award(rows.approved_by_award)
+    outcomes, monthly_respite = await _outcomes(fund, query, awards, approved_by_award, spend_months, rows.links)
     return FundReport(
         fund=fund_out(fund),
         filters=query,
@@ -71,7 +77,9 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         approved_pence=approved,
         pending_pence=pending,
         remaining_pence=awarded - approved,
+        whole_fund=whole_fund,
         percent_of_fund_spent=calculations.percent(approved, fund.total_pence),
+        percent_of_awarded_spent=calculations.percent(approved, awarded),
         budget_lines=budget_lines,
         budget_totals=BudgetTotals(
             budget_pence=budget_total, approved_pence=approved_in_lines, variance_pence=budget_total - approved_in_lines
@@ -80,7 +88,10 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         forecast=_forecast(fund, spent=approved, plan_total=plan_total, as_of=as_of),
         by_region=_by_region(awards, approved_by_award),
         awards=awards,
-        outcomes=await _outcomes(fund, query, awards, approved_by_award, rows.links),
+        outcomes=outcomes,
+        respite_by_month=[
+            RespiteMonth(month=m, respite_minutes=minutes, respite_hours=hours(minutes)) for m, minutes in sorted(monthly_respite.items())
+        ],
     )
 
 
@@ -139,8 +150,8 @@ async def _read_rows(fund: Fund, query: ReportQuery, principal: Principal) -> _R
         .values("status", "financial_year", "spent_month", *sums),
         SpendMonth.filter(months_q, status=ReturnStatus.APPROVED)
         .annotate(total=Sum(category_column(query.category) if query.category is not None else "amount_pence"))
-        .group_by("award_id")
-        .values("award_id", "total"),
+        .group_by("award_id", "spent_month")
+        .values("award_id", "spent_month", "total"),
         award_summaries(fund, awards_q),
         AwardService.filter(budget_q).values_list("award_id", "service_id"),
     )
@@ -258,13 +269,23 @@ def _forecast(fund: Fund, *, spent: int, plan_total: int, as_of: date) -> Foreca
 
 
 def _approved_by_award(rows: list[dict[str, Any]]) -> dict[UUID, int]:
-    """Approved spend per award, awards without any left out."""
+    """Approved spend per award (from rows by award and month), awards without any left out."""
     totals: dict[UUID, int] = {}
     for r in rows:
         total = int(r["total"] or 0)
         if total:
-            totals[sql.uuid_value(r["award_id"])] = total
+            award_id = sql.uuid_value(r["award_id"])
+            totals[award_id] = totals.get(award_id, 0) + total
     return totals
+
+
+def _spend_months_by_award(rows: list[dict[str, Any]]) -> dict[UUID, set[date]]:
+    """The months (first of the month) in which each award has approved spend."""
+    months: dict[UUID, set[date]] = {}
+    for r in rows:
+        if int(r["total"] or 0):
+            months.setdefault(sql.uuid_value(r["award_id"]), set()).add(as_date(r["spent_month"]).replace(day=1))
+    return months
 
 
 def _by_region(awards: list[AwardSummary], approved_by_award: dict[UUID, int]) -> list[RegionReport]:
@@ -281,16 +302,29 @@ async def _outcomes(
     query: ReportQuery,
     awards: list[AwardSummary],
     approved_by_award: dict[UUID, int],
+    spend_months: dict[UUID, set[date]],
     links: list[tuple[UUID, UUID]],
-) -> OutcomesReport:
-    """Respite delivered in the report's period by each award's services, with cost per respite hour."""
+) -> tuple[OutcomesReport, dict[date, int]]:
+    """Respite delivered in the report's period by each award's services, with cost per respite hour where
+    delivery covers the spend; and respite minutes by month over all the awards (for the chart)."""
     window = date_range(query)
-    delivered = await respite_delivered(
-        [a.id for a in awards], since=window[0] if window else None, until=window[1] if window else None, links=links
+    since, until = (window[0], window[1]) if window else (None, None)
+    delivered, by_month = await asyncio.gather(
+        respite_delivered([a.id for a in awards], since=since, until=until, links=links),
+        respite_by_month(links, since=since, until=until),
     )
-    return outcomes_table(
-        [(a.id, a.reference, approved_by_award.get(a.id, 0)) for a in awards], delivered, threshold=fund.disclosure_threshold
+    table = outcomes_table(
+        [(a.id, a.reference, approved_by_award.get(a.id, 0)) for a in awards],
+        delivered,
+        threshold=fund.disclosure_threshold,
+        spend_months=spend_months,
+        delivery_months={award_id: set(months) for award_id, months in by_month.items()},
     )
+    totals: dict[date, int] = {}
+    for months in by_month.values():
+        for month, minutes in months.items():
+            totals[month] = totals.get(month, 0) + minutes
+    return table, totals
 
 
 # --- values -----------------------------------------------------------------------------------------

@@ -56,15 +56,24 @@ from providers.services.profile import (
     provider_input,
     provider_values,
     publish_provider,
+    submit_provider_for_review,
     suspend_provider,
     update_provider,
 )
-from providers.services.service import create_service, service_input, service_values, update_service
+from providers.services.service import (
+    approve_service,
+    create_service,
+    service_input,
+    service_values,
+    set_review_new_services,
+    update_service,
+)
 from providers.services.sessions import HORIZON, MaterialiseResult, describe_session, materialise_all, materialise_service
 
 __all__ = [
     "HORIZON",
     "MaterialiseResult",
+    "approve_service",
     "create_closure",
     "create_provider",
     "create_rule",
@@ -84,7 +93,9 @@ __all__ = [
     "rule_from_form",
     "service_input",
     "service_values",
+    "set_review_new_services",
     "set_sessions_blocked",
+    "submit_provider_for_review",
     "suspend_provider",
     "take_places",
     "update_provider",

@@ -147,6 +147,37 @@ async def _set_status(
     return provider
 
 
+async def submit_provider_for_review(provider: Provider, *, actor: Principal | None, now: datetime) -> Provider:
+    """The provider's staff send a draft profile to the council: its officers see it waiting for approval.
+
+    Sending it again changes nothing; a profile that is not a draft cannot be sent.
+    """
+    check_manage(actor, provider)
+    if provider.status != ProviderStatus.DRAFT:
+        raise ProviderNotPublishable(f"A {provider.status.value} provider is not waiting for review")
+    if provider.submitted_for_review_at is not None:
+        return provider
+    async with in_transaction() as conn:
+        changed = (
+            await Provider.filter(id=provider.id, status=ProviderStatus.DRAFT, submitted_for_review_at__isnull=True)
+            .using_db(conn)
+            .update(submitted_for_review_at=now, updated_at=now)
+        )
+        if changed:
+            await audit.record(
+                "providers.provider.submitted_for_review",
+                actor=actor_user(actor),
+                record_type="provider",
+                record_id=provider.id,
+                now=now,
+                before={"submitted_for_review_at": None},
+                after={"submitted_for_review_at": now.isoformat()},
+                using_db=conn,
+            )
+    await provider.refresh_from_db()
+    return provider
+
+
 async def publish_provider(provider: Provider, *, actor: Principal | None, now: datetime) -> Provider:
     """An officer of the provider's authority approves it: families and Open Referral UK can see it."""
     return await _set_status(

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from shortbreaks.domains import DOMAIN_PACKAGES, optional_module
-from shortbreaks.permissions import LA_OFFICER, SIGNED_IN, SITE_ADMIN, Permission, Principal
+from shortbreaks.permissions import SIGNED_IN, SITE_ADMIN, Permission, Principal
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,6 @@ class NavItem:
 
 
 CORE_ITEMS = [
-    NavItem("Families", "accounts:authority_families", LA_OFFICER, order=60, hide_for_admin=True),
     NavItem("Your account", "accounts:account", SIGNED_IN, order=90),
     NavItem("Administration", "accounts:admin", SITE_ADMIN, order=95),
 ]

@@ -213,3 +213,39 @@ async def test_cancelling_asks_first_and_warns_when_it_would_be_a_late_cancellat
     assert asked.status_code == 200
     assert "so this counts as a late cancellation" in asked.text
     assert "No, keep this booking" in asked.text
+
+
+async def test_the_families_list_tells_families_with_the_same_name_apart_by_email_and_children(
+    client: httpx.AsyncClient, authority: Organisation
+) -> None:
+    officer = await make_user(role=Role.LA_OFFICER, organisation=authority)
+    first = await make_user(role=Role.FAMILY, organisation=authority, name="Jo Newparent", email="jo.one@example.com")
+    second = await make_user(role=Role.FAMILY, organisation=authority, name="Jo Newparent", email="jo.two@example.com")
+    await make_child(first, first_name="Ava")
+    await make_child(first, first_name="Ben")
+    await sign_in(client, officer)
+    page = await client.get("/authority/families")
+    assert page.status_code == 200
+    rows = page.text.split('<tr class="govuk-table__row">')[2:]
+    by_link = {row.split('href="')[1].split('"')[0]: row for row in rows}
+    one, two = by_link[f"/authority/families/{first.id}"], by_link[f"/authority/families/{second.id}"]
+    assert ('data-label="Email">jo.one<wbr>@example.com<' in one, 'data-label="Children">Ava Shah, Ben Shah<' in one) == (True, True)
+    assert ('data-label="Email">jo.two<wbr>@example.com<' in two, 'data-label="Children">None yet<' in two) == (True, True)
+
+
+async def test_the_allocation_form_starts_at_the_current_allowance_year(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    officer = await make_user(role=Role.LA_OFFICER, organisation=authority)
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    child = await make_child(family)
+    await sign_in(client, officer)
+    page = await client.get(f"/authority/families/{family.id}")
+    # TEST_NOW is 10 June 2026: the allowance year from April 2026.
+    assert f'id="year-{child.id}" name="year" type="text" value="2026"' in page.text
+    assert "For example, 2026 for April 2026 to March 2027" in page.text
+    assert f'aria-describedby="year-{child.id}-hint"' in page.text
+    clock.advance(timedelta(days=300))  # 6 April 2027
+    await sign_in(client, officer)
+    later = await client.get(f"/authority/families/{family.id}")
+    assert f'id="year-{child.id}" name="year" type="text" value="2027"' in later.text

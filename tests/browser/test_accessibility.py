@@ -132,6 +132,7 @@ EMPTY_FORMS = [
     ("/provider/services/{service_id:uuid}", "staff", "Add availability"),
     ("/authority/families/{family_id:uuid}", "officer", "Grant allocation to"),
     ("/organisations/{organisation_id:uuid}", "admin", "Send invitation"),
+    ("/grants/awards/{award_id:uuid}", "grantee", "Start return"),
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
 ]

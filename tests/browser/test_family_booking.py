@@ -203,7 +203,7 @@ async def test_an_officers_allocation_in_pounds_refused_on_the_childs_own_form(
     officer = await signed_in_staff(new_page, sign_in_as, "officer@example.com")
     await officer.goto("/authority/families")
     await officer.get_by_role("link", name="Ruby Pounds").click()
-    await officer.get_by_label("Financial year starting April").fill(str(today().year if today().month >= 4 else today().year - 1))
+    await officer.get_by_label("Allowance year starting April").fill(str(today().year if today().month >= 4 else today().year - 1))
     await officer.get_by_label("Amount in pounds").fill("fifty")
     await officer.get_by_label("Reason").fill("Annual short breaks")
     await officer.get_by_role("button", name="Grant allocation to Ezra").click()

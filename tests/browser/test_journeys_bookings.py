@@ -117,7 +117,7 @@ async def grant_hours_as_officer(new_page: Callable[..., Awaitable[Any]], sign_i
     await officer.goto("/authority/families")
     await officer.get_by_role("link", name=family).click()
     day = today()
-    await officer.get_by_label("Financial year starting April").fill(str(day.year if day.month >= 4 else day.year - 1))
+    await officer.get_by_label("Allowance year starting April").fill(str(day.year if day.month >= 4 else day.year - 1))
     await officer.get_by_label("Hours").fill(str(hours))
     await officer.get_by_label("Reason").fill("Annual short breaks")
     await officer.get_by_role("button", name=f"Grant allocation to {child.split()[0]}").click()

@@ -108,10 +108,10 @@ async def test_a_grantee_submits_a_spend_return_the_funder_approves_it_and_the_c
     await expect(funder.locator("#status")).to_have_text("Approved")
     await expect(funder.get_by_text("Funder's note: Invoice checked")).to_be_visible()
 
-    # The dashboard: two SVG charts, each named, with a captioned table of the same figures beside it.
+    # The dashboard: three SVG charts, each named, with a captioned table of the same figures beside it.
     await open_fund(funder)
     charts = funder.locator("svg[role=img]")
-    await expect(charts).to_have_count(2)
+    await expect(charts).to_have_count(3)
     burn_chart = funder.get_by_role("img", name="Cumulative approved spend against the straight-line plan")
     region_chart = funder.get_by_role("img", name="Approved spend against the amount awarded, by region")
     for chart in (burn_chart, region_chart):

@@ -128,3 +128,54 @@ def test_quarter_bounds_and_labels() -> None:
     assert quarter_bounds(2025, 4) == (date(2026, 1, 1), date(2026, 3, 31))
     assert financial_year_label(2025) == "2025-26"
     assert financial_year_label(2099) == "2099-00"
+
+
+# --- cost per hour only when delivery covers the spend ----------------------------------------------
+
+
+def test_delivery_covers_spend_only_when_every_month_with_spend_has_delivery() -> None:
+    from datetime import date
+
+    from grants.calculations import delivery_covers_spend
+
+    april, may, june = date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)
+    assert delivery_covers_spend({april, may}, {april, may, june}) is True
+    assert delivery_covers_spend({april, may, june}, {may}) is False  # a quarter's spend against a month's hours
+    assert delivery_covers_spend(set(), {april}) is False  # nothing spent: nothing to divide
+    assert delivery_covers_spend({april}, set()) is False
+
+
+def test_the_outcomes_table_gives_cost_per_hour_only_where_delivery_covers_the_spend() -> None:
+    from datetime import date
+    from uuid import uuid4
+
+    from grants.queries.outcomes import Outcomes, outcomes_table
+
+    covered, thin = uuid4(), uuid4()
+    april, july = date(2025, 4, 1), date(2025, 7, 1)
+    table = outcomes_table(
+        [(covered, "A001", 600_000), (thin, "A002", 2_000_000)],
+        {covered: Outcomes(10, 8, 4, 600, True), thin: Outcomes(10, 8, 1, 120, True)},
+        threshold=5,
+        spend_months={covered: {april, july}, thin: {april, july}},
+        delivery_months={covered: {april, july}, thin: {july}},
+    )
+    rows = {r.reference: (r.cost_per_respite_hour_pence, r.enough_delivery) for r in [*table.rows, table.total]}
+    assert rows == {"A001": (60_000, True), "A002": (None, False), "Total": (None, False)}
+
+
+def test_an_award_with_no_approved_spend_has_no_cost_per_hour_and_is_not_short_of_delivery() -> None:
+    from datetime import date
+    from uuid import uuid4
+
+    from grants.queries.outcomes import Outcomes, outcomes_table
+
+    unspent = uuid4()
+    table = outcomes_table(
+        [(unspent, "A014", 0)],
+        {unspent: Outcomes(10, 8, 4, 600, True)},
+        threshold=5,
+        spend_months={},
+        delivery_months={unspent: {date(2026, 4, 1)}},
+    )
+    assert [(r.cost_per_respite_hour_pence, r.enough_delivery) for r in [*table.rows, table.total]] == [(None, True), (None, True)]

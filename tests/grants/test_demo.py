@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from grants import queries
 from grants.enums import ReturnStatus
 from grants.models import Award, ExpenditureLine, Fund, Round, SpendReturn, Tranche
@@ -33,10 +35,15 @@ async def test_demo_grants_load_once_and_add_up(app, settings) -> None:
     fund = await Fund.get(name="Short breaks innovation fund").select_related("funder")
     assert (fund.total_pence, fund.currency, fund.funder.identifier) == (3_000_000_000, "GBP", "GB-GOR-D6")
     rounds = await Round.filter(fund_id=fund.id).order_by("starts_on").values_list("name", "budget_pence", "awarded_pence")
+    # The fund's three financial years end with the next one, whenever the demo is loaded.
+    from grants.periods import financial_year_of
+    from shortbreaks.clock import LONDON
+
+    first = financial_year_of(datetime.now(UTC).astimezone(LONDON).date()) - 2
     assert [(name, budget) for name, budget, _ in rounds] == [
-        ("2024-25", 500_000_000),
-        ("2025-26", 1_000_000_000),
-        ("2026-27", 1_500_000_000),
+        (f"{first}-{(first + 1) % 100:02d}", 500_000_000),
+        (f"{first + 1}-{(first + 2) % 100:02d}", 1_000_000_000),
+        (f"{first + 2}-{(first + 3) % 100:02d}", 1_500_000_000),
     ]
     awards = await Award.filter(fund_id=fund.id).values_list("amount_pence", flat=True)
     assert len(awards) == 20
@@ -50,6 +57,19 @@ async def test_demo_grants_load_once_and_add_up(app, settings) -> None:
     assert report.approved_pence == sum(a.approved_pence for a in report.awards) > 0
     assert report.paid_pence == sum(a.paid_pence for a in report.awards) > 0
     assert len(report.by_region) == 9
+
+    # Every award has respite delivered, in every month with approved spend, so each has a cost per hour.
+    from shortbreaks.clock import LONDON
+
+    today = datetime.now(UTC).astimezone(LONDON).date()
+    report = await queries.fund_report(fund, ReportQuery(), funder, as_of=today)
+    assert [r.reference for r in report.outcomes.rows if float(r.respite_hours) > 0] == [f"A{n:03d}" for n in range(1, 21)]
+    assert all(r.enough_delivery and r.cost_per_respite_hour_pence for r in report.outcomes.rows if r.approved_pence)
+    assert report.outcomes.total.cost_per_respite_hour_pence is not None
+    # Dates move with the clock: one tranche is overdue on purpose, and the returns waiting were sent a month ago.
+    overdue = await queries.list_overdue(funder, fund, today=today)
+    assert [o.tranche.award.reference for o in overdue.tranches] == ["A020"]
+    assert overdue.returns and all(o.days_late == 10 for o in overdue.returns)
 
 
 async def test_demo_pages_render_for_each_role(app, settings, client) -> None:
@@ -71,7 +91,7 @@ async def test_demo_pages_render_for_each_role(app, settings, client) -> None:
         page = await client.get(f"/grants/funds/{fund.id}")
         assert page.status_code == fund_status
         if fund_status == 200:
-            assert page.text.count("<svg") == 2
+            assert page.text.count("<svg") == 3  # spend against plan, by region, respite hours by month
             assert (await client.get(f"/grants/awards/{award.id}")).status_code == 200
             assert (await client.get(f"/grants/returns/{spend_return.id}")).status_code == 200
             filtered = await client.get(

@@ -136,3 +136,93 @@ async def test_fund_is_unchanged_after_refused_requests(client, world) -> None:
     await client.post(f"/api/v1/rounds/{world.round.id}/awards", json={"amount_pence": -1}, headers=await bearer(world.funder))
     after = await Fund.get(id=world.fund.id)
     assert (after.awarded_pence, after.allocated_pence) == (before.awarded_pence, before.allocated_pence)
+
+
+# --- what is late ------------------------------------------------------------------------------------
+
+
+async def test_overdue_tranches_and_returns_waiting_past_the_decision_target_are_listed_with_how_late(world) -> None:
+    from datetime import timedelta
+
+    from grants import queries
+
+    late = await services.schedule_tranche(world.award, amount_pence=1_000_000, due_on=date(2026, 4, 15), actor=world.funder_p, now=NOW)
+    paid = await services.schedule_tranche(world.award, amount_pence=1_000_000, due_on=date(2026, 4, 1), actor=world.funder_p, now=NOW)
+    await services.pay_tranche(paid, paid_on=date(2026, 4, 2), actor=world.funder_p, now=NOW)
+    await services.schedule_tranche(world.award, amount_pence=1_000_000, due_on=date(2026, 6, 10), actor=world.funder_p, now=NOW)
+    submitted = await _submitted(world)  # submitted at NOW, 10 June 2026; the fund's target is 20 days
+    today = NOW.date()
+    now = await queries.list_overdue(world.funder_p, world.fund, today=today)
+    assert [(o.tranche.id, o.days_late) for o in now.tranches] == [(late.id, 56)]  # not the paid one, nor the one due today
+    on_the_day = await queries.list_overdue(world.funder_p, world.fund, today=today + timedelta(days=20))
+    assert on_the_day.returns == []
+    a_day_after = await queries.list_overdue(world.funder_p, world.fund, today=today + timedelta(days=21))
+    assert [(o.spend_return.id, o.decide_by, o.days_late) for o in a_day_after.returns] == [(submitted.id, date(2026, 6, 30), 1)]
+    # Another grantee sees none of it.
+    other = await queries.list_overdue(await _principal(world.other_grantee), world.fund, today=today + timedelta(days=21))
+    assert bool(other) is False
+
+
+async def _principal(user):
+    from shortbreaks.accounts.services import load_principal
+
+    return await load_principal(user)
+
+
+async def test_the_fund_page_and_the_award_page_flag_an_overdue_tranche(client, world) -> None:
+    await services.schedule_tranche(world.award, amount_pence=1_000_000, due_on=date(2026, 4, 15), actor=world.funder_p, now=NOW)
+    await sign_in(client, world.grantee)
+    fund_page = await client.get(f"/grants/funds/{world.fund.id}")
+    overdue = fund_page.text.split('id="overdue"')[1].split("</ul>")[0]
+    assert "Payment 1 of" in overdue and "was due Wednesday 15 April 2026 and is not paid: 56 days late" in overdue
+    award_page = await client.get(f"/grants/awards/{world.award.id}")
+    assert "Overdue</strong> 56 days late" in award_page.text and "Not yet" not in award_page.text
+
+
+async def test_a_grantee_gets_404_for_another_grantees_award(client, world) -> None:
+    await sign_in(client, world.other_grantee)
+    assert (await client.get(f"/grants/awards/{world.award.id}")).status_code == 404
+    client.cookies.clear()
+    await sign_in(client, world.grantee)
+    assert (await client.get(f"/grants/awards/{world.award.id}")).status_code == 200
+
+
+async def test_a_grantees_headline_figures_are_their_own_awards_each_labelled_with_the_fund_wide_ones_apart(client, world) -> None:
+    submitted = await _submitted(world)
+    await services.approve_return(submitted, actor=world.funder_p, now=NOW)
+    await sign_in(client, world.grantee)
+    html = (await client.get(f"/grants/funds/{world.fund.id}")).text
+    headline = html.split('id="headline">')[1].split("</dl>")[0]
+    keys = [k.split("</dt>")[0] for k in headline.split('<dt class="govuk-summary-list__key">')[1:]]
+    assert keys == [
+        "Awarded (your awards)",
+        "Paid (your awards)",
+        "Approved spend (your awards)",
+        "Submitted, waiting for a decision (your awards)",
+        "Awarded but not yet spent (your awards)",
+        "Share spent of the amount awarded (your awards)",
+        "Forecast spend by Wednesday 31 March 2027 (your awards)",
+    ]
+    assert "£30,000,000" not in headline  # the whole fund is not their budget
+    assert ">1.2%<" in headline  # £1,200 of their £100,000, not of the fund's £30m
+    assert "less than £100,000.00" in headline
+    fund_wide = html.split('id="fund-wide">')[1].split("</dl>")[0]
+    assert "Fund total (all grantees)" in fund_wide and "£30,000,000.00" in fund_wide
+
+
+async def test_the_funders_headline_says_it_is_the_whole_fund(client, world) -> None:
+    await sign_in(client, world.funder)
+    html = (await client.get(f"/grants/funds/{world.fund.id}")).text
+    assert "Headline figures for the whole fund" in html and "Share of the fund spent" in html
+    filtered = (await client.get(f"/grants/funds/{world.fund.id}", params={"region": "West Midlands"})).text
+    assert "Headline figures for the awards shown" in filtered and "Approved spend (the awards shown)" in filtered
+
+
+async def test_the_dashboard_says_not_enough_delivery_recorded_yet_instead_of_a_cost_per_hour(client, world) -> None:
+    submitted = await _submitted(world)
+    await services.approve_return(submitted, actor=world.funder_p, now=NOW)
+    await sign_in(client, world.funder)
+    html = (await client.get(f"/grants/funds/{world.fund.id}")).text
+    outcomes = html.split('id="outcomes-table"')[1].split("</table>")[0]
+    assert outcomes.count("Not enough delivery recorded yet") == 2  # the award and the total
+    assert "No respite delivered has been recorded yet." in html

@@ -215,6 +215,13 @@ async def test_outcomes_count_attended_bookings_at_linked_services_and_suppress_
     # Six children for three hours each at A001's service, five for two hours at A002's.
     assert rows["A001"] == (6, 6, "18.0")
     assert rows["A002"] == (5, 5, "10.0")
+    # All of it in one month: the chart's one column; A001's spend is in other months, so no cost per hour.
+    from shortbreaks.clock import LONDON
+
+    month = starts.astimezone(LONDON).date().replace(day=1)
+    assert [(m.month, m.respite_hours) for m in report.respite_by_month] == [(month, "28.0")]
+    costs = {r.reference: (r.cost_per_respite_hour_pence, r.enough_delivery) for r in report.outcomes.rows}
+    assert costs["A001"] == (None, False)
     # One attended child fewer at A002 and its counts are hidden, and so are A001's, which
     # would otherwise give A002's away from the total (secondary suppression).
     await booking_services.record_attendance(

@@ -26,7 +26,7 @@ from shortbreaks.accounts.schemas import (
 )
 from shortbreaks.errors import FieldError, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from shortbreaks.forms import form_values, read_form
-from shortbreaks.permissions import LA_OFFICER, PUBLIC, SIGNED_IN, SITE_ADMIN
+from shortbreaks.permissions import PUBLIC, SIGNED_IN, SITE_ADMIN
 from shortbreaks.routing import page
 from shortbreaks.web import (
     ANON_COOKIE,
@@ -500,13 +500,6 @@ async def admin(request: Request) -> Response:
     return render(request, "accounts/admin.html", {"organisations": organisations})
 
 
-async def authority_families_page(request: Request) -> Response:
-    principal = request_principal(request)
-    memberships = await queries.list_families_in(principal.organisation_ids(Role.LA_OFFICER))
-    route_names = {getattr(route, "name", None) for route in request.app.routes}
-    return render(request, "accounts/authority_families.html", {"memberships": memberships, "route_names": route_names})
-
-
 routes = [
     page("/sign-in", sign_in_page, name="accounts:sign_in", permission=PUBLIC),
     page("/sign-in", sign_in, name="accounts:sign_in_submit", permission=PUBLIC, methods=["POST"]),
@@ -552,5 +545,4 @@ routes = [
     page("/invitations/{token}", invitation_page, name="accounts:invitation", permission=PUBLIC),
     page("/invitations/{token}", accept_invitation, name="accounts:accept_invitation", permission=PUBLIC, methods=["POST"]),
     page("/admin", admin, name="accounts:admin", permission=SITE_ADMIN),
-    page("/authority/families", authority_families_page, name="accounts:authority_families", permission=LA_OFFICER),
 ]
