@@ -333,7 +333,11 @@ def held_amounts(lines: list[LedgerLine]) -> tuple[int, int]:
 
 def waited(since: datetime, now: datetime) -> str:
     """How long a request has waited, in words: "3 days", "5 hours", "under an hour"."""
-    elapsed = now - since
+    return in_words(now - since)
+
+
+def in_words(elapsed: timedelta) -> str:
+    """A duration in words: "3 days", "5 hours", "under an hour"."""
     if elapsed >= timedelta(days=2):
         return f"{elapsed.days} days"
     hours = int(elapsed.total_seconds() // 3600)
@@ -352,6 +356,15 @@ class PendingRequest:
     requested_at: datetime
     waited: str
     needs: dict[UUID, list[str]]
+    # The service's response target, and how far past it the request is (None: within it).
+    target_hours: int
+    late_by: str | None
+
+
+def _late_by(booking: Booking, now: datetime) -> str | None:
+    """How long a request has waited past its service's response target, in words; None within it."""
+    late = now - booking.created_at - timedelta(hours=booking.service.response_target_hours)
+    return in_words(late) if late > timedelta(0) else None
 
 
 async def requests_out(bookings: list[Booking], *, now: datetime) -> list[PendingRequest]:
@@ -369,6 +382,8 @@ async def requests_out(bookings: list[Booking], *, now: datetime) -> list[Pendin
                 requested_at=booking.created_at,
                 waited=waited(booking.created_at, now),
                 needs=needs,
+                target_hours=booking.service.response_target_hours,
+                late_by=_late_by(booking, now),
             )
         )
     return out

@@ -175,6 +175,7 @@ async def load(ctx: DemoContext) -> None:
             "staff_ratio": "1:2",
             "price_pence": 1200,
             "booking_mode": "approval",
+            "response_target_hours": 24,  # so the request waiting two days shows as late
             "funding_routes": ["council_allocation", "direct_payment", "family_pays"],
         },
         _rule("FREQ=WEEKLY;BYDAY=FR", "16:00", 120, 2, "activity"),

@@ -107,6 +107,8 @@ class Service(TimestampedModel):
     funding_mask = fields.IntField(default=0)
     booking_mode = fields.CharEnumField(BookingMode, max_length=10, default=BookingMode.INSTANT)
     cancellation_notice_hours = fields.IntField(default=48)
+    # For a service that approves each booking: how soon the provider aims to confirm or decline a request.
+    response_target_hours = fields.IntField(default=48)
     # A session opens for booking this many days before it starts.
     booking_window_days = fields.IntField(default=56)
     waiting_list_offer_hours = fields.IntField(default=24)

@@ -193,6 +193,7 @@ def public_service_fields(service: Service) -> dict[str, Any]:
         "funding_routes": service.funding_routes,
         "booking_mode": service.booking_mode,
         "cancellation_notice_hours": service.cancellation_notice_hours,
+        "response_target_hours": service.response_target_hours,
         "booking_window_days": service.booking_window_days,
         "waiting_list_offer_hours": service.waiting_list_offer_hours,
         "late_cancellation_refund_percent": service.late_cancellation_refund_percent,

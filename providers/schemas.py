@@ -136,6 +136,9 @@ class ServiceIn(Strict):
     funding_routes: list[FundingRoute] = Field(default_factory=list)
     booking_mode: BookingMode = BookingMode.INSTANT
     cancellation_notice_hours: int = Field(default=48, ge=0, le=24 * 60)
+    response_target_hours: int = Field(
+        default=48, ge=1, le=24 * 14, description="For a service that approves each booking: how soon the provider aims to answer a request"
+    )
     booking_window_days: int = Field(default=56, ge=1, le=366, description="A session opens for booking this many days before it starts")
     waiting_list_offer_hours: int = Field(default=24, ge=1, le=24 * 14)
     late_cancellation_refund_percent: int = Field(default=0, ge=0, le=100)
@@ -201,6 +204,7 @@ class ServiceOut(BaseModel):
     funding_routes: list[FundingRoute]
     booking_mode: BookingMode
     cancellation_notice_hours: int
+    response_target_hours: int
     booking_window_days: int
     waiting_list_offer_hours: int
     late_cancellation_refund_percent: int

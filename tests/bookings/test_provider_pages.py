@@ -59,6 +59,45 @@ async def test_requests_wait_oldest_first_with_how_long_and_the_childs_needs(
     assert "Bookings (2 waiting)" in text  # the count in the navigation
 
 
+async def test_requests_waiting_past_the_services_response_target_are_flagged_at_the_top_with_how_late(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    _charity, staff, service, session = await _approval_day(authority, clock)
+    service.response_target_hours = 24
+    await service.save(update_fields=["response_target_hours"])
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    late_child = await make_child(family, first_name="Aarav")
+    on_time_child = await make_child(family, first_name="Bea")
+    late = await services.create_booking(family, session_id=session.id, child_ids=[late_child.id], now=clock.now() - timedelta(days=3))
+    on_time = await services.create_booking(
+        family, session_id=session.id, child_ids=[on_time_child.id], now=clock.now() - timedelta(hours=5)
+    )
+    await sign_in(client, staff)
+
+    text = (await client.get("/provider/bookings")).text
+
+    warning = text[text.index('id="late-requests"') : text.index('id="requests"')]
+    assert "1 request has waited longer than you aim to answer" in warning
+    assert late.reference in warning and "waiting 3 days, 2 days past your 24-hour target" in warning
+    assert on_time.reference not in warning
+    assert "2 days late" in text
+
+
+async def test_no_flag_while_every_request_is_within_its_target(
+    client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
+) -> None:
+    _charity, staff, _service, session = await _approval_day(authority, clock)  # the default target: 48 hours
+    family = await make_user(role=Role.FAMILY, organisation=authority)
+    child = await make_child(family, first_name="Aarav")
+    await services.create_booking(family, session_id=session.id, child_ids=[child.id], now=clock.now() - timedelta(hours=47))
+    await sign_in(client, staff)
+
+    text = (await client.get("/provider/bookings")).text
+
+    assert "waiting 47 hours" in text
+    assert "late-requests" not in text and " late)" not in text
+
+
 async def test_the_provider_confirms_in_place_and_returns_to_the_list(
     client: httpx.AsyncClient, authority: Organisation, clock: FrozenClock
 ) -> None:

@@ -89,3 +89,19 @@ async def test_a_family_filters_by_the_most_they_want_to_pay_in_pounds(client, w
     refused = await client.get("/services", params={"max_price": "fifteen"})
     assert refused.status_code == 422
     assert '<a href="#max_price">Enter the most you want to pay in pounds, like £15 or 15.00</a>' in html.unescape(refused.text)
+
+
+async def test_the_provider_sets_how_soon_it_answers_requests_and_a_target_out_of_range_is_refused(client, world):
+    await sign_in(client, world["staff"])
+    provider = world["provider"]
+    token = await csrf(client, f"/provider/{provider.id}/services/new")
+    form = {"csrf_token": token, **SERVICE_FORM, "price": "0", "booking_mode": "approval"}
+
+    refused = await client.post(f"/provider/{provider.id}/services/new", data={**form, "response_target_hours": "0"})
+    saved = await client.post(f"/provider/{provider.id}/services/new", data={**form, "response_target_hours": "24"})
+
+    assert refused.status_code == 422 and '<a href="#response_target_hours">' in refused.text
+    assert saved.status_code == 303
+    service = await Service.get(name="Sitting")
+    assert service.response_target_hours == 24
+    assert (await client.get(f"/api/v1/services/{service.id}")).json()["response_target_hours"] == 24
