@@ -237,4 +237,18 @@ async def test_the_form_sent_empty_shows_the_error_summary_with_no_wcag_violatio
     await expect(summary).to_be_focused()
     assert (await page.title()).startswith("Error: ")
     await assert_no_wcag_violations(page, label=f"{path} sent empty", role=role)
+    # Every error beside a field is named by that field's aria-describedby, and every summary link
+    # leads to a control that takes focus.
+    unlinked = await page.evaluate(
+        """() => [...document.querySelectorAll(".govuk-error-message")].filter(e => !e.id ||
+                !document.querySelector(`[aria-describedby~="${e.id}"]`)).map(e => e.id || e.textContent.trim())"""
+    )
+    assert unlinked == [], f"{path}: errors no field names in aria-describedby"
+    for href in await summary.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert href.startswith("#"), href
+        target = page.locator(f"[id='{href[1:]}']")
+        assert await target.count() == 1, f"{path}: the summary links to {href}, which is not on the page"
+        await target.focus()
+        focused = await page.evaluate("document.activeElement && document.activeElement.id")
+        assert focused == href[1:], f"{path}: {href} cannot take focus"
     await page.context.close()
