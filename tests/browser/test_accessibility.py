@@ -204,6 +204,11 @@ async def test_the_page_has_no_wcag_violations(
     assert response.status == status
     assert response.headers["content-type"].startswith("text/html")
     await assert_no_wcag_violations(page, label=path, role=role)
+    # And it fits the narrowest phone without scrolling sideways (WCAG 1.4.10, reflow), and at 390 px.
+    for width in (320, 390):
+        await page.set_viewport_size({"width": width, "height": 700})
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{path} is {scroll_width} px wide at {width} px"
     await page.context.close()
 
 
