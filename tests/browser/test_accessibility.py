@@ -135,6 +135,7 @@ EMPTY_FORMS = [
     ("/grants/awards/{award_id:uuid}", "grantee", "Start return"),
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
+    ("/provider/services/{service_id:uuid}", "staff", "Add closure"),
 ]
 
 
