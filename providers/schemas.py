@@ -123,27 +123,42 @@ class ProviderOut(BaseModel):
 
 class ServiceIn(Strict):
     name: str = Field(min_length=1, max_length=200)
-    kind: ServiceKind
+    kind: ServiceKind = Field(title="Type")
     description: str = Field(default="", max_length=5000)
-    min_age: int = Field(ge=0, le=25)
-    max_age: int = Field(ge=0, le=25)
-    needs: list[Need] = Field(default_factory=list, description="DfE primary need codes supported")
-    staff_ratio: StaffRatio
+    min_age: int = Field(ge=0, le=25, title="Youngest age")
+    max_age: int = Field(ge=0, le=25, title="Oldest age")
+    needs: list[Need] = Field(default_factory=list, title="Needs supported", description="DfE primary need codes supported")
+    staff_ratio: StaffRatio = Field(title="Staff to children")
     group_size: int | None = Field(
-        default=None, ge=1, le=200, validate_default=True, description="Children per session; only for the 'group' ratio"
+        default=None,
+        ge=1,
+        le=200,
+        validate_default=True,
+        title="Group size",
+        description="Children per session; only for the 'group' ratio",
     )
-    price_pence: int = Field(ge=0, le=10_000_000)
-    funding_routes: list[FundingRoute] = Field(default_factory=list)
-    booking_mode: BookingMode = BookingMode.INSTANT
-    cancellation_notice_hours: int = Field(default=48, ge=0, le=24 * 60)
+    price_pence: int = Field(ge=0, le=10_000_000, title="Price")
+    funding_routes: list[FundingRoute] = Field(default_factory=list, title="Paid for by")
+    booking_mode: BookingMode = Field(default=BookingMode.INSTANT, title="Bookings")
+    cancellation_notice_hours: int = Field(default=48, ge=0, le=24 * 60, title="Cancellation notice")
     response_target_hours: int = Field(
-        default=48, ge=1, le=24 * 14, description="For a service that approves each booking: how soon the provider aims to answer a request"
+        default=48,
+        ge=1,
+        le=24 * 14,
+        title="Hours to answer a booking request",
+        description="For a service that approves each booking: how soon the provider aims to answer a request",
     )
-    booking_window_days: int = Field(default=56, ge=1, le=366, description="A session opens for booking this many days before it starts")
-    waiting_list_offer_hours: int = Field(default=24, ge=1, le=24 * 14)
-    late_cancellation_refund_percent: int = Field(default=0, ge=0, le=100)
-    what_to_bring: str = Field(default="", max_length=2000)
-    closed_on_bank_holidays: bool = True
+    booking_window_days: int = Field(
+        default=56,
+        ge=1,
+        le=366,
+        title="Days ahead families may book",
+        description="A session opens for booking this many days before it starts",
+    )
+    waiting_list_offer_hours: int = Field(default=24, ge=1, le=24 * 14, title="Hours to accept a waiting-list offer")
+    late_cancellation_refund_percent: int = Field(default=0, ge=0, le=100, title="Refund for late cancellation")
+    what_to_bring: str = Field(default="", max_length=2000, title="What to bring")
+    closed_on_bank_holidays: bool = Field(default=True, title="Bank holidays")
 
     @field_validator("max_age")
     @classmethod

@@ -105,3 +105,20 @@ async def test_the_provider_sets_how_soon_it_answers_requests_and_a_target_out_o
     service = await Service.get(name="Sitting")
     assert service.response_target_hours == 24
     assert (await client.get(f"/api/v1/services/{service.id}")).json()["response_target_hours"] == 24
+
+
+async def test_service_form_errors_name_each_box_by_its_label(client, world):
+    await sign_in(client, world["staff"])
+    provider = world["provider"]
+    token = await csrf(client, f"/provider/{provider.id}/services/new")
+
+    response = await client.post(
+        f"/provider/{provider.id}/services/new",
+        data={"csrf_token": token, **SERVICE_FORM, "price": "0", "min_age": "three", "waiting_list_offer_hours": "0"},
+    )
+
+    text = html.unescape(response.text)
+    assert response.status_code == 422
+    assert '<a href="#min_age">Youngest age must be' in text
+    assert '<a href="#waiting_list_offer_hours">Hours to accept a waiting-list offer must be' in text
+    assert "Min age" not in text and "Waiting list offer hours" not in text
