@@ -63,8 +63,14 @@ def _open_connections(port: int, n: int) -> list[socket.socket]:
 
 
 def _sockets(pid: int) -> set[str]:
+    """Inodes of the sockets ``pid`` holds; none once it has exited (a killed worker may vanish
+    between listing the master's children and reading their descriptors)."""
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return inodes
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
