@@ -20,6 +20,7 @@ def _already_done() -> Exception:
 
 
 CONSTRAINTS = [
+    Constraint("bookings_allocation_period", lambda: ValidationFailed.field("year", "An allowance year must end after it starts")),
     Constraint("bookings_booking_reference_key", None, table="bookings_booking", columns=("reference",)),
     Constraint(
         "bookings_booking_times",

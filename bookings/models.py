@@ -87,7 +87,14 @@ class AuthoritySetting(TimestampedModel):
 
 
 class Allocation(TimestampedModel):
-    """A child's short-breaks allocation for one financial year (``year`` 2026 is April 2026 to March 2027)."""
+    """A child's short-breaks allocation for one allowance year, ``starts_on`` to ``ends_on``.
+
+    The allowance year is the council's (1 April to 31 March in most councils, 1 February to
+    31 January in some); ``year`` is the calendar year it starts in, so one allocation per child per
+    year. ``service_kinds`` lists the kinds of break (``providers.enums.ServiceKind``) it pays for,
+    copied from the statement tier it was approved under (``tier_code``); empty pays for any service
+    (an allocation an officer grants by hand).
+    """
 
     id = fields.UUIDField(primary_key=True)
     child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
@@ -99,6 +106,10 @@ class Allocation(TimestampedModel):
     )
     local_authority_id: UUID
     year = fields.SmallIntField()
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    tier_code = fields.CharField(max_length=40, default="")
+    service_kinds: fields.Field[list[str]] = fields.JSONField(default=list)
     in_minutes = fields.BooleanField(default=False)
     in_pence = fields.BooleanField(default=False)
     balance_minutes = fields.IntField(default=0)
@@ -109,7 +120,9 @@ class Allocation(TimestampedModel):
         constraints = [
             UniqueConstraint(fields=("child_id", "year"), name="bookings_allocation_child_year"),
             CheckConstraint(check="balance_minutes >= 0 AND balance_pence >= 0", name="bookings_allocation_balance_not_negative"),
+            CheckConstraint(check="starts_on < ends_on", name="bookings_allocation_period"),
         ]
+        indexes = [("child_id", "starts_on", "ends_on")]
 
 
 class AllocationEntry(Model):

@@ -52,4 +52,34 @@ CONSTRAINTS = [
         "entitlements_tier_amounts",
         lambda: ValidationFailed.field("hours_per_year", "Hours and amounts must be more than zero"),
     ),
+    Constraint(
+        "entitlements_councilprofile_targets",
+        lambda: ValidationFailed.field("decision_target_days", "Targets must be at least 1 working day, and notice 1 to 26 weeks"),
+    ),
+    # One open application per child and tier: a second submit or another tab finds the first.
+    Constraint(
+        "entitlements_application_one_open",
+        lambda: Conflict("This child already has an application for this tier"),
+        table="entitlements_application",
+        columns=("child_id", "tier_code"),
+    ),
+    # References are random: a clash is run again.
+    Constraint("entitlements_application_reference_key", None, table="entitlements_application", columns=("reference",)),
+    Constraint("entitlements_application_submitted", _already_done),
+    Constraint("entitlements_application_approved", _already_done),
+    Constraint("entitlements_application_refused", _already_done),
+    Constraint("entitlements_application_paused", _already_done),
+    Constraint("entitlements_evidence_size", lambda: ValidationFailed.field("file", "The selected file is empty")),
+    Constraint("entitlements_evidence_storage_key_key", None, table="entitlements_evidence", columns=("storage_key",)),
+    Constraint(
+        "entitlements_review_one_open",
+        lambda: Conflict("A review of this decision has already been asked for"),
+        table="entitlements_review",
+        columns=("application_id",),
+    ),
+    Constraint(
+        "entitlements_review_other_officer",
+        lambda: ValidationFailed.field("reviewer_id", "A review must be decided by a different officer from the one who made the decision"),
+    ),
+    Constraint("entitlements_review_decided", _already_done),
 ]

@@ -59,3 +59,119 @@ class Outcome(StrEnum):
     LIKELY = "likely"
     POSSIBLE = "possible"
     UNLIKELY = "unlikely"
+
+
+class QuestionKind(StrEnum):
+    """What a council's own application question asks for."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    YES_NO = "yes_no"
+    DATE = "date"
+
+    @property
+    def label(self) -> str:
+        return {"text": "Text", "choice": "Choose one", "yes_no": "Yes or no", "date": "Date"}[self.value]
+
+
+class ApplicationStatus(StrEnum):
+    """An application's lifecycle: draft → submitted ⇄ more_info → approved | refused; a draft
+    or an undecided application can be withdrawn by the family."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    MORE_INFO = "more_info"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return APPLICATION_STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be decided (a child has at most one open application per tier)."""
+        return self in OPEN_APPLICATION_STATUSES
+
+
+OPEN_APPLICATION_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.MORE_INFO})
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.DRAFT: "Not sent yet",
+    ApplicationStatus.SUBMITTED: "Waiting for a decision",
+    ApplicationStatus.MORE_INFO: "The council needs more information",
+    ApplicationStatus.APPROVED: "Approved",
+    ApplicationStatus.REFUSED: "Refused",
+    ApplicationStatus.WITHDRAWN: "Withdrawn",
+}
+
+
+class RefusalReason(StrEnum):
+    """Why an application is refused: the officer picks one and explains it in their own words."""
+
+    OUTSIDE_AREA = "outside_area"
+    OUTSIDE_AGE = "outside_age"
+    NEEDS_NOT_MET = "needs_not_met"
+    NOT_ENOUGH_EVIDENCE = "not_enough_evidence"
+    OTHER_SUPPORT = "other_support"
+    NO_REPLY = "no_reply"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "outside_area": "The child does not live in the council's area",
+            "outside_age": "The child is outside the tier's age range",
+            "needs_not_met": "The child's needs do not meet the tier's criteria",
+            "not_enough_evidence": "There was not enough evidence of the child's needs",
+            "other_support": "The family's needs are better met by another service",
+            "no_reply": "The family did not send the information asked for",
+            "other": "Another reason",
+        }[self.value]
+
+
+class ApplicationEventKind(StrEnum):
+    """One line of an application's history, shown to the family and the council."""
+
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    EVIDENCE_ADDED = "evidence_added"
+    ASSIGNED = "assigned"
+    MORE_INFO_REQUESTED = "more_info_requested"
+    MORE_INFO_SENT = "more_info_sent"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    REVIEW_REQUESTED = "review_requested"
+    REVIEW_DECIDED = "review_decided"
+    RENEWAL_INVITED = "renewal_invited"
+
+    @property
+    def label(self) -> str:
+        return {
+            "started": "Application started",
+            "submitted": "Application sent",
+            "evidence_added": "Evidence added",
+            "assigned": "Assigned to an officer",
+            "more_info_requested": "More information asked for",
+            "more_info_sent": "More information sent",
+            "approved": "Approved",
+            "refused": "Refused",
+            "withdrawn": "Withdrawn",
+            "review_requested": "Review asked for",
+            "review_decided": "Review decided",
+            "renewal_invited": "Invited to renew",
+        }[self.value]
+
+
+class ReviewStatus(StrEnum):
+    """A review of a decision, asked for by the family and decided by a different officer."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    CHANGED = "changed"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Waiting for a decision", "upheld": "Decision kept", "changed": "Decision changed"}[self.value]

@@ -14,10 +14,11 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 
-from entitlements.enums import StatementStatus, TierKind
+from entitlements.enums import ApplicationEventKind, ApplicationStatus, QuestionKind, RefusalReason, ReviewStatus, StatementStatus, TierKind
 from shortbreaks.models import TimestampedModel
 
 if TYPE_CHECKING:  # a model imported here would be registered with the entitlements app too
+    from bookings.models import Allocation, Child
     from shortbreaks.accounts.models import Organisation, User
 
 
@@ -36,6 +37,12 @@ class CouncilProfile(TimestampedModel):
     allowance_year_start_day = fields.SmallIntField(default=1)
     # Postcode districts ("B15") or areas ("B") the council serves: the checker's "lives in the area".
     postcode_districts: Any = fields.JSONField(default=list)
+    # Decision targets in working days (England's bank holidays excluded), counted from submission
+    # with the time spent waiting for the family's information left out; renewals have their own.
+    decision_target_days = fields.SmallIntField(default=20)
+    renewal_target_days = fields.SmallIntField(default=10)
+    # How long before the allowance year ends families are invited to renew.
+    renewal_invite_weeks = fields.SmallIntField(default=6)
 
     statements: fields.ReverseRelation[Statement]
 
@@ -45,6 +52,10 @@ class CouncilProfile(TimestampedModel):
             CheckConstraint(
                 check="allowance_year_start_month BETWEEN 1 AND 12 AND allowance_year_start_day BETWEEN 1 AND 31",
                 name="entitlements_councilprofile_year_start",
+            ),
+            CheckConstraint(
+                check="decision_target_days > 0 AND renewal_target_days > 0 AND renewal_invite_weeks BETWEEN 1 AND 26",
+                name="entitlements_councilprofile_targets",
             ),
         ]
 
@@ -134,4 +145,197 @@ class Tier(TimestampedModel):
                 check="(hours_per_year IS NULL OR hours_per_year > 0) AND (pence_per_year IS NULL OR pence_per_year > 0)",
                 name="entitlements_tier_amounts",
             ),
+        ]
+
+
+class Question(TimestampedModel):
+    """A question a council adds to the application form of one of its tiers (by the tier's stable
+    ``code``, so it stays through new statement versions)."""
+
+    id = fields.UUIDField(primary_key=True)
+    council: fields.ForeignKeyRelation[CouncilProfile] = fields.ForeignKeyField(
+        "entitlements.CouncilProfile", related_name="questions", on_delete=fields.CASCADE
+    )
+    council_id: UUID
+    tier_code = fields.CharField(max_length=40)
+    position = fields.SmallIntField(default=0)
+    kind = fields.CharEnumField(QuestionKind, max_length=12)
+    label = fields.CharField(max_length=300)
+    hint = fields.TextField(default="")
+    # The options of a choice question, in order.
+    choices: Any = fields.JSONField(default=list)
+    required = fields.BooleanField(default=True)
+    archived = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "entitlements_question"
+        ordering = ["position", "created_at"]
+        indexes = [("council_id", "tier_code")]
+
+
+class Application(TimestampedModel):
+    """A family's application for one tier of a council's statement, for one child.
+
+    ``answers`` maps a question's key (a rule's name, or a council question's id) to the family's
+    answer. The decision clock counts working days from ``submitted_at``; the days spent waiting for
+    the family's information (from ``paused_at``) are added to ``paused_working_days`` when they answer.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    # AP-7K3Q-9M: quoted in emails, letters and phone calls.
+    reference = fields.CharField(max_length=12, unique=True)
+    council: fields.ForeignKeyRelation[CouncilProfile] = fields.ForeignKeyField(
+        "entitlements.CouncilProfile", related_name="applications", on_delete=fields.RESTRICT
+    )
+    council_id: UUID
+    family: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("core.User", related_name="applications", on_delete=fields.RESTRICT)
+    family_id: UUID
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="applications", on_delete=fields.RESTRICT
+    )
+    child_id: UUID
+    # The tier applied for, as it read in the statement version the family applied under.
+    tier: fields.ForeignKeyRelation[Tier] = fields.ForeignKeyField(
+        "entitlements.Tier", related_name="applications", on_delete=fields.RESTRICT
+    )
+    tier_id: UUID
+    tier_code = fields.CharField(max_length=40)
+    renewal_of: fields.ForeignKeyNullableRelation[Application] = fields.ForeignKeyField(
+        "entitlements.Application", related_name="renewals", null=True, on_delete=fields.SET_NULL
+    )
+    renewal_of_id: UUID | None
+    status = fields.CharEnumField(ApplicationStatus, max_length=12, default=ApplicationStatus.DRAFT)
+    answers: Any = fields.JSONField(default=dict)
+    submitted_at = fields.DatetimeField(null=True)
+    assigned_to: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="applications_assigned", null=True, on_delete=fields.SET_NULL
+    )
+    assigned_to_id: UUID | None
+    # Waiting for the family: what was asked, since when, and the working days waited before.
+    info_request = fields.TextField(default="")
+    paused_at = fields.DatetimeField(null=True)
+    paused_working_days = fields.SmallIntField(default=0)
+    # The decision.
+    decided_at = fields.DatetimeField(null=True)
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="applications_decided", null=True, on_delete=fields.SET_NULL
+    )
+    decided_by_id: UUID | None
+    approved_minutes = fields.IntField(null=True)
+    approved_pence = fields.BigIntField(null=True)
+    # Why the amount differs from the tier's, or why the application was refused, in the officer's words.
+    decision_reason = fields.TextField(default="")
+    refusal_reason = fields.CharEnumField(RefusalReason, max_length=24, null=True)
+    allocation: fields.ForeignKeyNullableRelation[Allocation] = fields.ForeignKeyField(
+        "bookings.Allocation", related_name="applications", null=True, on_delete=fields.RESTRICT
+    )
+    allocation_id: UUID | None
+
+    events: fields.ReverseRelation[ApplicationEvent]
+    evidence: fields.ReverseRelation[Evidence]
+    reviews: fields.ReverseRelation[Review]
+
+    class Meta:
+        table = "entitlements_application"
+        indexes = [("council_id", "status", "submitted_at"), ("family_id", "created_at")]
+        constraints = [
+            # One open application per child per tier: sending twice, or two tabs, make one.
+            UniqueConstraint(
+                fields=("child_id", "tier_code"),
+                name="entitlements_application_one_open",
+                condition="status IN ('draft', 'submitted', 'more_info')",
+            ),
+            CheckConstraint(check="status = 'draft' OR submitted_at IS NOT NULL", name="entitlements_application_submitted"),
+            CheckConstraint(
+                check="status <> 'approved' OR (allocation_id IS NOT NULL AND decided_at IS NOT NULL)",
+                name="entitlements_application_approved",
+            ),
+            CheckConstraint(
+                check="status <> 'refused' OR (refusal_reason IS NOT NULL AND decided_at IS NOT NULL)",
+                name="entitlements_application_refused",
+            ),
+            CheckConstraint(check="(status = 'more_info') = (paused_at IS NOT NULL)", name="entitlements_application_paused"),
+        ]
+
+
+class ApplicationEvent(TimestampedModel):
+    """One step in an application's history (append-only), shown to the family and the officers."""
+
+    id = fields.UUIDField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "entitlements.Application", related_name="events", on_delete=fields.CASCADE
+    )
+    application_id: UUID
+    kind = fields.CharEnumField(ApplicationEventKind, max_length=24)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="application_events", null=True, on_delete=fields.SET_NULL
+    )
+    actor_id: UUID | None
+    # What was asked, answered or decided, in the words shown on the history.
+    detail = fields.TextField(default="")
+    # Shown to the family too (an officer's internal note is not).
+    shared = fields.BooleanField(default=True)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "entitlements_applicationevent"
+        ordering = ["at", "created_at"]
+        indexes = [("application_id", "at")]
+
+
+class Evidence(TimestampedModel):
+    """A file a family sent with an application (PDF, JPEG or PNG), kept outside the web root."""
+
+    id = fields.UUIDField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "entitlements.Application", related_name="evidence", on_delete=fields.CASCADE
+    )
+    application_id: UUID
+    # The name the family's device gave it (shown, never used as a path) and what its content is.
+    filename = fields.CharField(max_length=255)
+    content_type = fields.CharField(max_length=40)
+    size_bytes = fields.IntField()
+    sha256 = fields.CharField(max_length=64)
+    # Where the storage backend keeps it (a random name): entitlements.storage.
+    storage_key = fields.CharField(max_length=100, unique=True)
+    uploaded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="evidence_uploaded", null=True, on_delete=fields.SET_NULL
+    )
+    uploaded_by_id: UUID | None
+
+    class Meta:
+        table = "entitlements_evidence"
+        ordering = ["created_at"]
+        constraints = [CheckConstraint(check="size_bytes > 0", name="entitlements_evidence_size")]
+
+
+class Review(TimestampedModel):
+    """A family's request to review a decision, decided by an officer other than the one who made it."""
+
+    id = fields.UUIDField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "entitlements.Application", related_name="reviews", on_delete=fields.CASCADE
+    )
+    application_id: UUID
+    grounds = fields.TextField()
+    requested_at = fields.DatetimeField()
+    # Who made the decision under review: the reviewer must be someone else.
+    original_officer_id = fields.UUIDField(null=True)
+    reviewer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="reviews_assigned", null=True, on_delete=fields.SET_NULL
+    )
+    reviewer_id: UUID | None
+    status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.OPEN)
+    outcome = fields.TextField(default="")
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "entitlements_review"
+        constraints = [
+            UniqueConstraint(fields=("application_id",), name="entitlements_review_one_open", condition="status = 'open'"),
+            CheckConstraint(
+                check="reviewer_id IS NULL OR original_officer_id IS NULL OR reviewer_id <> original_officer_id",
+                name="entitlements_review_other_officer",
+            ),
+            CheckConstraint(check="(status = 'open') = (decided_at IS NULL)", name="entitlements_review_decided"),
         ]

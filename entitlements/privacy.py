@@ -1,13 +1,16 @@
-"""Entitlements in the core's privacy registry: nothing here is about a family.
+"""Entitlements in the core's privacy registry.
 
-The eligibility checker keeps no answers at all (see :mod:`entitlements.pages`), so it has no
-table to register. Later parts (applications, decisions) will hold families' data and register it.
+The statement is a council's public information and the eligibility checker keeps no answers at all
+(see :mod:`entitlements.pages`), so neither has personal data. Applications do: the family's
+answers, their evidence files, what officers asked and decided, and reviews. The council keeps the
+record of a decision (its reference, tier, dates, outcome and allocation) after a family's account
+is erased, with the family's words and files removed.
 """
 
 from __future__ import annotations
 
-from entitlements.models import CouncilProfile, Statement, Tier
-from shortbreaks.privacy import mark_not_personal
+from entitlements.models import Application, ApplicationEvent, CouncilProfile, Evidence, Question, Review, Statement, Tier
+from shortbreaks.privacy import Erasure, PersonalData, mark_not_personal, register
 
 mark_not_personal(CouncilProfile, "a council's web address, allowance year and the postcode districts of its whole area, not a person's")
 mark_not_personal(
@@ -16,3 +19,59 @@ mark_not_personal(
     "(staff accounts, set to null if one is deleted); local_needs is about carers in general, never one family",
 )
 mark_not_personal(Tier, "a council's offer: criteria and needs it is for, not a child's")
+mark_not_personal(Question, "a question a council asks every applicant for a tier, not anyone's answer")
+
+register(
+    PersonalData(
+        Application,
+        family="family_id",
+        child="child_id",
+        export=(
+            "reference",
+            "tier_code",
+            "status",
+            "answers",
+            "submitted_at",
+            "info_request",
+            "decided_at",
+            "approved_minutes",
+            "approved_pence",
+            "decision_reason",
+            "refusal_reason",
+            "created_at",
+        ),
+        erasure=Erasure.ANONYMISE,
+        why="the council's record of an application and its decision; the family's answers and the words about them are removed",
+        personal_fields=("answers", "info_request", "decision_reason"),
+    )
+)
+register(
+    PersonalData(
+        ApplicationEvent,
+        family="application__family_id",
+        export=("application_id", "kind", "detail", "at"),
+        erasure=Erasure.ANONYMISE,
+        why="the application's history (who did what, when) stays with the council's record; its words are removed",
+        personal_fields=("detail",),
+    )
+)
+register(
+    PersonalData(
+        Evidence,
+        family="application__family_id",
+        export=("application_id", "filename", "content_type", "size_bytes", "created_at"),
+        erasure=Erasure.DELETE,
+        why="letters and reports about the child; deleted (the rows and the stored files)",
+        personal_fields=("filename",),
+    )
+)
+register(
+    PersonalData(
+        Review,
+        family="application__family_id",
+        export=("application_id", "grounds", "requested_at", "status", "outcome", "decided_at"),
+        erasure=Erasure.ANONYMISE,
+        why="a review and its outcome stay with the council's record; the family's grounds and the reviewer's words are removed",
+        personal_fields=("grounds", "outcome"),
+    )
+)

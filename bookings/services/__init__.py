@@ -20,7 +20,7 @@ Everything public is re-exported here, so callers write ``services.create_bookin
 
 from __future__ import annotations
 
-from bookings.services.allocations import adjust_allocation, grant_allocation
+from bookings.services.allocations import AllowanceTerms, adjust_allocation, financial_year_terms, grant_allocation
 from bookings.services.booking import PlanItem, book_places, create_booking, family_pays, payment_due, plan_funding
 from bookings.services.children import CARE_FIELDS, create_child, remove_child, update_child
 from bookings.services.common import MAX_ATTEMPTS
@@ -61,6 +61,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "REFERENCE_ALPHABET",
     "REMINDER_BEFORE",
+    "AllowanceTerms",
     "PlanItem",
     "accept_offer",
     "adjust_allocation",
@@ -79,6 +80,7 @@ __all__ = [
     "expire_overdue_offers",
     "family_pays",
     "financial_year",
+    "financial_year_terms",
     "grant_allocation",
     "join_waiting_list",
     "leave_waiting_list",

@@ -40,3 +40,24 @@ def dialect_sql(
             await editor.client.execute_query(statement)
 
     return ops.RunPython(forward, backward)
+
+
+class StateOnly(ops.TortoiseOperation):
+    """Record ``operation`` in the migration state without touching the database, for a change
+    whose SQL a ``dialect_sql`` step in the same migration makes by hand (a new NOT NULL column
+    filled from existing rows, which Tortoise's ``AddField`` cannot do)."""
+
+    def __init__(self, operation: ops.TortoiseOperation) -> None:
+        self.operation = operation
+
+    def describe(self) -> str:
+        return f"{self.operation.describe()} (state only)"
+
+    def state_forward(self, app_label: str, state: Any) -> None:
+        self.operation.state_forward(app_label, state)
+
+    async def database_forward(self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None) -> None:
+        return None
+
+    async def database_backward(self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None) -> None:
+        return None
