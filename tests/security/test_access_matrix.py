@@ -242,9 +242,13 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/authority/short-breaks/tiers/{tier_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/authority/short-breaks/drafts/{statement_id:uuid}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/authority/short-breaks/tiers/{tier_id:uuid}/remove", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/applications/report", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/authority/applications/report/{slug}.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("GET", "/api/v1/councils/{slug}/statement", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/api/v1/councils/{slug}/statement/versions/{number}", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/councils/{slug}/statement/versions", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/applications/report", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/applications/report.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/api/v1/councils/{slug}/statement/versions/{number}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
 ]
 
