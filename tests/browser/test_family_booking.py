@@ -187,7 +187,9 @@ async def test_a_council_officer_keeps_the_short_breaks_contact_details_families
     await officer.get_by_label("Short breaks web page").fill("birmingham.example.org")
     await officer.get_by_role("button", name="Save contact details").click()
     await expect(
-        officer.locator(".govuk-error-summary").get_by_role("link", name="Enter a web address starting with https://")
+        officer.locator(".govuk-error-summary").get_by_role(
+            "link", name="Enter the address of the short breaks web page, starting with https://"
+        )
     ).to_be_visible()
     await assert_no_axe_violations(officer)
 

@@ -201,6 +201,7 @@ STAFF_FORMS = [
     ("/grants/awards/{award_id:uuid}", "grantee", "Start return", BOTH),
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend", BOTH),
     ("/calendar/providers/{provider_id:uuid}", "staff", "Save calendar address", BOTH),
+    ("/organisations/{authority_id}", "admin", "Save contact details", (NONSENSE,)),
     ("/authority/short-breaks", "officer", "Save the council's details", BOTH),
     ("/authority/short-breaks/drafts/{statement_id:uuid}", "officer", "Save introduction and contacts", (NONSENSE,)),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier", BOTH),
@@ -253,7 +254,8 @@ async def test_every_error_names_its_box_by_its_label(app: Starlette, path: str,
     problems = []
     async with client:
         for fill in fills:
-            errors, status = await _errors(client, _path(path, world.path_values()), button, fill)
+            values = world.path_values() | {"authority_id": str(world.authority.id)}
+            errors, status = await _errors(client, _path(path, values), button, fill)
             assert status in (400, 409, 422) and errors, (fill, status)
             for target, message, label in errors:
                 if SNAKE.search(message):
