@@ -126,10 +126,19 @@ async def invite_due_renewals(*, now: datetime, base_url: str) -> int:
             "application_id", flat=True
         )
     )
+    # A child whose next year is already allocated (approved another way) needs no invitation.
+    covered = {
+        (row[0], row[1])
+        for row in await Allocation.filter(child_id__in=[a.child_id for a in candidates], starts_on__gt=today).values_list(
+            "child_id", "starts_on"
+        )
+    }
     invited = 0
     for application in candidates:
         allocation = application.allocation
         if application.id in already or allocation is None or today < invite_from(application.council, allocation.ends_on):
+            continue
+        if (application.child_id, allocation.ends_on + timedelta(days=1)) in covered:
             continue
         messages: list[OutboxMessage | None] = []
         async with transaction() as conn:

@@ -139,6 +139,9 @@ async def test_the_renewal_invitation_goes_out_six_weeks_before_31_january_once(
     inbox, _url = smtp
     application = await approve(council, await make_child(council))
     later = await approve(council, await make_child(council, "Maya"), now=utc(2027, 2, 3, 9))  # next year's: not due
+    ravi = await make_child(council, "Ravi")
+    covered = await approve(council, ravi)
+    await approve(council, ravi, now=utc(2027, 2, 3, 9))  # next year approved already: no invitation
 
     clock.set(datetime(2026, 12, 19, 23, 30, tzinfo=LONDON).astimezone(UTC))  # 6 weeks and a day before
     await jobs.enqueue("invite_renewals", _job_id="invite-1")
@@ -157,7 +160,7 @@ async def test_the_renewal_invitation_goes_out_six_weeks_before_31_january_once(
     assert f"/applications/{application.id}/renew" in body
     events = await ApplicationEvent.filter(kind=ApplicationEventKind.RENEWAL_INVITED).values_list("application_id", flat=True)
     assert events == [application.id]
-    assert not await ApplicationEvent.filter(application_id=later.id).exists()
+    assert not await ApplicationEvent.filter(application_id__in=[later.id, covered.id]).exists()
     assert await AuditEvent.filter(action="entitlements.application.renewal_invited", record_id=str(application.id)).count() == 1
 
     # The next day's run invites nobody again.
