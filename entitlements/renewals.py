@@ -142,7 +142,9 @@ async def invite_due_renewals(*, now: datetime, base_url: str) -> int:
             continue
         messages: list[OutboxMessage | None] = []
         async with transaction() as conn:
-            # Re-read inside the transaction: a run at the same moment may have invited it already.
+            # Lock the application, then re-read: a run at the same moment may have invited it already
+            # (on PostgreSQL the second waits for the first to commit, then sees its event).
+            await Application.filter(id=application.id).select_for_update().using_db(conn).first()
             if (
                 await ApplicationEvent.filter(application_id=application.id, kind=ApplicationEventKind.RENEWAL_INVITED)
                 .using_db(conn)
@@ -356,6 +358,8 @@ async def renew_unchanged(application_ids: list[UUID], *, actor: Principal, now:
             continue
         messages: list[OutboxMessage | None] = []
         async with transaction() as conn:
+            # Locked, then re-read: two officers renewing it at once make one renewal.
+            await Application.filter(id=application_id).select_for_update().using_db(conn).first()
             if await _has_renewal(application_id, conn):
                 skipped.append((str(reference), "it has been renewed already"))
                 continue

@@ -10,6 +10,7 @@ with an allocation for 1 February 2027 to 31 January 2028 written in the same tr
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -322,3 +323,17 @@ async def test_a_failed_allocation_write_leaves_no_renewal(council: Council, clo
     monkeypatch.undo()
     assert not await Application.filter(renewal_of_id=application.id).exists()
     assert not await Allocation.filter(child_id=application.child_id, year=2027).exists()
+
+
+@pytest.mark.postgres
+async def test_two_officers_renewing_at_once_make_one_renewal(council: Council, clock: FrozenClock) -> None:
+    application = await approve(council, await make_child(council))
+    clock.set(utc(2026, 12, 21, 9))
+    results = await asyncio.gather(
+        renewals.renew_unchanged([application.id], actor=council.officer_p, now=clock.now()),
+        renewals.renew_unchanged([application.id], actor=council.officer_p, now=clock.now()),
+    )
+    assert sorted(len(r.renewed) for r in results) == [0, 1]
+    assert await Application.filter(renewal_of_id=application.id).count() == 1
+    new = await Allocation.get(child_id=application.child_id, year=2027)
+    assert new.balance_minutes == 78 * 60
