@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import eligibility, permissions, presenters, queries, report_pages, services
+from entitlements import eligibility, permissions, presenters, queries, renewal_pages, report_pages, services
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn, StatementPartForm, StatementPartIn, TierForm, TierIn, TierRules
@@ -459,6 +459,9 @@ routes = [
         OFFICER + "/tiers/{tier_id:uuid}/remove", remove_tier_page, name="entitlements:tier_remove", permission=LA_OFFICER, methods=["POST"]
     ),
 ]
+
+# Renewal (entitlements.renewal_pages): a family renews, officers renew in bulk.
+routes += renewal_pages.routes
 
 # The applications report (its own module: entitlements/report_pages.py).
 routes += report_pages.page_routes

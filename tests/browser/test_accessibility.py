@@ -101,6 +101,8 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/short-breaks/drafts/{statement_id:uuid}": ("officer", 200),
     "/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new": ("officer", 200),
     "/authority/short-breaks/tiers/{tier_id:uuid}": ("officer", 200),
+    "/applications/{application_id:uuid}/renew": ("family", 200),
+    "/authority/renewals": ("officer", 200),
     "/authority/applications/report": ("officer", 200),
 }
 # GET page routes that answer with a file, not a page.
@@ -138,6 +140,7 @@ EMPTY_FORMS = [
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
     ("/provider/services/{service_id:uuid}", "staff", "Add closure"),
+    ("/authority/renewals", "officer", "Renew unchanged"),
 ]
 
 

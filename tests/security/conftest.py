@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.models import Statement, Tier
+from entitlements.enums import ApplicationStatus
+from entitlements.models import Application, CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
@@ -76,6 +77,8 @@ class World:
     # Our council's statement: version 1 published, version 2 a draft with its tiers.
     draft: Statement
     draft_tier: Tier
+    # Our family's approved application, its allowance year ending in two weeks' (real) time: due for renewal.
+    application: Application
     family_token_id: UUID
     feed_id: UUID
     tokens: dict[str, str] = field(default_factory=dict)
@@ -105,6 +108,7 @@ class World:
             "number": "1",
             "statement_id": self.draft.id,
             "tier_id": self.draft_tier.id,
+            "application_id": self.application.id,
             "token": "not-a-real-token",
         }
         return {k: str(v) for k, v in ids.items()}
@@ -208,6 +212,7 @@ async def build_world() -> World:
     spend_return = await grants_services.create_return(award, financial_year=2026, quarter=1, actor=grantee_p, now=TEST_NOW)
 
     draft, draft_tier = await _statement(authority, users["officer"])
+    application = await _approved_application(family, child, users["officer"])
 
     _, family_token = await create_api_token(family, name="For the matrix", now=TEST_NOW)
     from bookings.feeds import services as feed_services
@@ -234,6 +239,7 @@ async def build_world() -> World:
         spend_return=spend_return,
         draft=draft,
         draft_tier=draft_tier,
+        application=application,
     )
 
 
@@ -252,6 +258,40 @@ async def _statement(authority: Organisation, officer: User) -> tuple[Statement,
     await entitlements_services.publish_statement(first, actor=officer_p, now=TEST_NOW)
     draft = await entitlements_services.create_draft(profile, actor=officer_p, now=TEST_NOW)
     return draft, await Tier.get(statement_id=draft.id, code="targeted")
+
+
+async def _approved_application(family: User, child: Child, officer: User) -> Application:
+    """An approved application whose allowance year ends 14 days after today on the real calendar:
+    the browser scans run on the real clock, and the officers' renewals page lists it there."""
+    ends_on = datetime.now(UTC).date() + timedelta(days=14)
+    starts_on = ends_on - timedelta(days=364)
+    tier = await Tier.get(statement__council__local_authority_id=child.local_authority_id, statement__number=1, code="targeted")
+    allocation = await Allocation.create(
+        child_id=child.id,
+        local_authority_id=child.local_authority_id,
+        year=starts_on.year,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        tier_code="targeted",
+        service_kinds=list(tier.service_kinds),
+        in_minutes=True,
+        balance_minutes=600,
+    )
+    return await Application.create(
+        reference="AP-SECU-R1",
+        council_id=(await CouncilProfile.get(local_authority_id=child.local_authority_id)).id,
+        family_id=family.id,
+        child_id=child.id,
+        tier_id=tier.id,
+        tier_code="targeted",
+        status=ApplicationStatus.APPROVED,
+        answers={},
+        submitted_at=TEST_NOW,
+        decided_at=TEST_NOW,
+        decided_by_id=officer.id,
+        approved_minutes=600,
+        allocation_id=allocation.id,
+    )
 
 
 async def _child(family: User, authority: Organisation) -> Child:
