@@ -84,10 +84,12 @@ class ReasonForm(BaseModel):
 
 
 class GrantForm(BaseModel):
-    year: int
-    hours: int = 0
-    pounds: Pounds = 0  # typed in pounds ("£200", "200.00"), read as pence
-    reason: str = ""
+    """An officer's allocation for a child; each field's title is its label, for error messages."""
+
+    year: int = Field(title="Allowance year starting April")
+    hours: int = Field(default=0, title="Hours")
+    pounds: Pounds = Field(default=0, title="Amount in pounds")  # typed in pounds ("£200", "200.00"), read as pence
+    reason: str = Field(default="", title="Reason")
 
 
 # The kinds of break an allocation pays for, in a sentence's words ("day care away from home").

@@ -12,7 +12,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import presenters, queries, services
+from entitlements import presenters, queries, report_pages, services
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
@@ -122,3 +122,6 @@ routes = [
         tags=TAGS,
     ),
 ]
+
+# The applications report (its own module: entitlements/report_pages.py).
+routes += report_pages.api_routes

@@ -103,6 +103,7 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/short-breaks/tiers/{tier_id:uuid}": ("officer", 200),
     "/applications/{application_id:uuid}/renew": ("family", 200),
     "/authority/renewals": ("officer", 200),
+    "/authority/applications/report": ("officer", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -111,6 +112,7 @@ NOT_HTML = {
     "/bookings/{booking_id:uuid}/calendar.ics",
     "/grants/funds/{fund_id:uuid}/awards.csv",
     "/grants/funds/{fund_id:uuid}/spend.csv",
+    "/authority/applications/report/{slug}.csv",
 }
 # Pages reached by an error rather than a route of their own: (what, path, role, status).
 ERROR_PAGES = [
