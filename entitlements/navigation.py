@@ -1,6 +1,10 @@
-"""Header navigation for entitlements: officers reach their council's short breaks statement."""
+"""Header navigation for entitlements: officers reach their statement and application questions; families their applications."""
 
 from shortbreaks.navigation import NavItem
-from shortbreaks.permissions import LA_OFFICER
+from shortbreaks.permissions import FAMILY, LA_OFFICER
 
-items = [NavItem("Short breaks statement", "entitlements:officer_index", LA_OFFICER, order=62, hide_for_admin=True)]
+items = [
+    NavItem("Short breaks statement", "entitlements:officer_index", LA_OFFICER, order=62, hide_for_admin=True),
+    NavItem("Your applications", "entitlements:my_applications", FAMILY, order=35),
+    NavItem("Application questions", "entitlements:officer_questions", LA_OFFICER, order=63, hide_for_admin=True),
+]
