@@ -13,12 +13,13 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.models import Statement, Tier
+from entitlements.enums import QuestionKind
+from entitlements.models import Application, Evidence, Question, Statement, Tier
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
@@ -28,6 +29,7 @@ from providers.schemas import ClosureIn
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import create_api_token, ensure_membership, load_principal, start_session
+from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_session
 from tests.conftest import TEST_NOW
 from tests.factories import make_organisation
@@ -79,6 +81,10 @@ class World:
     family_token_id: UUID
     feed_id: UUID
     tokens: dict[str, str] = field(default_factory=dict)
+    # Our family's draft application for our child (the targeted tier), its evidence file, and a question of our council's.
+    application: Application | None = None
+    evidence: Evidence | None = None
+    question: Question | None = None
 
     def path_values(self) -> dict[str, str]:
         """A value for every path parameter any route declares, all naming our records."""
@@ -106,6 +112,11 @@ class World:
             "statement_id": self.draft.id,
             "tier_id": self.draft_tier.id,
             "token": "not-a-real-token",
+            "application_id": self.application.id if self.application else uuid4(),
+            "evidence_id": self.evidence.id if self.evidence else uuid4(),
+            "question_id": self.question.id if self.question else uuid4(),
+            "key": "postcode",
+            "tier_code": "targeted",
         }
         return {k: str(v) for k, v in ids.items()}
 
@@ -135,7 +146,8 @@ async def _user(role: Role | None, organisation: Organisation | None, *, admin: 
     return user
 
 
-async def build_world() -> World:
+async def build_world(settings: Settings | None = None) -> World:
+    """Our records and the others'; with ``settings``, the evidence file is stored where the app keeps them."""
     authority = await make_organisation(name="Our Council")
     other_authority = await make_organisation(name="Another Council")
     provider_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Our Club")
@@ -213,7 +225,11 @@ async def build_world() -> World:
     from bookings.feeds import services as feed_services
 
     _, feed = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=TEST_NOW)
+    application, evidence, question = await _application(authority, family, child, users["officer"], settings)
     return World(
+        application=application,
+        evidence=evidence,
+        question=question,
         family_token_id=family_token.id,
         feed_id=feed.id,
         users=users,
@@ -265,3 +281,35 @@ async def _child(family: User, authority: Organisation) -> Child:
         care={"medical": "Epilepsy", "dietary": "No nuts"},
         now=TEST_NOW,
     )
+
+
+async def _application(
+    authority: Organisation, family: User, child: Child, officer: User, settings: Settings | None
+) -> tuple[Application, Evidence, Question]:
+    """Our family's draft for the targeted tier of our council's published statement, with a PDF."""
+    from entitlements import applications
+    from entitlements.models import CouncilProfile
+    from entitlements.storage import storage_from_settings
+    from entitlements.uploads import Upload
+
+    council = await CouncilProfile.get(local_authority_id=authority.id)
+    officer_p = await load_principal(officer)
+    question = await applications.add_question(
+        officer_p, council, applications.QuestionInput("targeted", QuestionKind.TEXT, "Who cares for your child?"), now=TEST_NOW
+    )
+    family_p = await load_principal(family)
+    tier = await applications.applicable_tier(council, "targeted")
+    application, _ = await applications.start_application(family_p, council, tier, child, now=TEST_NOW)
+    pdf = Upload(filename="letter.pdf", data=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    if settings is not None:
+        evidence = await applications.add_evidence(family_p, application, pdf, storage=storage_from_settings(settings), now=TEST_NOW)
+    else:
+        evidence = await Evidence.create(
+            application_id=application.id,
+            filename="letter.pdf",
+            content_type="application/pdf",
+            size_bytes=15,
+            sha256="0" * 64,
+            storage_key="0" * 32,
+        )
+    return application, evidence, question
