@@ -101,6 +101,13 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/short-breaks/drafts/{statement_id:uuid}": ("officer", 200),
     "/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new": ("officer", 200),
     "/authority/short-breaks/tiers/{tier_id:uuid}": ("officer", 200),
+    "/councils/{slug}/short-breaks/apply/{tier_code}": ("family", 200),
+    "/applications": ("family", 200),
+    "/applications/{application_id:uuid}": ("family", 200),
+    "/applications/{application_id:uuid}/questions/{key}": ("family", 200),
+    "/applications/{application_id:uuid}/check": ("family", 200),
+    "/authority/short-breaks/questions": ("officer", 200),
+    "/authority/short-breaks/questions/q/{question_id:uuid}": ("officer", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -109,6 +116,7 @@ NOT_HTML = {
     "/bookings/{booking_id:uuid}/calendar.ics",
     "/grants/funds/{fund_id:uuid}/awards.csv",
     "/grants/funds/{fund_id:uuid}/spend.csv",
+    "/applications/{application_id:uuid}/evidence/{evidence_id:uuid}",
 }
 # Pages reached by an error rather than a route of their own: (what, path, role, status).
 ERROR_PAGES = [
@@ -136,6 +144,12 @@ EMPTY_FORMS = [
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
     ("/provider/services/{service_id:uuid}", "staff", "Add closure"),
+    ("/councils/{slug}/short-breaks/apply/{tier_code}", "family", "Start the application"),
+    ("/applications/{application_id:uuid}/questions/{key}", "family", "Save and continue"),
+    ("/applications/{application_id:uuid}", "family", "Upload file"),
+    ("/applications/{application_id:uuid}/check", "family", "Accept and send"),
+    ("/authority/short-breaks/questions", "officer", "Add question"),
+    ("/authority/short-breaks/questions/q/{question_id:uuid}", "officer", "Save question"),
 ]
 
 

@@ -28,9 +28,10 @@ SESSION_LENGTH = timedelta(hours=12)
 
 
 async def build() -> dict[str, dict[str, str]]:
-    await init_db(load_settings())
+    settings = load_settings()
+    await init_db(settings)
     try:
-        world = await build_world()
+        world = await build_world(settings)
         now = datetime.now(UTC)
         cookies = {}
         for role in ROLES:

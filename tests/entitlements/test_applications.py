@@ -225,7 +225,7 @@ async def test_submit_checks_every_required_answer_and_changes_nothing_when_one_
     response = await client.post(f"/applications/{application.id}/submit", data={"csrf_token": token})
     assert response.status_code == 422
     assert "Answer the question &#39;Does your child get Disability Living Allowance (DLA)?&#39;" in response.text
-    assert 'href="#question-dla"' in response.text
+    assert 'href="#question-dla"' in response.text and 'id="question-dla"' in response.text
     saved = await Application.get(id=application.id)
     assert (saved.status, saved.submitted_at) == (ApplicationStatus.DRAFT, None)
     assert await ApplicationEvent.filter(kind=ApplicationEventKind.SUBMITTED).count() == 0
