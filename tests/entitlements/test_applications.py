@@ -363,3 +363,24 @@ async def test_officers_manage_their_councils_questions_for_each_tier(client, co
     client.cookies.clear()
     await sign_in(client, family)
     assert (await client.get("/authority/short-breaks/questions")).status_code == 403
+
+
+@pytest.mark.postgres
+async def test_two_submits_and_two_starts_at_once_make_one_application_sent_once(client, council) -> None:
+    """Several connections at once (PostgreSQL): the conditional update and the one-open constraint hold."""
+    family, child, application = await application_for(client, council)
+    await answer_all(client, application)
+    principal = await load_principal(family)
+    results = await asyncio.gather(
+        *(applications.submit_application(principal, application, now=NOW, link="http://testserver/x") for _ in range(4))
+    )
+    assert sorted(sent for _, sent in results) == [False, False, False, True]
+    assert await ApplicationEvent.filter(kind=ApplicationEventKind.SUBMITTED).count() == 1
+    assert await OutboxMessage.all().count() == 1
+
+    # A second child, four starts at once: one draft.
+    second = await make_child(family, first_name="Kim")
+    tier = await applications.applicable_tier(council.profile, "targeted")
+    started = await asyncio.gather(*(applications.start_application(principal, council.profile, tier, second, now=NOW) for _ in range(4)))
+    assert len({a.id for a, _ in started}) == 1 and sum(created for _, created in started) == 1
+    assert await Application.filter(child_id=second.id).count() == 1
