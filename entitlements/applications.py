@@ -38,8 +38,7 @@ from entitlements.enums import (
 from entitlements.models import Application, ApplicationEvent, CouncilProfile, Evidence, Question, Tier
 from entitlements.schemas import TierRules
 from entitlements.services import transaction
-from entitlements.storage import EvidenceStorage, new_key
-from entitlements.uploads import Upload
+from entitlements.storage import EvidenceStorage, Upload, new_key
 from providers.enums import NEED_LABELS, Need
 from providers.postcodes import normalise_postcode
 from shortbreaks import audit, mail

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -41,6 +42,19 @@ def sniff(head: bytes) -> str | None:
     if kind is None or kind.mime not in ALLOWED_TYPES:
         return None
     return str(kind.mime)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a family sent, checked (:mod:`entitlements.uploads`): its shown name, bytes and type by content."""
+
+    filename: str
+    data: bytes
+    content_type: str  # from the content, never from the request
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 class StoredFileMissing(Exception):

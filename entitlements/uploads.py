@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from entitlements.storage import ALLOWED_TYPES, sniff
+from entitlements.storage import ALLOWED_TYPES, Upload, sniff
 from shortbreaks.errors import BadRequest, FieldError, ValidationFailed
 
 FIELD = "file"
@@ -53,17 +52,6 @@ def refused(message: str, code: str = "file_refused") -> ValidationFailed:
 
 class _Stopped(Exception):
     """The body went past the limit: reading stopped."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    filename: str
-    data: bytes
-    content_type: str  # from the content, never from the request
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
 
 async def read_form(request: Request, *, limit: int) -> FormData:

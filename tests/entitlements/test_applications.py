@@ -368,7 +368,7 @@ async def test_officers_manage_their_councils_questions_for_each_tier(client, co
 @pytest.mark.postgres
 async def test_two_submits_and_two_starts_at_once_make_one_application_sent_once(client, council) -> None:
     """Several connections at once (PostgreSQL): the conditional update and the one-open constraint hold."""
-    family, child, application = await application_for(client, council)
+    family, _child, application = await application_for(client, council)
     await answer_all(client, application)
     principal = await load_principal(family)
     results = await asyncio.gather(

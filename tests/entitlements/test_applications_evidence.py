@@ -216,7 +216,7 @@ async def _another_application(council) -> tuple[Any, Any, Application]:
 
 
 def _upload():
-    from entitlements.uploads import Upload
+    from entitlements.storage import Upload
 
     return Upload(filename="dla.pdf", data=PDF, content_type="application/pdf")
 

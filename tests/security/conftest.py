@@ -289,8 +289,7 @@ async def _application(
     """Our family's draft for the targeted tier of our council's published statement, with a PDF."""
     from entitlements import applications
     from entitlements.models import CouncilProfile
-    from entitlements.storage import storage_from_settings
-    from entitlements.uploads import Upload
+    from entitlements.storage import Upload, storage_from_settings
 
     council = await CouncilProfile.get(local_authority_id=authority.id)
     officer_p = await load_principal(officer)
