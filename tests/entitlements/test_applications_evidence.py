@@ -225,3 +225,16 @@ def _local(settings):
     from entitlements.storage import storage_from_settings
 
     return storage_from_settings(settings)
+
+
+async def test_evidence_is_taken_while_the_council_asks_for_more_information_but_not_while_it_decides(client, council, settings) -> None:
+    from entitlements.enums import ApplicationStatus
+
+    _family, _child, application = await application_for(client, council)
+    await Application.filter(id=application.id).update(status=ApplicationStatus.SUBMITTED, submitted_at=NOW)
+    waiting = await upload(client, application, "letter.pdf", PDF)
+    assert waiting.status_code == 409 and "when the council asks for more information" in waiting.text
+    assert await Evidence.all().count() == 0 and stored(settings) == []
+    await Application.filter(id=application.id).update(status=ApplicationStatus.MORE_INFO, paused_at=NOW)
+    assert (await upload(client, application, "letter.pdf", PDF)).status_code == 303
+    assert await Evidence.all().count() == 1 and len(stored(settings)) == 1
