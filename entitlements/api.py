@@ -12,7 +12,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import presenters, queries, report_pages, services
+from entitlements import application_api, presenters, queries, report_pages, services
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
@@ -125,3 +125,4 @@ routes = [
 
 # The applications report (its own module: entitlements/report_pages.py).
 routes += report_pages.api_routes
+routes += application_api.routes  # a family's applications

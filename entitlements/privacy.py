@@ -9,6 +9,8 @@ is erased, with the family's words and files removed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from entitlements.models import Application, ApplicationEvent, CouncilProfile, Evidence, Question, Review, Statement, Tier
 from shortbreaks.privacy import Erasure, PersonalData, mark_not_personal, register
 
@@ -63,6 +65,7 @@ register(
         erasure=Erasure.DELETE,
         why="letters and reports about the child; deleted (the rows and the stored files)",
         personal_fields=("filename",),
+        stored_files=("storage_key", "delete_evidence_files"),
     )
 )
 register(
@@ -75,3 +78,25 @@ register(
         personal_fields=("grounds", "outcome"),
     )
 )
+
+
+async def delete_evidence_files(ctx: dict[str, Any], *, keys: list[str]) -> int:
+    """Remove erased evidence files from storage (enqueued after the erasure commits).
+
+    A key still held by an evidence row is left alone: a file is removed only once no row points
+    at it, so a job that somehow ran for a rolled-back erasure removes nothing. Returns the files removed.
+    """
+    from entitlements.storage import storage_from_settings
+
+    held = set(await Evidence.filter(storage_key__in=keys).values_list("storage_key", flat=True))
+    storage = storage_from_settings(ctx["settings"])
+    removed = 0
+    for key in keys:
+        if key not in held:
+            await storage.delete(key)
+            removed += 1
+    return removed
+
+
+# Jobs of this module (the core collects ``functions`` from each package's ``privacy`` module too).
+functions = [delete_evidence_files]

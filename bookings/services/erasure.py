@@ -26,7 +26,8 @@ async def erase_family(family: User, *, now: datetime) -> None:
         await CareProfile.filter(child_id__in=list(child_ids)).using_db(conn).delete()
         # What the privacy registry says erasure deletes (sent emails, invitations, recovery codes)
         # or revokes (calendar feeds, sessions, API tokens).
-        await privacy.erase_registered(family, now=now, using_db=conn)
+        files: dict[str, list[str]] = {}
+        await privacy.erase_registered(family, now=now, using_db=conn, files=files)
         await (
             Child.filter(family_id=family.id)
             .using_db(conn)
@@ -47,3 +48,4 @@ async def erase_family(family: User, *, now: datetime) -> None:
             using_db=conn,
         )
     await account_services.anonymise_user(family, now=now)
+    await privacy.remove_erased_files(files)  # files kept outside the database (evidence), once the rows are gone

@@ -124,6 +124,10 @@ def build_openapi(routes: list[Any], *, title: str, version: str) -> dict[str, A
                     "required": True,
                     "content": {"application/json": {"schema": schemas.ref(spec.body, "validation")}},
                 }
+            if spec.upload_field is not None:
+                file_schema = {"type": "string", "format": "binary"}
+                form_schema = {"type": "object", "properties": {spec.upload_field: file_schema}, "required": [spec.upload_field]}
+                operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": form_schema}}}
             if route.permission.requires_user and route.kind == "api":
                 operation["security"] = [{"bearerAuth": []}]
             else:
@@ -138,7 +142,7 @@ def build_openapi(routes: list[Any], *, title: str, version: str) -> dict[str, A
             operation["responses"][str(spec.status_code)] = ok
             problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
             error_statuses = set(spec.errors)
-            if spec.body is not None:
+            if spec.body is not None or spec.upload_field is not None:
                 error_statuses |= {400, 413, 415, 422}
             if spec.query is not None:
                 error_statuses.add(422)

@@ -61,6 +61,10 @@ class PersonalData:
     child: str | None = None
     by_email: bool = False
     personal_fields: tuple[str, ...] = field(default=())
+    # Rows that point at stored files (``DELETE`` only): (the field holding a file's storage key,
+    # the job that removes those files). The erasure collects the keys in its transaction and
+    # enqueues the job after it commits (:func:`remove_erased_files`).
+    stored_files: tuple[str, str] | None = None
 
 
 REGISTRY: dict[type[Model], PersonalData] = {}
@@ -223,11 +227,14 @@ async def export_subject(family: User, *, child_id: UUID | None = None) -> dict[
     return result
 
 
-async def erase_registered(family: User, *, now: datetime, using_db: BaseDBAsyncClient) -> dict[str, int]:
+async def erase_registered(
+    family: User, *, now: datetime, using_db: BaseDBAsyncClient, files: dict[str, list[str]] | None = None
+) -> dict[str, int]:
     """Delete the rows the registry marks ``DELETE`` for this family and revoke those it marks
     ``REVOKE`` (private URLs, sessions and tokens stop at once); call inside the erasure's
     transaction, before the account is anonymised (rows found by email need the real email).
-    Returns the rows deleted or revoked per table.
+    Returns the rows deleted or revoked per table. ``files`` collects, per job, the storage keys of
+    the files the deleted rows pointed at: pass them to :func:`remove_erased_files` after commit.
     """
     deleted: dict[str, int] = {}
     for entry in load().values():
@@ -240,5 +247,19 @@ async def erase_registered(family: User, *, now: datetime, using_db: BaseDBAsync
             continue
         pk = entry.model._meta.pk_attr
         ids = list(await entry.model.filter(**where).using_db(using_db).values_list(pk, flat=True))
+        if entry.stored_files is not None and files is not None and ids:
+            key_field, job = entry.stored_files
+            keys = await entry.model.filter(**{f"{pk}__in": ids}).using_db(using_db).values_list(key_field, flat=True)
+            files.setdefault(job, []).extend(str(k) for k in keys)
         deleted[entry.model._meta.db_table] = await entry.model.filter(**{f"{pk}__in": ids}).using_db(using_db).delete() if ids else 0
     return deleted
+
+
+async def remove_erased_files(files: dict[str, list[str]]) -> None:
+    """After the erasure has committed: enqueue each package's job that removes its stored files
+    (keys are random names, not personal data, so they may travel as job arguments)."""
+    from shortbreaks import jobs
+
+    for job, keys in files.items():
+        if keys:
+            await jobs.enqueue(job, keys=keys)

@@ -52,6 +52,8 @@ class ApiSpec:
     errors: Sequence[int] = ()
     content_type: str = "application/json"
     extra_responses: dict[int, str] = field(default_factory=dict)
+    # A ``multipart/form-data`` body with one file under this field name (read by the endpoint itself).
+    upload_field: str | None = None
 
 
 class DeclaredRoute(Route):
@@ -112,8 +114,9 @@ def api(
     tags: Sequence[str] = (),
     errors: Sequence[int] = (),
     content_type: str = "application/json",
+    upload_field: str | None = None,
 ) -> DeclaredRoute:
-    spec = ApiSpec(body, query, response, status_code, summary, description, tags, errors, content_type)
+    spec = ApiSpec(body, query, response, status_code, summary, description, tags, errors, content_type, upload_field=upload_field)
     return DeclaredRoute(path, endpoint, name=name, permission=permission, methods=methods, kind="api", spec=spec)
 
 

@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field("127.0.0.1", validation_alias="FORWARDED_ALLOW_IPS")
     # ``shortbreaks create-admin`` asks for the password when this is not set.
     admin_password: SecretStr | None = Field(None, validation_alias="SHORTBREAKS_ADMIN_PASSWORD")
+    # Evidence files families send with applications (entitlements.storage): a local folder
+    # outside the web root (default <var_dir>/evidence), or an S3-compatible bucket when one is named.
+    evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1, validation_alias="EVIDENCE_MAX_BYTES")
+    evidence_dir: Path | None = Field(None, validation_alias="EVIDENCE_DIR")
+    evidence_s3_bucket: str | None = Field(None, validation_alias="EVIDENCE_S3_BUCKET")
+    evidence_s3_endpoint: Annotated[str | None, _url("http", "https")] = Field(None, validation_alias="EVIDENCE_S3_ENDPOINT")
+    evidence_s3_region: str = Field("eu-west-2", validation_alias="EVIDENCE_S3_REGION")
+    evidence_s3_access_key: SecretStr | None = Field(None, validation_alias="EVIDENCE_S3_ACCESS_KEY")
+    evidence_s3_secret_key: SecretStr | None = Field(None, validation_alias="EVIDENCE_S3_SECRET_KEY")
 
     @field_validator("secret_key")
     @classmethod

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 import jinja2
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -187,8 +188,9 @@ def csrf_token(request: Request) -> str:
     return signature(_secret(request), "csrf", subject)
 
 
-async def verify_csrf(request: Request) -> None:
-    form = await request.form()
+async def verify_csrf(request: Request, form: FormData | None = None) -> None:
+    """Check the form's ``csrf_token``; ``form``: one the endpoint read itself (an upload, read with a size limit)."""
+    form = form if form is not None else await request.form()
     sent = form.get("csrf_token")
     subject = _csrf_subject(request)
     if not isinstance(sent, str) or subject is None or not has_signature(_secret(request), "csrf", subject, sent):

@@ -22,15 +22,16 @@ from datetime import UTC, datetime, timedelta
 from shortbreaks.accounts.services import start_session
 from shortbreaks.db import close_db, init_db
 from shortbreaks.settings import load_settings
-from tests.security.conftest import ROLES, STAFF_ROLES, build_world
+from tests.security.conftest import DRAFT_ROUTES, ROLES, STAFF_ROLES, build_world
 
 SESSION_LENGTH = timedelta(hours=12)
 
 
 async def build() -> dict[str, dict[str, str]]:
-    await init_db(load_settings())
+    settings = load_settings()
+    await init_db(settings)
     try:
-        world = await build_world()
+        world = await build_world(settings)
         now = datetime.now(UTC)
         cookies = {}
         for role in ROLES:
@@ -39,7 +40,11 @@ async def build() -> dict[str, dict[str, str]]:
         cookies["staff_second_factor"], _ = await start_session(
             world.users["staff"], now=now, absolute=SESSION_LENGTH, stage="second_factor", is_staff=True
         )
-        return {"values": world.path_values(), "cookies": cookies}
+        return {
+            "values": world.path_values(),
+            "draft_values": {path: world.path_values(path) for path in DRAFT_ROUTES},
+            "cookies": cookies,
+        }
     finally:
         await close_db()
 

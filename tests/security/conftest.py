@@ -13,13 +13,13 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.enums import ApplicationStatus
-from entitlements.models import Application, CouncilProfile, Statement, Tier
+from entitlements.enums import ApplicationStatus, QuestionKind
+from entitlements.models import Application, CouncilProfile, Evidence, Question, Statement, Tier
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
@@ -29,6 +29,7 @@ from providers.schemas import ClosureIn
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import create_api_token, ensure_membership, load_principal, start_session
+from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_session
 from tests.conftest import TEST_NOW
 from tests.factories import make_organisation
@@ -54,6 +55,26 @@ ROLES = (
 )
 STAFF_ROLES = {"staff", "officer", "grantee", "funder", "admin", "other_staff", "other_officer", "other_grantee", "other_funder"}
 _n = itertools.count(1)
+
+
+# The routes that work on a draft application (answering, evidence, sending, withdrawing): their
+# ``application_id`` is the family's draft; every other route's is the approved application.
+DRAFT_ROUTES = frozenset(
+    {
+        "/applications/{application_id:uuid}",
+        "/applications/{application_id:uuid}/questions/{key}",
+        "/applications/{application_id:uuid}/check",
+        "/applications/{application_id:uuid}/evidence/{evidence_id:uuid}",
+        "/applications/{application_id:uuid}/submit",
+        "/applications/{application_id:uuid}/evidence",
+        "/applications/{application_id:uuid}/withdraw",
+        "/api/v1/applications/{application_id:uuid}/evidence/{evidence_id:uuid}",
+        "/api/v1/applications/{application_id:uuid}/answers/{key}",
+        "/api/v1/applications/{application_id:uuid}/submit",
+        "/api/v1/applications/{application_id:uuid}/evidence",
+        "/api/v1/applications/{application_id:uuid}/withdraw",
+    }
+)
 
 
 @dataclass
@@ -82,9 +103,15 @@ class World:
     family_token_id: UUID
     feed_id: UUID
     tokens: dict[str, str] = field(default_factory=dict)
+    # Our family's draft application for our child (the targeted tier), its evidence file, and a question of our council's:
+    # ``application_id`` names it in the routes that work on a draft (DRAFT_ROUTES), the approved one elsewhere.
+    draft_application: Application | None = None
+    evidence: Evidence | None = None
+    question: Question | None = None
 
-    def path_values(self) -> dict[str, str]:
-        """A value for every path parameter any route declares, all naming our records."""
+    def path_values(self, path: str = "") -> dict[str, str]:
+        """A value for every path parameter any route declares, all naming our records; for ``path``
+        a route that works on a draft application, ``application_id`` names the draft."""
         ids: dict[str, Any] = {
             "organisation_id": self.provider.organisation_id,  # type: ignore[attr-defined]
             "provider_id": self.provider.id,
@@ -108,8 +135,12 @@ class World:
             "number": "1",
             "statement_id": self.draft.id,
             "tier_id": self.draft_tier.id,
-            "application_id": self.application.id,
+            "application_id": self.draft_application.id if self.draft_application and path in DRAFT_ROUTES else self.application.id,
             "token": "not-a-real-token",
+            "evidence_id": self.evidence.id if self.evidence else uuid4(),
+            "question_id": self.question.id if self.question else uuid4(),
+            "key": "postcode",
+            "tier_code": "targeted",
         }
         return {k: str(v) for k, v in ids.items()}
 
@@ -139,7 +170,8 @@ async def _user(role: Role | None, organisation: Organisation | None, *, admin: 
     return user
 
 
-async def build_world() -> World:
+async def build_world(settings: Settings | None = None) -> World:
+    """Our records and the others'; with ``settings``, the evidence file is stored where the app keeps them."""
     authority = await make_organisation(name="Our Council")
     other_authority = await make_organisation(name="Another Council")
     provider_org = await make_organisation(kind=OrganisationKind.CHARITY, name="Our Club")
@@ -218,7 +250,11 @@ async def build_world() -> World:
     from bookings.feeds import services as feed_services
 
     _, feed = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=TEST_NOW)
+    draft_application, evidence, question = await _application(authority, family, child, users["officer"], settings)
     return World(
+        draft_application=draft_application,
+        evidence=evidence,
+        question=question,
         family_token_id=family_token.id,
         feed_id=feed.id,
         users=users,
@@ -305,3 +341,34 @@ async def _child(family: User, authority: Organisation) -> Child:
         care={"medical": "Epilepsy", "dietary": "No nuts"},
         now=TEST_NOW,
     )
+
+
+async def _application(
+    authority: Organisation, family: User, child: Child, officer: User, settings: Settings | None
+) -> tuple[Application, Evidence, Question]:
+    """Our family's draft for the targeted tier of our council's published statement, with a PDF."""
+    from entitlements import applications
+    from entitlements.models import CouncilProfile
+    from entitlements.storage import Upload, storage_from_settings
+
+    council = await CouncilProfile.get(local_authority_id=authority.id)
+    officer_p = await load_principal(officer)
+    question = await applications.add_question(
+        officer_p, council, applications.QuestionInput("targeted", QuestionKind.TEXT, "Who cares for your child?"), now=TEST_NOW
+    )
+    family_p = await load_principal(family)
+    tier = await applications.applicable_tier(council, "targeted")
+    application, _ = await applications.start_application(family_p, council, tier, child, now=TEST_NOW)
+    pdf = Upload(filename="letter.pdf", data=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    if settings is not None:
+        evidence = await applications.add_evidence(family_p, application, pdf, storage=storage_from_settings(settings), now=TEST_NOW)
+    else:
+        evidence = await Evidence.create(
+            application_id=application.id,
+            filename="letter.pdf",
+            content_type="application/pdf",
+            size_bytes=15,
+            sha256="0" * 64,
+            storage_key="0" * 32,
+        )
+    return application, evidence, question

@@ -32,7 +32,7 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # Each role's own part of the API (a regular expression over paths), for the bounded run.
 SCOPES = {
     "anonymous": r"^/(healthz|readyz|api/v1/services|api/v1/auth/tokens$|api/v1/funds/.*/360giving|api/v1/councils/)",
-    "family": r"^/api/v1/(me|children|bookings|sessions|waiting-list|allocations|my-data)",
+    "family": r"^/api/v1/(me|children|bookings|sessions|waiting-list|allocations|my-data|applications)",
     "staff": r"^/api/v1/(providers|services|rules|closures|provider/)",
     "officer": r"^/api/v1/(authority|providers|councils)",
     "grantee": r"^/api/v1/(funds|awards|returns)",
