@@ -64,8 +64,12 @@ async def grant_allocation(
     starts within the next year may be granted. With ``conn`` the grant runs inside the caller's
     transaction (an approval commits with its allocation or not at all); without it, in its own.
     """
+    today = now.astimezone(LONDON).date()
+    current = financial_year(today)
     if terms is None:
-        terms = financial_year_terms(year if year is not None else financial_year(now.astimezone(LONDON).date()))
+        if year is not None and year not in (current, current + 1):
+            raise ValidationFailed.field("year", f"Choose the financial year {current} to {current + 1} or the next one")
+        terms = financial_year_terms(current if year is None else year)
     errors = []
     if minutes < 0:
         errors.append(FieldError("minutes", "Hours cannot be negative"))
@@ -73,9 +77,7 @@ async def grant_allocation(
         errors.append(FieldError("pence", "Amount cannot be negative"))
     if not errors and minutes == 0 and pence == 0:
         errors.append(FieldError("minutes", "Grant some hours or an amount"))
-    today = now.astimezone(LONDON).date()
     if terms.ends_on < today or terms.starts_on > today + timedelta(days=366):
-        current = financial_year(today)
         errors.append(FieldError("year", f"Choose the financial year {current} to {current + 1} or the next one"))
     if errors:
         raise ValidationFailed(errors[0].message, errors=errors)
