@@ -12,7 +12,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import presenters, queries, services
+from entitlements import decision_api, presenters, queries, services
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
@@ -122,3 +122,4 @@ routes = [
         tags=TAGS,
     ),
 ]
+routes += decision_api.routes  # deciding applications: entitlements.decision_api

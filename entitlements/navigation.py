@@ -1,6 +1,16 @@
-"""Header navigation for entitlements: officers reach their council's short breaks statement."""
+"""Header navigation for entitlements: officers reach their council's short breaks statement and the applications to decide."""
 
+from entitlements.decisions import count_undecided
 from shortbreaks.navigation import NavItem
-from shortbreaks.permissions import LA_OFFICER
+from shortbreaks.permissions import LA_OFFICER, Principal
 
-items = [NavItem("Short breaks statement", "entitlements:officer_index", LA_OFFICER, order=62, hide_for_admin=True)]
+
+async def undecided(principal: Principal) -> int:
+    """Applications of the officer's councils still to decide."""
+    return await count_undecided(principal)
+
+
+items = [
+    NavItem("Short breaks statement", "entitlements:officer_index", LA_OFFICER, order=62, hide_for_admin=True),
+    NavItem("Applications", "entitlements:officer_queue", LA_OFFICER, order=61, hide_for_admin=True, count=undecided),
+]

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import eligibility, permissions, presenters, queries, services
+from entitlements import decision_pages, eligibility, permissions, presenters, queries, services
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn, StatementPartForm, StatementPartIn, TierForm, TierIn, TierRules
@@ -453,3 +453,4 @@ routes = [
         OFFICER + "/tiers/{tier_id:uuid}/remove", remove_tier_page, name="entitlements:tier_remove", permission=LA_OFFICER, methods=["POST"]
     ),
 ]
+routes += decision_pages.routes  # deciding applications: entitlements.decision_pages
