@@ -101,6 +101,11 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/short-breaks/drafts/{statement_id:uuid}": ("officer", 200),
     "/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new": ("officer", 200),
     "/authority/short-breaks/tiers/{tier_id:uuid}": ("officer", 200),
+    "/authority/applications": ("officer", 200),
+    "/authority/applications/{application_id:uuid}": ("officer", 200),
+    "/applications/{application_id:uuid}/more-info": ("family", 200),
+    "/applications/{application_id:uuid}/review": ("family", 200),
+    "/applications/{application_id:uuid}/letter": ("family", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -136,6 +141,9 @@ EMPTY_FORMS = [
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
     ("/provider/services/{service_id:uuid}", "staff", "Add closure"),
+    ("/authority/applications/{application_id:uuid}", "officer", "Ask for more information"),
+    ("/authority/applications/{application_id:uuid}", "officer", "Approve"),
+    ("/authority/applications/{application_id:uuid}", "officer", "Refuse"),
 ]
 
 

@@ -18,7 +18,8 @@ from uuid import UUID
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.models import Statement, Tier
+from entitlements.enums import ApplicationStatus, StatementStatus
+from entitlements.models import Application, CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
@@ -76,6 +77,8 @@ class World:
     # Our council's statement: version 1 published, version 2 a draft with its tiers.
     draft: Statement
     draft_tier: Tier
+    # Our family's application for our council's targeted tier, sent and waiting for a decision.
+    application: Application
     family_token_id: UUID
     feed_id: UUID
     tokens: dict[str, str] = field(default_factory=dict)
@@ -105,6 +108,7 @@ class World:
             "number": "1",
             "statement_id": self.draft.id,
             "tier_id": self.draft_tier.id,
+            "application_id": self.application.id,
             "token": "not-a-real-token",
         }
         return {k: str(v) for k, v in ids.items()}
@@ -208,6 +212,7 @@ async def build_world() -> World:
     spend_return = await grants_services.create_return(award, financial_year=2026, quarter=1, actor=grantee_p, now=TEST_NOW)
 
     draft, draft_tier = await _statement(authority, users["officer"])
+    application = await _application(authority, family, child)
 
     _, family_token = await create_api_token(family, name="For the matrix", now=TEST_NOW)
     from bookings.feeds import services as feed_services
@@ -234,6 +239,7 @@ async def build_world() -> World:
         spend_return=spend_return,
         draft=draft,
         draft_tier=draft_tier,
+        application=application,
     )
 
 
@@ -252,6 +258,23 @@ async def _statement(authority: Organisation, officer: User) -> tuple[Statement,
     await entitlements_services.publish_statement(first, actor=officer_p, now=TEST_NOW)
     draft = await entitlements_services.create_draft(profile, actor=officer_p, now=TEST_NOW)
     return draft, await Tier.get(statement_id=draft.id, code="targeted")
+
+
+async def _application(authority: Organisation, family: User, child: Child) -> Application:
+    """Our family's sent application for the targeted tier of our council's published statement."""
+    profile = await CouncilProfile.get(local_authority_id=authority.id)
+    tier = await Tier.get(statement__council_id=profile.id, statement__status=StatementStatus.PUBLISHED, code="targeted")
+    return await Application.create(
+        reference="AP-SECU-01",
+        council_id=profile.id,
+        family_id=family.id,
+        child_id=child.id,
+        tier_id=tier.id,
+        tier_code=tier.code,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=TEST_NOW,
+        answers={"ehc_plan": "yes"},
+    )
 
 
 async def _child(family: User, authority: Organisation) -> Child:
