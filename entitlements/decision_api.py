@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import decisions
+from entitlements import decision_queries, decisions
 from entitlements.decision_schemas import (
     ApplicationOfficerOut,
     ApproveIn,
@@ -49,7 +49,7 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _clock(clock: decisions.DecisionClock | None) -> ClockOut | None:
+def _clock(clock: decision_queries.DecisionClock | None) -> ClockOut | None:
     if clock is None:
         return None
     return ClockOut(
@@ -63,7 +63,7 @@ def _clock(clock: decisions.DecisionClock | None) -> ClockOut | None:
     )
 
 
-def _item(row: decisions.QueueRow) -> QueueItemOut:
+def _item(row: decision_queries.QueueRow) -> QueueItemOut:
     a = row.application
     return QueueItemOut(
         id=a.id,
@@ -84,8 +84,8 @@ async def _out(application: Application, *, now: datetime) -> ApplicationOfficer
     reviews = await Review.filter(application_id=application.id).order_by("requested_at")
     events = await ApplicationEvent.filter(application_id=application.id).order_by("at", "created_at")
     evidence = await Evidence.filter(application_id=application.id).order_by("created_at")
-    row = decisions.QueueRow(
-        application, decisions.decision_clock(application, application.council, now=now), any(r.status == "open" for r in reviews)
+    row = decision_queries.QueueRow(
+        application, decision_queries.decision_clock(application, application.council, now=now), any(r.status == "open" for r in reviews)
     )
     return ApplicationOfficerOut(
         **_item(row).model_dump(),
@@ -118,12 +118,12 @@ async def _out(application: Application, *, now: datetime) -> ApplicationOfficer
 
 
 async def _application(request: Request) -> Application:
-    return await decisions.get_application_for_officer(request_principal(request), path_uuid(request, "application_id"))
+    return await decision_queries.get_application_for_officer(request_principal(request), path_uuid(request, "application_id"))
 
 
 async def queue_api(request: Request, *, query: QueueQuery) -> Response:
     """The officer's councils' applications, oldest first, filtered."""
-    rows = await decisions.list_queue(
+    rows = await decision_queries.list_queue(
         request_principal(request),
         status=query.status.value,
         tier_code=query.tier,
@@ -171,7 +171,7 @@ async def refuse_api(request: Request, *, body: RefuseIn) -> Response:
 
 
 async def _open_review(application: Application) -> Review:
-    review = await decisions.open_review(application)
+    review = await decision_queries.open_review(application)
     if review is None:
         raise NotFound("There is no review waiting for this application")
     return review

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookings.models import Allocation
-from entitlements import decisions, queries
+from entitlements import decision_queries, decisions, queries
 from entitlements.decision_schemas import (
     ApproveForm,
     AssignForm,
@@ -47,7 +47,7 @@ from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, re
 async def queue_page(request: Request) -> Response:
     principal = request_principal(request)
     query = read_query(request, QueueQuery, labels={"status": "Status", "tier": "Tier", "assigned": "Assigned to"})
-    rows = await decisions.list_queue(
+    rows = await decision_queries.list_queue(
         principal,
         status=query.status.value,
         tier_code=query.tier,
@@ -76,7 +76,7 @@ async def queue_page(request: Request) -> Response:
 
 async def assign_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_officer(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_officer(principal, path_uuid(request, "application_id"))
     form, _errors, _values = await read_form(request, AssignForm)
     raw = form.assigned_to if form else ""
     target = request.url_for("entitlements:officer_application", application_id=application.id).path
@@ -109,7 +109,7 @@ async def _officer_context(request: Request, application: Application) -> dict[s
     council = application.council
     events = await ApplicationEvent.filter(application_id=application.id).select_related("actor").order_by("at", "created_at")
     reviews = await Review.filter(application_id=application.id).order_by("requested_at")
-    officers = await decisions.list_council_officers(council.local_authority_id)
+    officers = await decision_queries.list_council_officers(council.local_authority_id)
     review = next((r for r in reviews if r.status == ReviewStatus.OPEN), None)
     people = {u.id: u for u in officers}
     if application.decided_by_id and application.decided_by_id not in people:
@@ -122,7 +122,7 @@ async def _officer_context(request: Request, application: Application) -> dict[s
         "council": council,
         "tier": application.tier,
         "child": application.child,
-        "clock": decisions.decision_clock(application, council, now=request_now(request)),
+        "clock": decision_queries.decision_clock(application, council, now=request_now(request)),
         "answers": presented_answers(application),
         "evidence": await Evidence.filter(application_id=application.id).order_by("created_at"),
         "events": events,
@@ -131,12 +131,12 @@ async def _officer_context(request: Request, application: Application) -> dict[s
         "officers": officers,
         "reviewers": [o for o in officers if review is None or o.id != review.original_officer_id],
         "people": people,
-        "decidable": application.status in decisions.DECIDABLE,
+        "decidable": application.status in decision_queries.DECIDABLE,
         "can_ask": application.status == ApplicationStatus.SUBMITTED,
         "default_hours": default.minutes // 60 if default.minutes else None,
         "default_pounds": pence_as_pounds_input(default.pence) if default.pence else "",
         "refusal_reasons": [(r.value, r.label) for r in RefusalReason],
-        "decided": application.status in decisions.DECIDED,
+        "decided": application.status in decision_queries.DECIDED,
     }
 
 
@@ -162,7 +162,7 @@ async def officer_application_page(
     request: Request, *, errors: list[FieldError] | None = None, values: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_officer(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_officer(principal, path_uuid(request, "application_id"))
     context = await _officer_context(request, application)
     shown = {"hours": context["default_hours"], "pounds": context["default_pounds"], "assigned_to": application.assigned_to_id}
     shown.update(values or {})
@@ -177,7 +177,7 @@ async def officer_application_view(request: Request) -> Response:
 async def _decide(request: Request, form_model: type, act: Any, done: str, default_field: str) -> Response:
     """Read a decision form, call the service, and show the page again with the errors or go back to it."""
     principal = request_principal(request)
-    application = await decisions.get_application_for_officer(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_officer(principal, path_uuid(request, "application_id"))
     form, errors, values = await read_form(request, form_model)
     if form is not None:
         try:
@@ -225,7 +225,7 @@ async def assign_reviewer_page(request: Request) -> Response:
     now = request_now(request)
 
     async def act(application: Application, form: ReviewerForm, principal: Any) -> None:
-        review = await decisions.open_review(application)
+        review = await decision_queries.open_review(application)
         if review is None:
             raise decisions.NotDecidable("There is no review waiting for this application")
         await decisions.assign_reviewer(review, reviewer_id=form.reviewer_id, actor=principal, now=now)
@@ -237,7 +237,7 @@ async def decide_review_page(request: Request) -> Response:
     now = request_now(request)
 
     async def act(application: Application, form: ReviewDecisionForm, principal: Any) -> None:
-        review = await decisions.open_review(application)
+        review = await decision_queries.open_review(application)
         if review is None:
             raise decisions.NotDecidable("There is no review waiting for this application")
         await decisions.decide_review(
@@ -269,13 +269,13 @@ def _family_page(
 
 async def more_info_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_family(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_family(principal, path_uuid(request, "application_id"))
     return _family_page(request, "entitlements/decide/more_info.html", application, errors=[], values={})
 
 
 async def send_more_info_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_family(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_family(principal, path_uuid(request, "application_id"))
     form, errors, values = await read_form(request, InfoReplyForm)
     if form is not None:
         try:
@@ -297,7 +297,7 @@ async def send_more_info_page(request: Request) -> Response:
 
 async def review_request_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_family(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_family(principal, path_uuid(request, "application_id"))
     return await _review_form(request, application, errors=[], values={})
 
 
@@ -312,7 +312,7 @@ async def _review_form(
             "application": application,
             "reviews": reviews,
             "open_review": next((r for r in reviews if r.status == ReviewStatus.OPEN), None),
-            "decided": application.status in decisions.DECIDED,
+            "decided": application.status in decision_queries.DECIDED,
             "values": values,
             "errors": error_summary(errors),
             "field_errors": field_errors(errors),
@@ -323,7 +323,7 @@ async def _review_form(
 
 async def send_review_request_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_family(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_family(principal, path_uuid(request, "application_id"))
     form, errors, values = await read_form(request, ReviewRequestForm)
     if form is not None:
         try:
@@ -342,7 +342,7 @@ async def send_review_request_page(request: Request) -> Response:
 
 async def letter_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await decisions.get_application_for_reader(principal, path_uuid(request, "application_id"))
+    application = await decision_queries.get_application_for_reader(principal, path_uuid(request, "application_id"))
     reviews = await Review.filter(application_id=application.id).exclude(status=ReviewStatus.OPEN).order_by("decided_at")
     council = application.council
     statement = await queries.find_published(council)
@@ -364,7 +364,7 @@ async def letter_page(request: Request) -> Response:
             "last_review": reviews[-1] if reviews else None,
             "allowance_year": allowance_year,
             "amount": decisions.amount_text(application.approved_minutes, application.approved_pence),
-            "decided": application.status in decisions.DECIDED,
+            "decided": application.status in decision_queries.DECIDED,
             "is_officer": application.family_id != principal.id,
         },
     )

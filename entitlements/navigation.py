@@ -1,6 +1,6 @@
 """Header navigation for entitlements: officers reach their council's short breaks statement and the applications to decide."""
 
-from entitlements.decisions import count_undecided
+from entitlements.decision_queries import count_undecided
 from shortbreaks.navigation import NavItem
 from shortbreaks.permissions import LA_OFFICER, Principal
 

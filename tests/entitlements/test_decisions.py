@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError, OperationalError
 
 from bookings.enums import LedgerKind
 from bookings.models import Allocation, AllocationEntry
-from entitlements import decisions, workdays
+from entitlements import decision_queries, decisions, workdays
 from entitlements.enums import ApplicationEventKind, ApplicationStatus, RefusalReason, ReviewStatus
 from entitlements.models import Application, ApplicationEvent, Review
 from shortbreaks.clock import utc
@@ -50,7 +50,7 @@ async def test_the_clock_counts_working_days_and_leaves_out_the_pause(council) -
     await decisions.request_information(application, request_text="Send the EHC plan", actor=council.officer_p, now=utc(2026, 8, 26, 11))
 
     paused = await Application.get(id=application.id)
-    clock = decisions.decision_clock(paused, council.profile, now=utc(2026, 8, 28, 15))
+    clock = decision_queries.decision_clock(paused, council.profile, now=utc(2026, 8, 28, 15))
     # 24–28 Aug are 5 working days; the pause has taken 27th and 28th.
     assert (clock.waited, clock.paused, clock.is_paused, clock.overdue) == (3, 2, True, False)
 
@@ -58,7 +58,7 @@ async def test_the_clock_counts_working_days_and_leaves_out_the_pause(council) -
     answered = await Application.get(id=application.id)
     # Paused 27, 28 Aug, 1, 2 Sep (31 Aug is the summer bank holiday): 4 working days.
     assert (answered.status, answered.paused_at, answered.paused_working_days) == (ApplicationStatus.SUBMITTED, None, 4)
-    clock = decisions.decision_clock(answered, council.profile, now=utc(2026, 9, 4, 12))
+    clock = decision_queries.decision_clock(answered, council.profile, now=utc(2026, 9, 4, 12))
     # 9 working days from 21 Aug to 4 Sep, less 4 paused.
     assert (clock.waited, clock.paused, clock.target, clock.is_paused) == (5, 4, 20, False)
     assert clock.due_on == workdays.add_working_days(date(2026, 8, 21), 24)
@@ -67,12 +67,12 @@ async def test_the_clock_counts_working_days_and_leaves_out_the_pause(council) -
 async def test_an_application_past_its_target_is_overdue_and_a_renewal_has_the_shorter_target(council) -> None:
     first = await submitted_application(council, submitted_at=utc(2026, 5, 1, 9))
     later = utc(2026, 5, 18, 9)  # 11 working days after Friday 1 May (Monday 4 May is a bank holiday)
-    clock = decisions.decision_clock(first, council.profile, now=later)
+    clock = decision_queries.decision_clock(first, council.profile, now=later)
     assert (clock.waited, clock.target, clock.overdue) == (10, 20, False)
     renewal = await submitted_application(council, submitted_at=utc(2026, 5, 1, 9), renewal_of=first, tier_code="specialist")
-    clock = decisions.decision_clock(renewal, council.profile, now=later)
+    clock = decision_queries.decision_clock(renewal, council.profile, now=later)
     assert (clock.waited, clock.target, clock.is_renewal, clock.overdue) == (10, 10, True, False)
-    clock = decisions.decision_clock(renewal, council.profile, now=utc(2026, 5, 19, 9))
+    clock = decision_queries.decision_clock(renewal, council.profile, now=utc(2026, 5, 19, 9))
     assert (clock.waited, clock.overdue) == (11, True)
 
 
@@ -171,7 +171,7 @@ async def test_deciding_twice_is_a_conflict_and_another_councils_officer_finds_n
     with pytest.raises(NotFound):
         await decisions.approve(application, minutes=4680, pence=None, actor=council.other_officer_p, now=NOW)
     with pytest.raises(NotFound):
-        await decisions.get_application_for_officer(council.other_officer_p, application.id)
+        await decision_queries.get_application_for_officer(council.other_officer_p, application.id)
     await decisions.approve(application, minutes=4680, pence=None, actor=council.officer_p, now=NOW)
     with pytest.raises(decisions.NotDecidable) as twice:
         await decisions.refuse(application, reason=RefusalReason.OTHER, explanation="No", actor=council.officer_p, now=NOW)
@@ -353,20 +353,20 @@ async def test_the_queue_holds_the_officers_council_oldest_first_with_filters(co
     def refs(rows):
         return [r.application.reference for r in rows]
 
-    assert refs(await decisions.list_queue(council.officer_p, now=NOW)) == [old.reference, paused.reference, new.reference]
-    assert refs(await decisions.list_queue(council.other_officer_p, status="all", now=NOW)) == []
-    assert refs(await decisions.list_queue(council.officer_p, status="all", now=NOW)) == [
+    assert refs(await decision_queries.list_queue(council.officer_p, now=NOW)) == [old.reference, paused.reference, new.reference]
+    assert refs(await decision_queries.list_queue(council.other_officer_p, status="all", now=NOW)) == []
+    assert refs(await decision_queries.list_queue(council.officer_p, status="all", now=NOW)) == [
         old.reference,
         done.reference,
         paused.reference,
         new.reference,
     ]
-    assert refs(await decisions.list_queue(council.officer_p, status="more_info", now=NOW)) == [paused.reference]
-    assert refs(await decisions.list_queue(council.officer_p, tier_code="specialist", now=NOW)) == [paused.reference]
-    assert refs(await decisions.list_queue(council.officer_p, assigned="me", now=NOW)) == [new.reference]
-    assert refs(await decisions.list_queue(council.officer_p, assigned="unassigned", now=NOW)) == [old.reference, paused.reference]
-    assert refs(await decisions.list_queue(council.officer_p, overdue=True, now=NOW)) == [old.reference]
-    assert await decisions.count_undecided(council.officer_p) == 3
+    assert refs(await decision_queries.list_queue(council.officer_p, status="more_info", now=NOW)) == [paused.reference]
+    assert refs(await decision_queries.list_queue(council.officer_p, tier_code="specialist", now=NOW)) == [paused.reference]
+    assert refs(await decision_queries.list_queue(council.officer_p, assigned="me", now=NOW)) == [new.reference]
+    assert refs(await decision_queries.list_queue(council.officer_p, assigned="unassigned", now=NOW)) == [old.reference, paused.reference]
+    assert refs(await decision_queries.list_queue(council.officer_p, overdue=True, now=NOW)) == [old.reference]
+    assert await decision_queries.count_undecided(council.officer_p) == 3
     with pytest.raises(ValidationFailed):
         await decisions.assign(old, assignee_id=council.other_officer.id, actor=council.officer_p, now=NOW)
 
