@@ -72,10 +72,24 @@ def _require_decidable(current: Application) -> None:
 
 
 async def _event(
-    application: Application, kind: ApplicationEventKind, *, actor: Principal | None, detail: str, now: datetime, conn: BaseDBAsyncClient
+    application: Application,
+    kind: ApplicationEventKind,
+    *,
+    actor: Principal | None,
+    detail: str,
+    now: datetime,
+    conn: BaseDBAsyncClient,
+    shared: bool = True,
 ) -> ApplicationEvent:
+    """A line of the application's history; ``shared=False`` for the council's own housekeeping (who it is assigned to)."""
     return await ApplicationEvent.create(
-        application_id=application.id, kind=kind, actor_id=actor.id if actor else None, detail=detail, at=now, using_db=conn
+        application_id=application.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        detail=detail,
+        shared=shared,
+        at=now,
+        using_db=conn,
     )
 
 
@@ -135,7 +149,7 @@ async def assign(application: Application, *, assignee_id: UUID | None, actor: P
         before = current.assigned_to_id
         await Application.filter(id=current.id).using_db(conn).update(assigned_to_id=assignee_id, updated_at=now)
         detail = f"Assigned to {assignee.display_name or assignee.email}" if assignee else "No longer assigned"
-        await _event(current, ApplicationEventKind.ASSIGNED, actor=actor, detail=detail, now=now, conn=conn)
+        await _event(current, ApplicationEventKind.ASSIGNED, actor=actor, detail=detail, now=now, conn=conn, shared=False)
         await audit.record(
             "entitlements.application.assigned",
             actor=actor.user,
@@ -457,6 +471,7 @@ async def assign_reviewer(review: Review, *, reviewer_id: UUID, actor: Principal
             detail=f"Review assigned to {reviewer.display_name or reviewer.email}",
             now=now,
             conn=conn,
+            shared=False,
         )
         await audit.record(
             "entitlements.review.assigned",
