@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookings.models import Allocation
-from entitlements import decision_queries, decisions, queries
+from entitlements import decision_queries, decisions, permissions, queries
 from entitlements.decision_schemas import (
     ApproveForm,
     AssignForm,
@@ -55,13 +55,11 @@ async def queue_page(request: Request) -> Response:
         overdue=query.overdue,
         now=request_now(request),
     )
-    tiers = sorted(
-        {(t.code, t.name) for t in await Tier.filter(statement__council__local_authority_id__in=principal.organisation_ids())},
-        key=lambda t: t[1],
-    )
+    # Each tier code once, named as in the newest version of the statement that has it.
     codes: dict[str, str] = {}
-    for code, name in tiers:
-        codes.setdefault(code, name)
+    authorities = permissions.officer_authority_ids(principal)
+    for tier in await Tier.filter(statement__council__local_authority_id__in=authorities).order_by("-statement__number"):
+        codes.setdefault(tier.code, tier.name)
     return render(
         request,
         "entitlements/decide/queue.html",
