@@ -44,7 +44,7 @@ WHERE x.id = $1"""
 CHILDREN = """
 SELECT c.id AS the_child_id, a.id AS the_allocation_id, c.*, a.*, x.*
 FROM bookings_child c
-LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = $1
+LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.starts_on <= $1 AND a.ends_on >= $1
 LEFT JOIN bookings_bookingchild x ON x.child_id = c.id AND x.active AND (x.session_id = $4 OR (x.starts_at < $5 AND x.ends_at > $6))
 WHERE c.family_id = $2 AND c.erased_at IS NULL AND c.id = ANY($3::uuid[])"""
 TAKE_PLACE = """
@@ -101,8 +101,7 @@ async def book(conn: asyncpg.Connection, family: Family, session_id: uuid.UUID, 
     session = await conn.fetchrow(SESSION, session_id)
     starts_at, ends_at = session["starts_at"], session["ends_at"]
     local_date = session["local_date"]
-    year = local_date.year if local_date.month >= 4 else local_date.year - 1
-    children = await conn.fetch(CHILDREN, year, family.user_id, family.child_ids, session_id, ends_at, starts_at)
+    children = await conn.fetch(CHILDREN, local_date, family.user_id, family.child_ids, session_id, ends_at, starts_at)
     child_ids = [c["the_child_id"] for c in children]
     allocations = {c["the_child_id"]: c["the_allocation_id"] for c in children}  # x.* has its own child_id, allocation_id
     minutes = int((ends_at - starts_at).total_seconds() // 60)

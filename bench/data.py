@@ -336,6 +336,8 @@ class Builder:
                 "child_id",
                 "local_authority_id",
                 "year",
+                "starts_on",
+                "ends_on",
                 "in_minutes",
                 "in_pence",
                 "balance_minutes",
@@ -343,7 +345,10 @@ class Builder:
                 "created_at",
                 "updated_at",
             ),
-            ((aid, cid, la, year, True, False, ALLOCATION_MINUTES, 0, now, now) for aid, cid, la in allocations),
+            (
+                (aid, cid, la, year, date(year, 4, 1), date(year + 1, 3, 31), True, False, ALLOCATION_MINUTES, 0, now, now)
+                for aid, cid, la in allocations
+            ),
         )
         await self.copy(
             "bookings_allocationentry",

@@ -11,6 +11,11 @@
 - ``OfferExpired`` (409 ``offer_expired``): the waiting-list offer is no longer open.
 - ``AlreadyWaiting`` (409 ``already_waiting``) and ``SessionHasPlaces`` (409 ``session_has_places``).
 - ``OutsideAgeRange`` (422 ``outside_age_range``).
+- ``AllocationRequired`` (422 ``allocation_required``): the service is for children with a council
+  short breaks allocation (a targeted or specialist service), and the child has none for the
+  session's allowance year, or the family asked to pay.
+- ``AllocationNotForService`` (422 ``allocation_not_for_service``): the child's allocation pays only
+  for the kinds of break its tier lists, and this service is not one of them.
 - ``ChildHasBookings`` (409 ``child_has_bookings``): a child with bookings still to come cannot be
   taken off the family's account; the family cancels those bookings first.
 """
@@ -69,3 +74,13 @@ class OutsideAgeRange(ValidationFailed):
 class ChildHasBookings(Conflict):
     code = "child_has_bookings"
     title = "This child has bookings still to come"
+
+
+class AllocationRequired(ValidationFailed):
+    code = "allocation_required"
+    title = "This service needs a short breaks allocation"
+
+
+class AllocationNotForService(ValidationFailed):
+    code = "allocation_not_for_service"
+    title = "The allocation does not pay for this service"

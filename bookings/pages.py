@@ -22,7 +22,7 @@ from bookings.payments import queries as payment_queries
 from bookings.payments.api import checkout_url_for
 from bookings.payments.services import payment_hold
 from providers import queries as provider_queries
-from providers.enums import Need
+from providers.enums import Need, ServiceKind
 from shortbreaks.accounts import queries as account_queries
 from shortbreaks.accounts.auth import session_cookie_name
 from shortbreaks.accounts.enums import Role
@@ -84,10 +84,16 @@ class ReasonForm(BaseModel):
 
 
 class GrantForm(BaseModel):
-    year: int
-    hours: int = 0
-    pounds: Pounds = 0  # typed in pounds ("£200", "200.00"), read as pence
-    reason: str = ""
+    """An officer's allocation for a child; each field's title is its label, for error messages."""
+
+    year: int = Field(title="Allowance year starting April")
+    hours: int = Field(default=0, title="Hours")
+    pounds: Pounds = Field(default=0, title="Amount in pounds")  # typed in pounds ("£200", "200.00"), read as pence
+    reason: str = Field(default="", title="Reason")
+
+
+# The kinds of break an allocation pays for, in a sentence's words ("day care away from home").
+KIND_LABELS = {k.value: k.label.lower() for k in ServiceKind}
 
 
 def _errors(exc: DomainError, field: str) -> list[FieldError]:
@@ -266,7 +272,7 @@ async def allocations_page(request: Request) -> Response:
     for allocation, entries in await queries.family_allocations(principal.id):
         lines = presenters.ledger_lines(entries)
         allocations.append((allocation, lines, presenters.held_amounts(lines)))
-    return _page(request, "bookings/allocations.html", {"allocations": allocations, "children": children})
+    return _page(request, "bookings/allocations.html", {"allocations": allocations, "children": children, "kind_labels": KIND_LABELS})
 
 
 async def children_page(request: Request) -> Response:
@@ -525,6 +531,7 @@ async def _family_context(request: Request) -> dict[str, Any]:
         "bookings": bookings,
         "values": {},
         "current_year": current_year,
+        "kind_labels": KIND_LABELS,
     }
 
 

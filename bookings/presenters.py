@@ -11,6 +11,7 @@ from tortoise.exceptions import DoesNotExist
 
 from bookings import permissions, queries, services
 from bookings.enums import ACTIVE_STATUSES, BookingStatus, LedgerKind, WaitingStatus
+from bookings.errors import AllocationNotForService, AllocationRequired
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child, WaitingListEntry
 from bookings.schemas import (
     AllocationOut,
@@ -105,6 +106,11 @@ def allocation_out(allocation: Allocation, entries: list[AllocationEntry]) -> Al
         id=allocation.id,
         child_id=allocation.child_id,
         year=allocation.year,
+        starts_on=allocation.starts_on,
+        ends_on=allocation.ends_on,
+        period=services.period_text(allocation.starts_on, allocation.ends_on),
+        tier_code=allocation.tier_code,
+        service_kinds=list(allocation.service_kinds),
         in_minutes=allocation.in_minutes,
         in_pence=allocation.in_pence,
         balance_minutes=allocation.balance_minutes,
@@ -208,6 +214,8 @@ class Route(StrEnum):
     PAY = "pay"  # the family pays online
     FREE = "free"  # nothing for the family to pay (a free, grant-funded or council-paid service)
     CONTACT = "contact"  # no allocation, and online payment is not available: ask the council or the provider
+    NEEDS_ALLOCATION = "needs_allocation"  # the service is only for children with an allocation, and this child has none
+    NOT_COVERED = "not_covered"  # the child's allocation does not pay for this kind of break
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,7 @@ class ChildOption:
     minutes: int = 0  # what the allocation pays
     pence: int = 0
     pay_pence: int = 0  # what the family pays online
+    why: str = ""  # why the child cannot be booked here (the rule that refuses it)
 
     @property
     def can_book(self) -> bool:
@@ -236,7 +245,7 @@ class ChildOption:
 class BookingChoices:
     options: list[ChildOption]
     booked: list[Child]  # already on this session: not offered again
-    year: int
+    needs_allocation: bool  # the service is only for children with a council allocation (targeted or specialist)
 
     @property
     def bookable(self) -> list[ChildOption]:
@@ -250,31 +259,39 @@ class BookingChoices:
 
 async def booking_choices(family_id: UUID, session: Session, *, online_payment: bool) -> BookingChoices:
     """For each of the family's children, how a place on ``session`` would be paid for, as
-    :func:`bookings.services.book_places` plans it (:func:`bookings.services.plan_funding`, the same
-    plan): the allocation when the child has one for the session's year (enough left, or not), else
-    nothing to pay (:func:`bookings.services.family_pays`), else the family pays online when online
-    payment is set up, else no way to book yet."""
+    :func:`bookings.services.book_places` plans it (:func:`bookings.services.fund_place`, the same
+    rules): the allocation when the child has one whose allowance year holds the session's date and
+    that pays for this kind of break (enough left, or not), else nothing to pay
+    (:func:`bookings.services.family_pays`), else the family pays online when online payment is set
+    up, else no way to book yet. A service only for children with an allocation
+    (:func:`bookings.services.needs_allocation`) offers nothing else: a child without one (or with
+    one that does not pay for it) is told why."""
     children = await queries.list_children(family_id)
-    year = services.financial_year(session.local_date)
     ids = [c.id for c in children]
-    allocations = {a.child_id: a for a in await Allocation.filter(child_id__in=ids, year=year)}
+    allocations = await services.read_allocations(ids, session)
     booked_ids = set(await BookingChild.filter(session_id=session.id, child_id__in=ids, active=True).values_list("child_id", flat=True))
-    bookable = [c for c in children if c.id not in booked_ids]
-    plan = await services.plan_funding(bookable, session, funding=None, allocations=allocations)
     family_pays = services.family_pays(session)
     options = []
-    for item in plan:
+    for child in (c for c in children if c.id not in booked_ids):
+        try:
+            item = services.fund_place(child, allocations.get(child.id), session, funding=None)
+        except AllocationNotForService as exc:
+            options.append(ChildOption(child, Route.NOT_COVERED, allocations.get(child.id), why=exc.message))
+            continue
+        except AllocationRequired as exc:
+            options.append(ChildOption(child, Route.NEEDS_ALLOCATION, why=exc.message))
+            continue
         allocation = item.allocation
         if allocation is not None:
             enough = allocation.balance_minutes >= item.minutes and allocation.balance_pence >= item.pence
-            options.append(ChildOption(item.child, Route.ALLOCATION if enough else Route.SHORT, allocation, item.minutes, item.pence))
+            options.append(ChildOption(child, Route.ALLOCATION if enough else Route.SHORT, allocation, item.minutes, item.pence))
         elif not family_pays:
-            options.append(ChildOption(item.child, Route.FREE))
+            options.append(ChildOption(child, Route.FREE))
         elif online_payment:
-            options.append(ChildOption(item.child, Route.PAY, pay_pence=session.service.price_pence))
+            options.append(ChildOption(child, Route.PAY, pay_pence=session.service.price_pence))
         else:
-            options.append(ChildOption(item.child, Route.CONTACT))
-    return BookingChoices(options, [c for c in children if c.id in booked_ids], year)
+            options.append(ChildOption(child, Route.CONTACT))
+    return BookingChoices(options, [c for c in children if c.id in booked_ids], services.needs_allocation(session.service))
 
 
 class AllocationUse(StrEnum):

@@ -179,10 +179,12 @@ async def active_booking_exists(booking_id: UUID) -> bool:
     return await Booking.filter(id=booking_id, status__in=list(ACTIVE_STATUSES)).exists()
 
 
-async def find_applicants(family_id: UUID, child_ids: list[UUID], *, session: Session, year: int) -> list[dict[str, Any]]:
-    """The family's children among ``child_ids`` (erased ones left out), each with its allocation
-    for ``year`` and any active place of theirs on ``session`` or one overlapping it: rows of
-    ``{"c": Child, "a": Allocation | None, "x": BookingChild | None}``, a child once per clash.
+async def find_applicants(family_id: UUID, child_ids: list[UUID], *, session: Session) -> list[dict[str, Any]]:
+    """The family's children among ``child_ids`` (erased ones left out), each with its allocations
+    whose allowance year holds the session's London date and any active place of theirs on
+    ``session`` or one overlapping it: rows of ``{"c": Child, "a": Allocation | None, "x":
+    BookingChild | None}``, a child once per (allocation, clash) pair (two allocations overlap only
+    where an officer's April-to-March grant meets a council's own allowance year).
 
     Hand-written: every booking and waiting-list request reads this, one joined read instead of
     three through the ORM (bench/README.md).
@@ -191,11 +193,11 @@ async def find_applicants(family_id: UUID, child_ids: list[UUID], *, session: Se
     return await sql.fetch_models(
         f"SELECT {sql.columns('c', Child)}, {sql.columns('a', Allocation)}, {sql.columns('x', BookingChild)}"  # noqa: S608 — column lists from the models, values are parameters
         " FROM bookings_child c"
-        " LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.year = $1"
+        " LEFT JOIN bookings_allocation a ON a.child_id = c.id AND a.starts_on <= $1 AND a.ends_on >= $1"
         " LEFT JOIN bookings_bookingchild x ON x.child_id = c.id AND x.active"
         " AND (x.session_id = $2 OR (x.starts_at < $3 AND x.ends_at > $4))"
         f" WHERE c.family_id = $5 AND c.erased_at IS NULL AND c.id IN ({marks})",
-        year,
+        session.local_date,
         session.id,
         session.ends_at,
         session.starts_at,

@@ -106,7 +106,12 @@ class LedgerEntryOut(BaseModel):
 class AllocationOut(BaseModel):
     id: UUID
     child_id: UUID
-    year: int
+    year: int = Field(description="The calendar year its allowance year starts in (one allocation per child per year)")
+    starts_on: date = Field(description="The first day of its allowance year")
+    ends_on: date = Field(description="The last day of its allowance year: a session on a later day is paid from the next year's")
+    period: str = Field(description='Its allowance year in words: "1 February 2027 to 31 January 2028"')
+    tier_code: str = Field(description="The statement tier it was approved under (empty for an officer's grant by hand)")
+    service_kinds: list[str] = Field(description="The kinds of break it pays for (empty: any service)")
     in_minutes: bool
     in_pence: bool
     balance_minutes: int

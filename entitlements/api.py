@@ -12,7 +12,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import decision_api, presenters, queries, services
+from entitlements import decision_api, presenters, queries, report_pages, services
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
@@ -122,4 +122,9 @@ routes = [
         tags=TAGS,
     ),
 ]
-routes += decision_api.routes  # deciding applications: entitlements.decision_api
+
+# The applications report (its own module: entitlements/report_pages.py).
+routes += report_pages.api_routes
+
+# Deciding applications (entitlements.decision_api).
+routes += decision_api.routes

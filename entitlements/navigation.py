@@ -1,4 +1,4 @@
-"""Header navigation for entitlements: officers reach their council's short breaks statement and the applications to decide."""
+"""Header navigation for entitlements: officers reach their statement, the applications to decide and the renewals due."""
 
 from entitlements.decision_queries import count_undecided
 from shortbreaks.navigation import NavItem
@@ -13,4 +13,5 @@ async def undecided(principal: Principal) -> int:
 items = [
     NavItem("Short breaks statement", "entitlements:officer_index", LA_OFFICER, order=62, hide_for_admin=True),
     NavItem("Applications", "entitlements:officer_queue", LA_OFFICER, order=61, hide_for_admin=True, count=undecided),
+    NavItem("Renewals", "entitlements:officer_renewals", LA_OFFICER, order=64, hide_for_admin=True),
 ]

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import decision_pages, eligibility, permissions, presenters, queries, services
+from entitlements import decision_pages, eligibility, permissions, presenters, queries, renewal_pages, report_pages, services
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn, StatementPartForm, StatementPartIn, TierForm, TierIn, TierRules
@@ -28,8 +28,9 @@ from providers.enums import Need, ServiceKind
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.errors import DomainError, FieldError, NotFound
 from shortbreaks.forms import read_form
+from shortbreaks.messages import describe_all
 from shortbreaks.permissions import LA_OFFICER, PUBLIC
-from shortbreaks.routing import page, validation_errors
+from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 # --- the public statement ----------------------------------------------------------------------------
@@ -360,7 +361,12 @@ async def _read_tier(request: Request) -> tuple[TierIn | None, list[FieldError],
     try:
         return TierIn.model_validate(form.to_tier()), [], values
     except PydanticValidationError as exc:
-        return None, [FieldError(e.field.removeprefix("rules."), e.message) for e in validation_errors(exc)], values
+        # In people's words, a rule across two boxes (youngest age above oldest) on the first of them.
+        errors = [
+            FieldError("min_age" if e.field == "rules" else e.field.removeprefix("rules."), e.message)
+            for e in describe_all(exc, schema=TierForm)
+        ]
+        return None, errors, values
 
 
 async def new_tier_page(request: Request) -> Response:
@@ -453,4 +459,12 @@ routes = [
         OFFICER + "/tiers/{tier_id:uuid}/remove", remove_tier_page, name="entitlements:tier_remove", permission=LA_OFFICER, methods=["POST"]
     ),
 ]
-routes += decision_pages.routes  # deciding applications: entitlements.decision_pages
+
+# Renewal (entitlements.renewal_pages): a family renews, officers renew in bulk.
+routes += renewal_pages.routes
+
+# The applications report (its own module: entitlements/report_pages.py).
+routes += report_pages.page_routes
+
+# Deciding applications (entitlements.decision_pages).
+routes += decision_pages.routes

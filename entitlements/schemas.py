@@ -171,14 +171,19 @@ def _districts(value: object) -> object:
 
 
 class CouncilProfileIn(FormModel):
-    slug: Slug
-    allowance_year_start_month: int = Field(ge=1, le=12, title="Month")
-    allowance_year_start_day: int = Field(ge=1, le=31, title="Day")
-    postcode_districts: Annotated[list[District], BeforeValidator(_districts)] = Field(default_factory=list, max_length=400)
+    """The council's details; each field's title is its label on the officers' page, for error messages."""
+
+    slug: Slug = Field(title="Web address")
+    allowance_year_start_month: int = Field(ge=1, le=12, title="Month the allowance year starts")
+    allowance_year_start_day: int = Field(ge=1, le=31, title="Day the allowance year starts")
+    postcode_districts: Annotated[list[District], BeforeValidator(_districts)] = Field(
+        default_factory=list, max_length=400, title="Postcode districts or areas"
+    )
 
     form_blank_messages: ClassVar[dict[str, str]] = {
         "slug": "Enter the web address",
         "allowance_year_start_day": "Enter the day the allowance year starts",
+        "allowance_year_start_month": "Select the month the allowance year starts",
     }
 
 
@@ -186,35 +191,39 @@ class CouncilProfileIn(FormModel):
 
 
 class StatementPartForm(FormModel):
-    introduction: str = Field(default="", max_length=20000)
-    local_needs: str = Field(default="", max_length=20000)
-    contact_email: Annotated[EmailStr | None, BeforeValidator(_blank_is_none)] = None
-    contact_phone: str = Field(default="", max_length=40)
-    contact_details: str = Field(default="", max_length=5000)
+    """The statement's introduction and contacts; each field's title is its label, for error messages."""
+
+    introduction: str = Field(default="", max_length=20000, title="Introduction")
+    local_needs: str = Field(default="", max_length=20000, title="How the breaks meet local carers' needs")
+    contact_email: Annotated[EmailStr | None, BeforeValidator(_blank_is_none)] = Field(default=None, title="Contact email address")
+    contact_phone: str = Field(default="", max_length=40, title="Contact telephone number")
+    contact_details: str = Field(default="", max_length=5000, title="Other contact details")
 
 
 class TierForm(FormModel):
     """One tier as the staff page sends it: flat fields, pounds for money, checkboxes for rules."""
 
-    code: Code
-    kind: TierKind
-    name: str = Field(min_length=1, max_length=120)
-    criteria: str = Field(default="", max_length=5000)
-    min_age: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(default=None, ge=0, le=25)
-    max_age: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(default=None, ge=0, le=25)
+    code: Code = Field(title="Code")
+    kind: TierKind = Field(title="Kind of tier")
+    name: str = Field(min_length=1, max_length=120, title="Name")
+    criteria: str = Field(default="", max_length=5000, title="Who it is for")
+    min_age: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(default=None, ge=0, le=25, title="Youngest age")
+    max_age: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(default=None, ge=0, le=25, title="Oldest age")
     lives_in_area: Checkbox = False
     disability: Checkbox = False
-    needs: list[Need] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list, title="Needs")
     ehc_plan: Checkbox = False
     dla: Checkbox = False
     ehc_plan_or_dla: Checkbox = False
-    hours_per_year: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(default=None, gt=0, le=MAX_HOURS)
-    pounds_per_year: Annotated[int | None, BeforeValidator(_blank_is_none), BeforeValidator(pounds_to_pence)] = Field(
-        default=None, gt=0, le=MAX_PENCE
+    hours_per_year: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, gt=0, le=MAX_HOURS, title="Hours each allowance year"
     )
-    gives: str = Field(default="", max_length=2000)
-    service_kinds: list[ServiceKind] = Field(default_factory=list)
-    how_to_apply: str = Field(default="", max_length=5000)
+    pounds_per_year: Annotated[int | None, BeforeValidator(_blank_is_none), BeforeValidator(pounds_to_pence)] = Field(
+        default=None, gt=0, le=MAX_PENCE, title="Pounds each allowance year"
+    )
+    gives: str = Field(default="", max_length=2000, title="What it gives, in words")
+    service_kinds: list[ServiceKind] = Field(default_factory=list, title="What it can be spent on")
+    how_to_apply: str = Field(default="", max_length=5000, title="How to apply")
 
     form_blank_messages: ClassVar[dict[str, str]] = {
         "code": "Enter a short code for the tier, like targeted",

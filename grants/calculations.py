@@ -1,4 +1,6 @@
-"""Pure arithmetic for reports: disclosure control, the straight-line forecast, cost per respite hour.
+"""Pure arithmetic for grants reports: the straight-line forecast, cost per respite hour.
+
+Disclosure control and percentages live in :mod:`shortbreaks.disclosure`, shared with every report.
 
 No database here, so each rule is tested with plain numbers. Money is integer pence and
 every division rounds half up in integers.
@@ -6,66 +8,12 @@ every division rounds half up in integers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from grants.periods import months_between
-
-SUPPRESSED = "c"
-DEFAULT_THRESHOLD = 5
-
-Cell = int | str
-
-
-def divide_half_up(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded half up, for non-negative integers."""
-    if denominator <= 0:
-        raise ValueError("denominator must be positive")
-    if numerator < 0:
-        return -divide_half_up(-numerator, denominator)
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
-# --- disclosure control ----------------------------------------------------------------------
-
-
-def suppress_counts(
-    rows: Sequence[Mapping[str, int]],
-    *,
-    keys: Sequence[str],
-    threshold: int = DEFAULT_THRESHOLD,
-    total: Mapping[str, int] | None = None,
-) -> tuple[list[dict[str, Cell]], dict[str, Cell]]:
-    """Hide small counts of people: the one rule for pages, the API, CSV and exports.
-
-    For each column in ``keys``: a count from 1 to ``threshold - 1`` becomes ``"c"``
-    (primary suppression; zero is shown). If exactly one cell of a column is hidden while its
-    total is shown, the smallest other cell is hidden too (secondary suppression), so the
-    hidden one cannot be worked out as total minus the rest; with no other cell, the total
-    is hidden. ``total`` defaults to the column sums. Other keys pass through unchanged.
-
-    Returns the rows and the total row with hidden cells replaced by ``"c"``.
-    """
-    out_rows: list[dict[str, Cell]] = [dict(row) for row in rows]
-    totals: dict[str, Cell] = {key: (total[key] if total is not None else sum(row[key] for row in rows)) for key in keys}
-    for key in keys:
-        values = [int(row[key]) for row in rows]
-        hidden = {i for i, value in enumerate(values) if 0 < value < threshold}
-        total_value = int(totals[key])
-        total_hidden = 0 < total_value < threshold
-        if len(hidden) == 1 and not total_hidden:
-            others = [i for i in range(len(values)) if i not in hidden]
-            if others:
-                hidden.add(min(others, key=lambda i: (values[i], i)))
-            else:
-                total_hidden = True
-        for i in hidden:
-            out_rows[i][key] = SUPPRESSED
-        if total_hidden:
-            totals[key] = SUPPRESSED
-    return out_rows, totals
-
+from shortbreaks.disclosure import divide_half_up
 
 # --- forecast --------------------------------------------------------------------------------
 
@@ -146,12 +94,3 @@ def delivery_covers_spend(spend_months: Iterable[date], delivery_months: Iterabl
     """
     spent = set(spend_months)
     return bool(spent) and spent <= set(delivery_months)
-
-
-def percent(part: int, whole: int) -> str:
-    """``part`` as a percentage of ``whole`` to one decimal place, half up: ``"12.5"``."""
-    if whole <= 0:
-        return "0.0"
-    tenths = divide_half_up(part * 1000, whole)
-    sign = "-" if tenths < 0 else ""
-    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}"

@@ -4,7 +4,7 @@ Only this module knows the standards' names. Amounts are pence everywhere except
 open in a spreadsheet, the CSV files (``*_gbp`` columns, ``1250.50``), and the 360Giving
 package, which the standard wants in pounds as numbers: ``pence / 100`` exactly (a float of two
 decimal places prints as exactly that decimal). Counts of children and
-families go through :func:`grants.calculations.suppress_counts` before they reach a CSV.
+families go through :func:`shortbreaks.disclosure.suppress_counts` before they reach a CSV.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema
@@ -311,22 +311,30 @@ class ReasonIn(Strict):
 
 
 class ReturnForm(FormModel):
-    financial_year: int = Field(ge=2000, le=2100)
-    quarter: int = Field(ge=1, le=4)
+    """The "Start return" form; each field's title is its label, for error messages."""
+
+    financial_year: int = Field(ge=2000, le=2100, title="Financial year")
+    quarter: int = Field(ge=1, le=4, title="Quarter")
 
 
 class ExpenditureLineForm(FormModel):
-    spent_on: date
-    amount: PoundsInPence
-    category: BudgetCategory
-    description: str = Field(min_length=1, max_length=300)
-    evidence_reference: str = Field(default="", max_length=100)
+    """The "Add spend" form; each field's title is its label, for error messages."""
+
+    spent_on: date = Field(title="Date spent")
+    amount: PoundsInPence = Field(title="Amount in pounds")
+    category: BudgetCategory = Field(title="Category")
+    description: str = Field(min_length=1, max_length=300, title="What it was spent on")
+    evidence_reference: str = Field(default="", max_length=100, title="Evidence reference")
 
 
 class DecisionForm(FormModel):
-    decision: Literal["approve", "reject", "query"]
-    reason: str = Field(default="", max_length=2000)
-    approve_over_budget: bool = False
+    """The funder's decision on a spend return; each field's title is its label, for error messages."""
+
+    form_blank_messages: ClassVar[dict[str, str]] = {"decision": "Select your decision"}
+
+    decision: Literal["approve", "reject", "query"] = Field(title="Your decision")
+    reason: str = Field(default="", max_length=2000, title="Reason")
+    approve_over_budget: bool = Field(default=False, title="Approve spend over a budget line's tolerance")
 
 
 @dataclass(frozen=True)

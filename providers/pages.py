@@ -192,7 +192,7 @@ def _service_form_data(values: dict[str, Any]) -> dict[str, Any]:
     """
     data = _blanks_as_defaults(ServiceIn, {k: v for k, v in values.items() if k in ServiceIn.model_fields and k != "price_pence"})
     try:
-        data["price_pence"] = parse_pounds(str(values.get("price") or ""), what="the price")
+        data["price_pence"] = parse_pounds(str(values.get("price") or ""), what="the price of a session")
     except PoundsError as exc:
         price_error = FieldError("price", str(exc))
         try:

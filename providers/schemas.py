@@ -76,14 +76,14 @@ class ProviderIn(Strict):
     @classmethod
     def _email(cls, value: str) -> str:
         if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            raise ValueError("Enter an email address like name@example.org")
+            raise ValueError("Enter a contact email address like name@example.org")
         return value.lower()
 
     @field_validator("website")
     @classmethod
     def _website(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
-            raise ValueError("Enter a web address starting with https://")
+            raise ValueError("Enter a website address starting with https://")
         return value
 
     @field_validator("accessibility", "languages", mode="before")
@@ -290,17 +290,20 @@ class RuleFormIn(Lenient):
     weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
         default_factory=list, validate_default=True, title="Days"
     )
-    every_weeks: int = Field(default=1, ge=1, le=52, title="Every how many weeks")
+    every_weeks: int = Field(default=1, ge=1, le=52, title="How often")
     start_time: str = Field(pattern=TIME_PATTERN, title="Start time")
     end_time: str = Field(pattern=TIME_PATTERN, title="End time")
     staff_count: int = Field(ge=1, le=100, title="Staff on shift")
-    valid_from: date = Field(title="From")
-    valid_until: date | None = Field(default=None, title="Until")
+    valid_from: date = Field(title="First date")
+    valid_until: date | None = Field(default=None, title="Last date")
 
     @field_validator("rrule")
     @classmethod
     def _rrule(cls, value: str | None) -> str | None:
-        return parse_rrule(value) if value else None
+        try:
+            return parse_rrule(value) if value else None
+        except ValueError as exc:
+            raise ValueError(f"Repeat rule must be an RFC 5545 rule, like FREQ=WEEKLY;BYDAY=SA ({exc})") from None
 
     @field_validator("weekdays")
     @classmethod
@@ -351,9 +354,9 @@ class RuleOut(BaseModel):
 
 
 class ClosureIn(Strict):
-    starts_on: date
-    ends_on: date
-    reason: str = Field(default="", max_length=200)
+    starts_on: date = Field(title="First day closed")
+    ends_on: date = Field(title="Last day closed")
+    reason: str = Field(default="", max_length=200, title="Reason")
 
     @field_validator("ends_on")
     @classmethod

@@ -43,7 +43,7 @@ class FamilyFeedForm(BaseModel):
 
 class ImportForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    url: str = Field(min_length=1, max_length=2000)
+    url: str = Field(min_length=1, max_length=2000, title="Calendar address")
 
 
 def feed_urls(request: Request, kind: FeedKind, token: str) -> dict[str, str]:

@@ -150,11 +150,11 @@ async def set_calendar_import(principal: Principal, *, provider_id: UUID, url: s
     await _manageable_provider(principal, provider_id)
     url = url.strip()
     if len(url) > 2000:
-        raise ValidationFailed.field("url", "Enter an address of 2,000 characters or fewer")
+        raise ValidationFailed.field("url", "Enter a calendar address of 2,000 characters or fewer")
     try:
         check_url(url)
     except CalendarFetchError:
-        raise ValidationFailed.field("url", "Enter a web address starting with https:// or http://") from None
+        raise ValidationFailed.field("url", "Enter a calendar address starting with https:// or http://") from None
     async with in_transaction() as conn:
         existing = await CalendarImport.filter(provider_id=provider_id).using_db(conn).first()
         if existing is None:

@@ -21,7 +21,16 @@ Everything public is re-exported here, so callers write ``services.create_bookin
 from __future__ import annotations
 
 from bookings.services.allocations import AllowanceTerms, adjust_allocation, financial_year_terms, grant_allocation
-from bookings.services.booking import PlanItem, book_places, create_booking, family_pays, payment_due, plan_funding
+from bookings.services.booking import (
+    PlanItem,
+    book_places,
+    create_booking,
+    family_pays,
+    fund_place,
+    payment_due,
+    plan_funding,
+    read_allocations,
+)
 from bookings.services.children import CARE_FIELDS, create_child, remove_child, update_child
 from bookings.services.common import MAX_ATTEMPTS
 from bookings.services.erasure import erase_family
@@ -40,10 +49,16 @@ from bookings.services.rules import (
     age_on,
     cancellation_deadline,
     check_bookable,
+    covers,
     financial_year,
+    holds,
+    kind_label,
+    needs_allocation,
     new_reference,
     opens_at,
     outside_age_range,
+    period_text,
+    pick_allocation,
     session_minutes,
 )
 from bookings.services.waiting_list import (
@@ -72,6 +87,7 @@ __all__ = [
     "cancellation_deadline",
     "check_bookable",
     "confirm_booking",
+    "covers",
     "create_booking",
     "create_child",
     "decline_booking",
@@ -81,16 +97,23 @@ __all__ = [
     "family_pays",
     "financial_year",
     "financial_year_terms",
+    "fund_place",
     "grant_allocation",
+    "holds",
     "join_waiting_list",
+    "kind_label",
     "leave_waiting_list",
     "mark_paid",
+    "needs_allocation",
     "new_reference",
     "offer_free_places",
     "opens_at",
     "outside_age_range",
     "payment_due",
+    "period_text",
+    "pick_allocation",
     "plan_funding",
+    "read_allocations",
     "reclaim_released",
     "record_attendance",
     "release_hold",

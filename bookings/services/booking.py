@@ -13,7 +13,7 @@ shared with :mod:`bookings.services.waiting_list`, whose accepted offers become 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
 from uuid import UUID
 
@@ -23,16 +23,33 @@ from tortoise.transactions import in_transaction
 
 from bookings import notifications, queries
 from bookings.enums import BookingStatus, FundingSource, LedgerKind
-from bookings.errors import AllocationInsufficient, DuplicateBooking, OutsideAgeRange, OverlappingBooking, SessionFull
+from bookings.errors import (
+    AllocationInsufficient,
+    AllocationNotForService,
+    AllocationRequired,
+    DuplicateBooking,
+    OutsideAgeRange,
+    OverlappingBooking,
+    SessionFull,
+)
 from bookings.models import Allocation, AllocationEntry, Booking, BookingChild, Child
 from bookings.payments import records as payment_records
 from bookings.payments.errors import OnlinePaymentUnavailable
 from bookings.services.allocations import _debit
 from bookings.services.common import _get_session, _with_retries
-from bookings.services.rules import check_bookable, financial_year, new_reference, outside_age_range, session_minutes
+from bookings.services.rules import (
+    check_bookable,
+    covers,
+    kind_label,
+    needs_allocation,
+    new_reference,
+    outside_age_range,
+    pick_allocation,
+    session_minutes,
+)
 from providers import services as provider_services
-from providers.enums import BookingMode, FundingRoute
-from providers.models import Session
+from providers.enums import BookingMode, FundingRoute, ServiceKind
+from providers.models import Service, Session
 from shortbreaks import audit
 from shortbreaks.accounts.models import User
 from shortbreaks.accounts.services import require_verified_email
@@ -51,6 +68,75 @@ class PlanItem:
     pence: int
 
 
+def fund_place(child: Child, allocation: Allocation | None, session: Session, *, funding: FundingSource | None) -> PlanItem:
+    """How one child's place on ``session`` is paid for, or the rule that refuses it.
+
+    ``allocation``: the child's allocation whose allowance year holds the session's date
+    (:func:`~bookings.services.rules.pick_allocation`). An allocation pays only for the kinds of
+    break its tier lists (:func:`~bookings.services.rules.covers`); a service for children with an
+    allocation (:func:`~bookings.services.rules.needs_allocation`) cannot be paid for by the family.
+    Raises ``AllocationRequired`` or ``AllocationNotForService`` (422, naming the child and why).
+    """
+    service = session.service
+    targeted = needs_allocation(service)
+    usable = allocation if allocation is not None and covers(allocation, service) else None
+    day = session.local_date
+    if funding is FundingSource.FAMILY or (funding is None and usable is None):
+        if not targeted:
+            return PlanItem(child, FundingSource.FAMILY, None, 0, 0)
+        if allocation is not None and funding is None:
+            raise _not_covered(child, allocation, service)
+        if funding is FundingSource.FAMILY:
+            message = f"{service.name} is only for children with a council short breaks allocation, so it cannot be paid for by the family"
+        else:
+            message = (
+                f"{service.name} is only for children with a council short breaks allocation,"
+                f" and {child.first_name} has none for {_day(day)}"
+            )
+        # The family asked to pay (an API field), or the child has none (the children chosen, on the booking page).
+        raise AllocationRequired(message, errors=[FieldError("funding" if funding is FundingSource.FAMILY else "child_ids", message)])
+    if allocation is None:
+        raise ValidationFailed.field("funding", f"{child.first_name} has no short breaks allocation for {_day(day)}")
+    if usable is None:
+        raise _not_covered(child, allocation, service)
+    return PlanItem(
+        child,
+        FundingSource.ALLOCATION,
+        usable,
+        session_minutes(session.starts_at, session.ends_at) if usable.in_minutes else 0,
+        service.price_pence if usable.in_pence else 0,
+    )
+
+
+def _not_covered(child: Child, allocation: Allocation, service: Service) -> AllocationNotForService:
+    kinds = ", ".join(kind_label_of(k) for k in allocation.service_kinds)
+    message = f"{child.first_name}'s allocation pays for {kinds} only, not {kind_label(service).lower()} ({service.name})"
+    return AllocationNotForService(message, errors=[FieldError("child_ids", message)])
+
+
+def _day(day: date) -> str:
+    """ "Saturday 31 January 2027"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def kind_label_of(kind: str) -> str:
+    try:
+        return ServiceKind(kind).label.lower()
+    except ValueError:
+        return kind
+
+
+async def read_allocations(child_ids: list[UUID], session: Session, *, conn: BaseDBAsyncClient | None = None) -> dict[UUID, Allocation]:
+    """The children's allocations for ``session`` by child id (:func:`~bookings.services.rules.pick_allocation`):
+    one read of those whose allowance year holds the session's London date."""
+    day = session.local_date
+    found: dict[UUID, list[Allocation]] = {}
+    for a in await Allocation.filter(child_id__in=child_ids, starts_on__lte=day, ends_on__gte=day).using_db(conn):
+        found.setdefault(a.child_id, []).append(a)
+    picked = {cid: pick_allocation(rows, session) for cid, rows in found.items()}
+    return {cid: a for cid, a in picked.items() if a is not None}
+
+
 async def plan_funding(
     children: list[Child],
     session: Session,
@@ -59,31 +145,11 @@ async def plan_funding(
     conn: BaseDBAsyncClient | None = None,
     allocations: dict[UUID, Allocation] | None = None,
 ) -> list[PlanItem]:
-    """How each child's place is paid for. ``allocations``: the children's allocations for the
-    session's financial year by child id, when the caller has read them already."""
-    year = financial_year(session.local_date)
-    minutes = session_minutes(session.starts_at, session.ends_at)
-    price = session.service.price_pence
+    """How each child's place is paid for (:func:`fund_place`). ``allocations``: the children's
+    allocations for the session's allowance year by child id, when the caller has read them already."""
     if allocations is None:
-        allocations = {a.child_id: a for a in await Allocation.filter(child_id__in=[c.id for c in children], year=year).using_db(conn)}
-    plan = []
-    for child in children:
-        allocation = allocations.get(child.id)
-        if funding is FundingSource.FAMILY or (funding is None and allocation is None):
-            plan.append(PlanItem(child, FundingSource.FAMILY, None, 0, 0))
-            continue
-        if allocation is None:
-            raise ValidationFailed.field("funding", f"{child.first_name} has no allocation for the {year} to {year + 1} financial year")
-        plan.append(
-            PlanItem(
-                child,
-                FundingSource.ALLOCATION,
-                allocation,
-                minutes if allocation.in_minutes else 0,
-                price if allocation.in_pence else 0,
-            )
-        )
-    return plan
+        allocations = await read_allocations([c.id for c in children], session, conn=conn)
+    return [fund_place(child, allocations.get(child.id), session, funding=funding) for child in children]
 
 
 def family_pays(session: Session) -> bool:
@@ -138,22 +204,27 @@ class _Applicants:
     """The children asking for places on a session, read in one go by :func:`_load_applicants`."""
 
     children: list[Child]
-    allocations: dict[UUID, Allocation]  # by child id, for the session's financial year
+    allocations: dict[UUID, Allocation]  # by child id, for the session's allowance year
     clashes: list[tuple[UUID, UUID]]  # (session id, child id) of their active places on this session or one overlapping it
 
 
 async def _load_applicants(family: User, child_ids: list[UUID], session: Session) -> _Applicants:
-    """:func:`_load_children`, their allocations for the session's year and their clashing places
-    in one joined read: the booking and waiting-list hot path (bench/README.md)."""
+    """:func:`_load_children`, their allocations for the session's allowance year and their clashing
+    places in one joined read: the booking and waiting-list hot path (bench/README.md)."""
     _check_child_ids(child_ids)
-    rows = await queries.find_applicants(family.id, child_ids, session=session, year=financial_year(session.local_date))
+    rows = await queries.find_applicants(family.id, child_ids, session=session)
     found = {row["c"].id: row for row in rows}
     if len(found) != len(child_ids):
         raise NotFound("Child not found")
+    held: dict[UUID, dict[UUID, Allocation]] = {}
+    for row in rows:
+        if row["a"] is not None:
+            held.setdefault(row["c"].id, {})[row["a"].id] = row["a"]
+    picked = {cid: pick_allocation(list(by_id.values()), session) for cid, by_id in held.items()}
     return _Applicants(
         children=[found[cid]["c"] for cid in child_ids],
-        allocations={cid: row["a"] for cid, row in found.items() if row["a"] is not None},
-        clashes=[(row["x"].session_id, row["x"].child_id) for row in rows if row["x"] is not None],
+        allocations={cid: a for cid, a in picked.items() if a is not None},
+        clashes=list(dict.fromkeys((row["x"].session_id, row["x"].child_id) for row in rows if row["x"] is not None)),
     )
 
 

@@ -97,6 +97,8 @@ async def join_waiting_list(family: User, *, session_id: UUID, child_ids: list[U
     await _precheck_children(children, session, allow_age_override=approval, clashes=applicants.clashes)
     if session.places_left >= len(children):
         raise SessionHasPlaces("This session has places: book it instead")
+    # A child who could not be booked here (no allocation for a service that needs one) cannot wait for a place either.
+    await plan_funding(children, session, funding=None, allocations=applicants.allocations)
 
     async def work() -> list[WaitingListEntry]:
         async with in_transaction() as conn:

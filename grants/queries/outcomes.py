@@ -12,6 +12,7 @@ from bookings import queries as booking_queries
 from grants import calculations
 from grants.models import AwardService
 from grants.schemas import OutcomesReport
+from shortbreaks import disclosure
 from shortbreaks.clock import LONDON
 
 
@@ -110,7 +111,7 @@ def outcomes_table(
     spend_months: dict[UUID, set[date]] | None = None,
     delivery_months: dict[UUID, set[date]] | None = None,
 ) -> OutcomesReport:
-    """Per-award outcomes with cost per respite hour, suppressed by :func:`grants.calculations.suppress_counts`.
+    """Per-award outcomes with cost per respite hour, suppressed by :func:`shortbreaks.disclosure.suppress_counts`.
 
     ``awards`` is ``(award id, reference, approved pence)`` in display order. With ``spend_months``
     and ``delivery_months`` (the months each award has approved spend, and respite delivered), cost
@@ -141,7 +142,7 @@ def outcomes_table(
                 "approved_pence": approved,
             }
         )
-    rows, total = calculations.suppress_counts(raw, keys=["children", "families"], threshold=threshold)
+    rows, total = disclosure.suppress_counts(raw, keys=["children", "families"], threshold=threshold)
     total_minutes = sum(int(r["respite_minutes"]) for r in raw)
     total_approved = sum(int(r["approved_pence"]) for r in raw)
 
@@ -170,5 +171,5 @@ def outcomes_table(
 
 def hours(minutes: int) -> str:
     """Minutes as hours to one decimal place, half up: ``90`` → ``"1.5"``."""
-    tenths = calculations.divide_half_up(minutes, 6)
+    tenths = disclosure.divide_half_up(minutes, 6)
     return f"{tenths // 10}.{tenths % 10}"

@@ -38,7 +38,7 @@ from grants.schemas import (
     ReportQuery,
     RespiteMonth,
 )
-from shortbreaks import sql
+from shortbreaks import disclosure, sql
 from shortbreaks.permissions import Principal
 
 
@@ -78,8 +78,8 @@ async def fund_report(fund: Fund, query: ReportQuery, principal: Principal, *, a
         pending_pence=pending,
         remaining_pence=awarded - approved,
         whole_fund=whole_fund,
-        percent_of_fund_spent=calculations.percent(approved, fund.total_pence),
-        percent_of_awarded_spent=calculations.percent(approved, awarded),
+        percent_of_fund_spent=disclosure.percent(approved, fund.total_pence),
+        percent_of_awarded_spent=disclosure.percent(approved, awarded),
         budget_lines=budget_lines,
         budget_totals=BudgetTotals(
             budget_pence=budget_total, approved_pence=approved_in_lines, variance_pence=budget_total - approved_in_lines

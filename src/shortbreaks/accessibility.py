@@ -32,12 +32,6 @@ KNOWN_ISSUES = (
         "3.3.4 Error Prevention (Legal, Financial, Data)",
         "Add a page that asks first, as cancelling a booking now has, starting with 'Delete my account'.",
     ),
-    Issue(
-        "On some forms for provider staff and grant holders, an error message may still name the box by our own name for it "
-        "rather than by its label (the service form's errors now use its labels, for example 'Youngest age must be a whole number').",
-        "3.3.1 Error Identification",
-        "Give each of those forms the words of its labels, as the families' forms have.",
-    ),
 )
 
 # What we have not tested: the statement says so rather than claiming it.

@@ -114,6 +114,9 @@ def describe(
         message = f"Select {_lower_first(label)} from the list"  # noqa: S608 (words for people, not SQL)
     elif kind in ("bool_parsing", "bool_type"):
         message = f"Select yes or no for {_lower_first(label)}"
+    elif kind == "value_error" and str(error["msg"]).startswith("value is not a valid email address"):
+        # email-validator's reason ("An email address must have an @-sign.") names no field.
+        message = f"Enter {_lower_first(label)} in the correct format, like name@example.com"
     elif kind == "value_error":
         # A validator's own message, written for people (the pydantic prefix removed).
         message = str(ctx.get("error") or error["msg"]).removeprefix("Value error, ")

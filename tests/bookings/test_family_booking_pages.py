@@ -58,7 +58,7 @@ async def test_a_family_without_an_allocation_is_told_how_to_get_one_and_how_to_
     assert page.status_code == 200
     words = text(page)
     assert (
-        "Maya : Maya has no short breaks allocation for April 2026 to March 2027, and this service cannot take payment online,"
+        "Maya : Maya has no short breaks allocation for Saturday 20 June 2026, and this service cannot take payment online,"
         " so you cannot book Maya online yet." in words
     )
     assert "How to book Maya Ask Birmingham City Council for a short breaks allowance" in words

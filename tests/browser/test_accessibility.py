@@ -101,6 +101,9 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/short-breaks/drafts/{statement_id:uuid}": ("officer", 200),
     "/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new": ("officer", 200),
     "/authority/short-breaks/tiers/{tier_id:uuid}": ("officer", 200),
+    "/applications/{application_id:uuid}/renew": ("family", 200),
+    "/authority/renewals": ("officer", 200),
+    "/authority/applications/report": ("officer", 200),
     "/authority/applications": ("officer", 200),
     "/authority/applications/{application_id:uuid}": ("officer", 200),
     "/applications/{application_id:uuid}/more-info": ("family", 200),
@@ -114,6 +117,7 @@ NOT_HTML = {
     "/bookings/{booking_id:uuid}/calendar.ics",
     "/grants/funds/{fund_id:uuid}/awards.csv",
     "/grants/funds/{fund_id:uuid}/spend.csv",
+    "/authority/applications/report/{slug}.csv",
 }
 # Pages reached by an error rather than a route of their own: (what, path, role, status).
 ERROR_PAGES = [
@@ -141,9 +145,8 @@ EMPTY_FORMS = [
     ("/grants/returns/{return_id:uuid}", "grantee", "Add spend"),
     ("/authority/short-breaks/drafts/{statement_id:uuid}/tiers/new", "officer", "Save tier"),
     ("/provider/services/{service_id:uuid}", "staff", "Add closure"),
-    ("/authority/applications/{application_id:uuid}", "officer", "Ask for more information"),
-    ("/authority/applications/{application_id:uuid}", "officer", "Approve"),
-    ("/authority/applications/{application_id:uuid}", "officer", "Refuse"),
+    ("/authority/renewals", "officer", "Renew unchanged"),
+    ("/applications/{application_id:uuid}/review", "family", "Ask for a review"),
 ]
 
 

@@ -155,7 +155,7 @@ async def add_service(page: Any, name: str, *, ratio: str, staff: int, approval:
     await page.get_by_label("Start time").fill("10:00")
     await page.get_by_label("End time").fill("12:00")
     await page.get_by_label("Staff on shift").fill(str(staff))
-    await page.get_by_label("From", exact=True).fill(first.isoformat())
+    await page.get_by_label("First date", exact=True).fill(first.isoformat())
     await page.get_by_role("button", name="Add availability").click()
     await expect(page.get_by_role("cell", name="FREQ=WEEKLY", exact=False)).to_be_visible()
     return first

@@ -148,7 +148,7 @@ async def test_availability_is_made_from_days_and_times_and_its_preview_marks_a_
     await form.get_by_label("Start time").fill("09:30")
     await form.get_by_label("End time").fill("09:00")
     await form.get_by_label("Staff on shift").fill("2")
-    await form.get_by_label("From", exact=True).fill(first.isoformat())
+    await form.get_by_label("First date", exact=True).fill(first.isoformat())
     await form.get_by_role("button", name="Show the next 10 dates").click()
     # The end before the start: an error naming the field, linked to it.
     link = staff.locator(".govuk-error-summary").get_by_role("link", name="The end time must be after the start time")

@@ -27,7 +27,7 @@ async def test_a_councils_administrator_saves_its_contact_details(client: httpx.
     assert refused.status_code == 422
     text = html.unescape(refused.text)
     assert '<a href="#contact_email">Enter an email address like name@example.org</a>' in text
-    assert '<a href="#website">Enter a web address starting with https://</a>' in text
+    assert '<a href="#website">Enter the address of the short breaks web page, starting with https://</a>' in text
     assert 'value="0121 496 0100"' in text  # what they typed, to correct
 
     saved = await client.post(

@@ -370,7 +370,7 @@ async def test_the_import_page_shows_the_error_and_the_last_good_import(
     page_url = f"/calendar/providers/{service.provider_id}"  # type: ignore[attr-defined]
 
     bad_url = await client.post(page_url + "/import", data={"url": "javascript:alert(1)", "csrf_token": await csrf(client, page_url)})
-    assert bad_url.status_code == 422 and "Enter a web address" in bad_url.text
+    assert bad_url.status_code == 422 and "Enter a calendar address starting with https:// or http://" in bad_url.text
     saved = await client.post(page_url + "/import", data={"url": served.url("good.ics"), "csrf_token": await csrf(client, page_url)})
     assert saved.status_code == 303
     served.calendars["good.ics"] = ics(vevent("a", "20260613T080000Z", "20260613T100000Z"))

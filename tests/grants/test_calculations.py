@@ -6,17 +6,9 @@ from datetime import date
 
 import pytest
 
-from grants.calculations import (
-    SUPPRESSED,
-    cost_per_respite_hour,
-    divide_half_up,
-    forecast_months,
-    percent,
-    straight_line_forecast,
-    straight_line_plan,
-    suppress_counts,
-)
+from grants.calculations import cost_per_respite_hour, forecast_months, straight_line_forecast, straight_line_plan
 from grants.periods import financial_year_label, financial_year_of, quarter_bounds, quarter_of
+from shortbreaks.disclosure import SUPPRESSED, divide_half_up, percent, suppress_counts
 
 
 def test_small_counts_are_hidden_and_zero_and_large_ones_are_shown() -> None:

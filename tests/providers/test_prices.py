@@ -41,10 +41,14 @@ async def test_a_price_typed_as_15_00_publishes_15_pounds(client, world):
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("£-3", "The price cannot be less than £0"), ("fifteen", "Enter the price in pounds, like £15 or 15.00"), ("15.001", None)],
+    [
+        ("£-3", "The price of a session cannot be less than £0"),
+        ("fifteen", "Enter the price of a session in pounds, like £15 or 15.00"),
+        ("15.001", None),
+    ],
 )
 async def test_a_price_that_is_not_pounds_gets_an_error_naming_the_field(client, world, typed, message):
-    message = message or "Enter the price in pounds, like £15 or 15.00"
+    message = message or "Enter the price of a session in pounds, like £15 or 15.00"
     await sign_in(client, world["staff"])
     provider = world["provider"]
     token = await csrf(client, f"/provider/{provider.id}/services/new")
@@ -74,7 +78,7 @@ async def test_editing_a_service_keeps_its_price_in_pounds(client, world):
     assert service.price_pence == 2250
     refused = await client.post(f"/provider/services/{service.id}", data={"csrf_token": token, **values, "price": "£-3"})
     assert refused.status_code == 422
-    assert '<a href="#price">The price cannot be less than £0</a>' in html.unescape(refused.text)
+    assert '<a href="#price">The price of a session cannot be less than £0</a>' in html.unescape(refused.text)
 
 
 async def test_a_family_filters_by_the_most_they_want_to_pay_in_pounds(client, world):

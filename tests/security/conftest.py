@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.enums import ApplicationStatus, StatementStatus
+from entitlements.enums import ApplicationStatus
 from entitlements.models import Application, CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
@@ -77,7 +77,7 @@ class World:
     # Our council's statement: version 1 published, version 2 a draft with its tiers.
     draft: Statement
     draft_tier: Tier
-    # Our family's application for our council's targeted tier, sent and waiting for a decision.
+    # Our family's approved application, its allowance year ending in two weeks' (real) time: due for renewal.
     application: Application
     family_token_id: UUID
     feed_id: UUID
@@ -212,7 +212,7 @@ async def build_world() -> World:
     spend_return = await grants_services.create_return(award, financial_year=2026, quarter=1, actor=grantee_p, now=TEST_NOW)
 
     draft, draft_tier = await _statement(authority, users["officer"])
-    application = await _application(authority, family, child)
+    application = await _approved_application(family, child, users["officer"])
 
     _, family_token = await create_api_token(family, name="For the matrix", now=TEST_NOW)
     from bookings.feeds import services as feed_services
@@ -260,20 +260,37 @@ async def _statement(authority: Organisation, officer: User) -> tuple[Statement,
     return draft, await Tier.get(statement_id=draft.id, code="targeted")
 
 
-async def _application(authority: Organisation, family: User, child: Child) -> Application:
-    """Our family's sent application for the targeted tier of our council's published statement."""
-    profile = await CouncilProfile.get(local_authority_id=authority.id)
-    tier = await Tier.get(statement__council_id=profile.id, statement__status=StatementStatus.PUBLISHED, code="targeted")
+async def _approved_application(family: User, child: Child, officer: User) -> Application:
+    """An approved application whose allowance year ends 14 days after today on the real calendar:
+    the browser scans run on the real clock, and the officers' renewals page lists it there."""
+    ends_on = datetime.now(UTC).date() + timedelta(days=14)
+    starts_on = ends_on - timedelta(days=364)
+    tier = await Tier.get(statement__council__local_authority_id=child.local_authority_id, statement__number=1, code="targeted")
+    allocation = await Allocation.create(
+        child_id=child.id,
+        local_authority_id=child.local_authority_id,
+        year=starts_on.year,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        tier_code="targeted",
+        service_kinds=list(tier.service_kinds),
+        in_minutes=True,
+        balance_minutes=600,
+    )
     return await Application.create(
-        reference="AP-SECU-01",
-        council_id=profile.id,
+        reference="AP-SECU-R1",
+        council_id=(await CouncilProfile.get(local_authority_id=child.local_authority_id)).id,
         family_id=family.id,
         child_id=child.id,
         tier_id=tier.id,
-        tier_code=tier.code,
-        status=ApplicationStatus.SUBMITTED,
+        tier_code="targeted",
+        status=ApplicationStatus.APPROVED,
+        answers={},
         submitted_at=TEST_NOW,
-        answers={"ehc_plan": "yes"},
+        decided_at=TEST_NOW,
+        decided_by_id=officer.id,
+        approved_minutes=600,
+        allocation_id=allocation.id,
     )
 
 

@@ -242,9 +242,17 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/authority/short-breaks/tiers/{tier_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/authority/short-breaks/drafts/{statement_id:uuid}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/authority/short-breaks/tiers/{tier_id:uuid}/remove", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/applications/{application_id:uuid}/renew", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/authority/renewals", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/authority/renewals", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/applications/{application_id:uuid}/renew", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/authority/applications/report", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/authority/applications/report/{slug}.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("GET", "/api/v1/councils/{slug}/statement", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/api/v1/councils/{slug}/statement/versions/{number}", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/councils/{slug}/statement/versions", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/applications/report", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/applications/report.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/api/v1/councils/{slug}/statement/versions/{number}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     # Deciding applications: officers of our council only (another council's officer finds nothing); the
     # family answers, asks for a review and reads its letter; the letter is the family's and the council's.

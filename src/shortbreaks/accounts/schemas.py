@@ -80,8 +80,8 @@ class ResetPasswordForm(FormModel):
 
 
 class InviteForm(FormModel):
-    email: EmailStr = Field(max_length=254)
-    role: Role
+    email: EmailStr = Field(max_length=254, title="Email address")
+    role: Role = Field(title="Role")
 
 
 class AcceptInvitationForm(FormModel):

@@ -500,7 +500,7 @@ def _contact_problems(contact: OrganisationContact) -> list[FieldError]:
     if contact.email and ("@" not in contact.email or " " in contact.email or len(contact.email) > 254):
         errors.append(FieldError("contact_email", "Enter an email address like name@example.org"))
     if contact.website and (not contact.website.startswith(("https://", "http://")) or len(contact.website) > 300):
-        errors.append(FieldError("website", "Enter a web address starting with https://"))
+        errors.append(FieldError("website", "Enter the address of the short breaks web page, starting with https://"))
     return errors
 
 
