@@ -20,7 +20,17 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import application_pages, eligibility, permissions, presenters, queries, renewal_pages, report_pages, services
+from entitlements import (
+    application_pages,
+    decision_pages,
+    eligibility,
+    permissions,
+    presenters,
+    queries,
+    renewal_pages,
+    report_pages,
+    services,
+)
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
 from entitlements.schemas import CouncilProfileIn, StatementPartForm, StatementPartIn, TierForm, TierIn, TierRules
@@ -466,3 +476,6 @@ routes += renewal_pages.routes
 # The applications report (its own module: entitlements/report_pages.py).
 routes += report_pages.page_routes
 routes += application_pages.routes  # a family's applications and the council's own questions
+
+# Deciding applications (entitlements.decision_pages).
+routes += decision_pages.routes

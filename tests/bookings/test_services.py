@@ -202,7 +202,13 @@ async def test_allocation_cannot_go_below_zero(authority: Organisation) -> None:
 async def test_grants_must_be_for_this_or_next_year_and_not_negative(authority: Organisation) -> None:
     family = await make_family(authority)
     child = await make_child(family)
-    for kwargs in ({"year": 2024, "minutes": 60}, {"year": 0, "minutes": 60}, {"year": 2026, "minutes": -60}, {"year": 2026, "pence": -1}, {"year": 2026}):
+    for kwargs in (
+        {"year": 2024, "minutes": 60},
+        {"year": 0, "minutes": 60},
+        {"year": 2026, "minutes": -60},
+        {"year": 2026, "pence": -1},
+        {"year": 2026},
+    ):
         with pytest.raises(ValidationFailed):
             await services.grant_allocation(child, actor=family, now=NOW, **kwargs)  # type: ignore[arg-type]
     assert await Allocation.all().count() == 0

@@ -111,6 +111,11 @@ SCAN: dict[str, tuple[str, int]] = {
     "/applications/{application_id:uuid}/check": ("family", 200),
     "/authority/short-breaks/questions": ("officer", 200),
     "/authority/short-breaks/questions/q/{question_id:uuid}": ("officer", 200),
+    "/authority/applications": ("officer", 200),
+    "/authority/applications/{application_id:uuid}": ("officer", 200),
+    "/applications/{application_id:uuid}/more-info": ("family", 200),
+    "/applications/{application_id:uuid}/review": ("family", 200),
+    "/applications/{application_id:uuid}/letter": ("family", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -155,6 +160,7 @@ EMPTY_FORMS = [
     ("/applications/{application_id:uuid}/check", "family", "Accept and send"),
     ("/authority/short-breaks/questions", "officer", "Add question"),
     ("/authority/short-breaks/questions/q/{question_id:uuid}", "officer", "Save question"),
+    ("/applications/{application_id:uuid}/review", "family", "Ask for a review"),
 ]
 
 

@@ -280,6 +280,30 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/applications/{application_id:uuid}/submit", "login ok 403 403 403 403 403 404 403 403 403 403"),
     ("POST", "/api/v1/applications/{application_id:uuid}/evidence", "login ok 403 403 403 403 403 404 403 403 403 403"),
     ("POST", "/api/v1/applications/{application_id:uuid}/withdraw", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    # Deciding applications: officers of our council only (another council's officer finds nothing); the
+    # family answers, asks for a review and reads its letter; the letter is the family's and the council's.
+    ("GET", "/authority/applications", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/authority/applications/{application_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/applications/{application_id:uuid}/assign", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/applications/{application_id:uuid}/more-info", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/applications/{application_id:uuid}/approve", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/applications/{application_id:uuid}/refuse", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/applications/{application_id:uuid}/review/assign", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/applications/{application_id:uuid}/review/decide", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/applications/{application_id:uuid}/more-info", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("POST", "/applications/{application_id:uuid}/more-info", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/applications/{application_id:uuid}/review", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("POST", "/applications/{application_id:uuid}/review", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/applications/{application_id:uuid}/letter", "login ok 404 ok 404 404 404 404 404 404 404 404"),
+    ("GET", "/api/v1/authority/applications", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/api/v1/authority/applications/{application_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    # The body is checked before the application is looked up: {} is refused as invalid (422) for every officer.
+    ("POST", "/api/v1/authority/applications/{application_id:uuid}/assign", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/api/v1/authority/applications/{application_id:uuid}/more-info", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/api/v1/authority/applications/{application_id:uuid}/approve", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/api/v1/authority/applications/{application_id:uuid}/refuse", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/api/v1/authority/applications/{application_id:uuid}/review/assign", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/api/v1/authority/applications/{application_id:uuid}/review/decide", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
 ]
 
 # Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
