@@ -520,7 +520,7 @@ def _sha256(data: bytes) -> str:
 
 async def get_for_family(principal: Principal, application_id: UUID) -> Application:
     application = await Application.get_or_none(id=application_id, family_id=principal.user.id).select_related(
-        "tier", "child", "council__local_authority"
+        "tier", "child", "council__local_authority", "allocation"
     )
     if application is None:
         raise NotFound("There is no application with that id on your account")
@@ -529,7 +529,7 @@ async def get_for_family(principal: Principal, application_id: UUID) -> Applicat
 
 async def get_for_viewer(principal: Principal, application_id: UUID) -> Application:
     """The application for its family or an officer of its council; anyone else: :class:`NotFound`."""
-    application = await Application.get_or_none(id=application_id).select_related("council")
+    application = await Application.get_or_none(id=application_id).select_related("council__local_authority", "tier", "child", "family")
     if application is None or not (
         application.family_id == principal.user.id or permissions.is_officer_for(principal, application.council.local_authority_id)
     ):

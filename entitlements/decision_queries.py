@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from entitlements import permissions, workdays
+from entitlements import applications, permissions, workdays
 from entitlements.enums import ApplicationStatus, ReviewStatus
 from entitlements.models import Application, CouncilProfile, Review
 from shortbreaks.accounts.enums import Role
@@ -79,22 +79,17 @@ async def get_application_for_officer(principal: Principal, application_id: UUID
 
 
 async def get_application_for_reader(principal: Principal, application_id: UUID) -> Application:
-    """An application its family or the council's officers may read (the letter), else :class:`NotFound`."""
-    application = await Application.get_or_none(id=application_id).select_related("council__local_authority", "tier", "child", "family")
-    if application is None or application.status == ApplicationStatus.DRAFT:
+    """An application (not a draft) its family or the council's officers may read (the letter), else :class:`NotFound`."""
+    application = await applications.get_for_viewer(principal, application_id)
+    if application.status == ApplicationStatus.DRAFT:
         raise NotFound("There is no application with that reference")
-    if application.family_id == principal.id and principal.has_role(Role.FAMILY):
-        return application
-    if permissions.is_officer_for(principal, application.council.local_authority_id):
-        return application
-    raise NotFound("There is no application with that reference")
+    return application
 
 
 async def get_application_for_family(principal: Principal, application_id: UUID) -> Application:
-    application = await Application.get_or_none(id=application_id, family_id=principal.id).select_related(
-        "council__local_authority", "tier", "child"
-    )
-    if application is None or application.status == ApplicationStatus.DRAFT:
+    """The family's own application, once sent, else :class:`NotFound`."""
+    application = await applications.get_for_family(principal, application_id)
+    if application.status == ApplicationStatus.DRAFT:
         raise NotFound("There is no application with that reference")
     return application
 

@@ -16,20 +16,17 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import renewals
+from entitlements import applications, renewals
 from shortbreaks.errors import DomainError, FieldError
 from shortbreaks.forms import form_values
 from shortbreaks.permissions import FAMILY, LA_OFFICER
 from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
-# The family's application page (entitlements:application): where a renewal draft is filled in and sent.
-APPLICATION_PATH = "/applications/{id}"
-
 
 async def renew_start_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await renewals.get_family_application(principal.id, path_uuid(request, "application_id"))
+    application = await applications.get_for_family(principal, path_uuid(request, "application_id"))
     return _renew_page(request, application, [])
 
 
@@ -48,7 +45,7 @@ def _renew_page(request: Request, application: renewals.Application, errors: lis
 
 async def renew_page(request: Request) -> Response:
     principal = request_principal(request)
-    application = await renewals.get_family_application(principal.id, path_uuid(request, "application_id"))
+    application = await applications.get_for_family(principal, path_uuid(request, "application_id"))
     try:
         renewal = await renewals.renew_application(application, family=principal.user, now=request_now(request))
     except DomainError as exc:
@@ -56,7 +53,7 @@ async def renew_page(request: Request) -> Response:
             raise
         return _renew_page(request, application, [FieldError("renew", exc.message)], status_code=exc.status_code)
     message = "Check last year's answers, change what has changed and send it"
-    return redirect(request, APPLICATION_PATH.format(id=renewal.id), message=message)
+    return redirect(request, request.url_for("entitlements:application", application_id=renewal.id).path, message=message)
 
 
 async def officer_renewals_page(request: Request, errors: list[FieldError] | None = None, chosen: list[str] | None = None) -> Response:

@@ -22,7 +22,6 @@ amount (nothing carries over: each year is its own allocation).
 from __future__ import annotations
 
 import contextlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -34,18 +33,18 @@ from bookings import services as booking_services
 from bookings.models import Allocation
 from bookings.services import AllowanceTerms
 from entitlements import permissions, queries
+from entitlements.applications import new_reference
 from entitlements.enums import OPEN_APPLICATION_STATUSES, ApplicationEventKind, ApplicationStatus
 from entitlements.models import Application, ApplicationEvent, CouncilProfile, Tier
 from entitlements.services import transaction
+from entitlements.workdays import london_day
 from shortbreaks import audit, mail
 from shortbreaks.accounts.models import User
-from shortbreaks.clock import LONDON
 from shortbreaks.errors import Conflict, NotFound, ValidationFailed
 from shortbreaks.models import OutboxMessage
 from shortbreaks.money import format_pence
 from shortbreaks.permissions import Principal
 
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 # The longest notice a council can set (renewal_invite_weeks is at most 26): the job reads no further ahead.
 MAX_NOTICE = timedelta(weeks=26)
 
@@ -53,16 +52,6 @@ MAX_NOTICE = timedelta(weeks=26)
 class NotRenewable(Conflict):
     code = "not_renewable"
     title = "This application cannot be renewed"
-
-
-def new_reference() -> str:
-    """``AP-7K3Q-9M``: 30^6 possibilities; the unique constraint catches the rare clash."""
-    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(6)]
-    return f"AP-{''.join(chars[:4])}-{''.join(chars[4:])}"
-
-
-def london_day(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 def next_year(council: CouncilProfile, ends_on: date) -> tuple[date, date]:
@@ -198,16 +187,6 @@ async def _invite(
 
 
 # --- the family renews ------------------------------------------------------------------------------
-
-
-async def get_family_application(family_id: UUID, application_id: UUID) -> Application:
-    """The family's own application (its council, child and tier loaded), else :class:`NotFound`."""
-    application = await Application.get_or_none(id=application_id, family_id=family_id).select_related(
-        "council__local_authority", "child", "tier", "allocation"
-    )
-    if application is None:
-        raise NotFound("Application not found")
-    return application
 
 
 async def current_tier(council: CouncilProfile, tier_code: str) -> Tier:

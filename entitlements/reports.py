@@ -8,12 +8,9 @@ percentage within target are worked out from the decided applications of a row, 
 shown only where that row decided at least the threshold (else ``c``); with none decided there is
 nothing to show (``None``).
 
-Working days (:func:`count_working_days`) leave out weekends and England and Wales bank holidays
-(the maintained ``holidays`` library, which knows the rules for any year and the one-off days);
-the time spent waiting for the family's information (``paused_working_days``) is taken off.
-
-NOTE for merging: the decision queue has its own working-day count (``entitlements/workdays.py``);
-:func:`count_working_days` here is meant to become that one function.
+Working days are counted as the decision queue counts them (:mod:`entitlements.workdays`: weekends
+and England and Wales bank holidays left out); the time spent waiting for the family's information
+(``paused_working_days``) is taken off.
 """
 
 from __future__ import annotations
@@ -23,13 +20,12 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from typing import Any, Literal
 
-import holidays
 from pydantic import BaseModel
 
+from entitlements import workdays
 from entitlements.enums import ApplicationStatus, ReviewStatus, StatementStatus
 from entitlements.models import Application, CouncilProfile, Review, Tier
 from shortbreaks import disclosure
@@ -49,29 +45,9 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 # --- working days --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def count_working_days(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end``: sent on a Monday and decided on the
-    Tuesday is 1; decided the same day, or on the weekend after a Friday, is 0."""
-    days = 0
-    day = start + timedelta(days=1)
-    while day <= end:
-        days += is_working_day(day)
-        day += timedelta(days=1)
-    return days
-
-
 def days_to_decision(submitted_at: datetime, decided_at: datetime, paused_working_days: int) -> int:
     """Working days from sending to decision (London dates), less those spent waiting for the family."""
-    elapsed = count_working_days(submitted_at.astimezone(LONDON).date(), decided_at.astimezone(LONDON).date())
+    elapsed = workdays.working_days_between(workdays.london_day(submitted_at), workdays.london_day(decided_at))
     return max(0, elapsed - paused_working_days)
 
 

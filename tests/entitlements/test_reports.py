@@ -12,7 +12,7 @@ import itertools
 from datetime import date, datetime
 
 from bookings.models import Allocation, Child
-from entitlements import reports
+from entitlements import reports, workdays
 from entitlements.enums import ApplicationStatus, RefusalReason, ReviewStatus
 from entitlements.models import Application, CouncilProfile, Review, Tier
 from shortbreaks.clock import utc
@@ -24,15 +24,15 @@ FEB2 = utc(2026, 2, 2, 9, 0)  # a Monday
 
 
 def test_working_days_leave_out_weekends_and_bank_holidays() -> None:
-    assert reports.count_working_days(date(2026, 1, 5), date(2026, 1, 6)) == 1  # Monday to Tuesday
-    assert reports.count_working_days(date(2026, 1, 5), date(2026, 1, 5)) == 0
-    assert reports.count_working_days(date(2026, 1, 9), date(2026, 1, 11)) == 0  # Friday to Sunday
+    assert workdays.working_days_between(date(2026, 1, 5), date(2026, 1, 6)) == 1  # Monday to Tuesday
+    assert workdays.working_days_between(date(2026, 1, 5), date(2026, 1, 5)) == 0
+    assert workdays.working_days_between(date(2026, 1, 9), date(2026, 1, 11)) == 0  # Friday to Sunday
     # Good Friday 3 April and Easter Monday 6 April 2026: Thursday to Tuesday is one working day.
-    assert reports.count_working_days(date(2026, 4, 2), date(2026, 4, 7)) == 1
+    assert workdays.working_days_between(date(2026, 4, 2), date(2026, 4, 7)) == 1
     # Christmas 2031 (Thursday), Boxing Day (Friday): any year, not only those a bundled file covers.
-    assert reports.count_working_days(date(2031, 12, 24), date(2031, 12, 29)) == 1
+    assert workdays.working_days_between(date(2031, 12, 24), date(2031, 12, 29)) == 1
     # The state funeral of 19 September 2022 was a one-off bank holiday.
-    assert reports.count_working_days(date(2022, 9, 16), date(2022, 9, 20)) == 1
+    assert workdays.working_days_between(date(2022, 9, 16), date(2022, 9, 20)) == 1
 
 
 def test_days_to_decision_take_off_the_pause_and_use_london_dates() -> None:
