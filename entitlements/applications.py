@@ -447,7 +447,7 @@ async def withdraw_application(principal: Principal, application: Application, *
         changed = (
             await Application.filter(id=current.id, status__in=list(OPEN_APPLICATION_STATUSES))
             .using_db(conn)
-            .update(status=ApplicationStatus.WITHDRAWN, paused_at=None, submitted_at=current.submitted_at or now, updated_at=now)
+            .update(status=ApplicationStatus.WITHDRAWN, paused_at=None, updated_at=now)
         )
         if not changed:
             raise Conflict("This application has been decided: it can no longer be withdrawn", code="decided")
