@@ -1,21 +1,37 @@
-"""The entitlements demo data: Birmingham's short breaks services statement, in two published versions.
+"""The entitlements demo data: Birmingham's short breaks services statement, in two published versions,
+and applications at every step of a decision.
 
 Version 1 (a year ago) offered 70 hours a year through the targeted tier; version 2 (current)
 offers 78 and adds holiday schemes. Three tiers: universal clubs and activities open to all
 disabled children in the area, a targeted allowance (78 hours a year, for children with an EHC
 plan or Disability Living Allowance), and specialist breaks after a social care assessment.
+Applications (each family signs in as ``<surname>.family@example.com`` with the demo password;
+the officer is officer@example.com): the Adeyemis are part-way through applying for Tobi; Jasleen
+Kaur's application has waited past the council's 20 working days; the council asked the Robinsons
+for Ella's EHC plan and is waiting; Finn Walsh's was refused with a letter; Amir Osei's was approved
+with the 78 hours, so his allocation pays for the targeted tier's kinds of break. Birmingham also
+asks every applicant one question of its own.
+
 Loading twice changes nothing: nothing is added once the council has its profile.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from entitlements import services
-from entitlements.models import CouncilProfile
+from bookings import services as booking_services
+from bookings.models import Child
+from entitlements import applications, decisions, queries, services
+from entitlements.enums import QuestionKind, RefusalReason
+from entitlements.models import Application, CouncilProfile
 from entitlements.schemas import CouncilProfileIn, StatementIn
-from shortbreaks.demo import DemoContext
+from entitlements.storage import Upload, storage_from_settings
+from shortbreaks.accounts.enums import Role
+from shortbreaks.accounts.models import Organisation, User
+from shortbreaks.accounts.services import ensure_membership, ensure_user, load_principal
+from shortbreaks.clock import LONDON
+from shortbreaks.demo import DEMO_PASSWORD, DemoContext
 
 SLUG = "birmingham"
 # Birmingham's postcode districts (B1 to B48, the city's own); the rest of the B area is other councils'.
@@ -120,3 +136,106 @@ async def load(ctx: DemoContext) -> None:
         profile, _statement(78, ["activity", "holiday_scheme", "day_care_away", "day_care_home"], LOCAL_NEEDS), actor=None, now=ctx.now
     )
     await services.publish_statement(second, actor=None, now=ctx.now)
+    await _applications(ctx, profile, authority)
+
+
+# A one-page PDF: what a family photographs or scans (an EHC plan's first page, a DLA award letter).
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+# (surname, child, born, needs, what happens to the application)
+APPLICANTS = [
+    ("Adeyemi", "Tobi", date(2017, 5, 14), ["ASD"], "draft"),
+    ("Kaur", "Jasleen", date(2015, 10, 2), ["SLCN", "ASD"], "waiting"),
+    ("Robinson", "Ella", date(2014, 2, 27), ["SLD"], "more_info"),
+    ("Walsh", "Finn", date(2011, 6, 19), ["SEMH"], "refused"),
+    ("Osei", "Amir", date(2017, 1, 9), ["ASD"], "approved"),
+]
+ANSWERS = {"postcode": "B15 2TT", "ehc_plan": "yes", "dla": "no"}
+OWN_QUESTION = "Who looks after your child most of the time?"
+
+
+async def _applicant(
+    surname: str, first_name: str, born: date, needs: list[str], authority: Organisation, now: datetime
+) -> tuple[User, Child]:
+    user = await ensure_user(
+        email=f"{surname.lower()}.family@example.com", password=DEMO_PASSWORD, display_name=f"The {surname} family", now=now
+    )
+    await ensure_membership(user, authority, Role.FAMILY)
+    child = await Child.get_or_none(family_id=user.id, first_name=first_name)
+    if child is None:
+        child = await booking_services.create_child(
+            user,
+            local_authority_id=authority.id,
+            first_name=first_name,
+            last_name=surname,
+            date_of_birth=born,
+            needs=needs,
+            care={},
+            now=now,
+        )
+    return user, child
+
+
+async def _applications(ctx: DemoContext, profile: CouncilProfile, authority: Organisation) -> None:
+    """The applications described in the module's docstring, made through the services (audited, with their history)."""
+    now = ctx.now
+    officer = await load_principal(ctx.users["officer@example.com"])
+    await applications.add_question(
+        officer,
+        profile,
+        applications.QuestionInput("targeted", QuestionKind.TEXT, OWN_QUESTION, hint="For example: me, my partner and my mother."),
+        now=now - timedelta(days=60),
+    )
+    tier = await applications.applicable_tier(profile, "targeted")
+    storage = storage_from_settings(ctx.settings)
+    year_start, _ = queries.allowance_year(profile, now.astimezone(LONDON).date())
+    # Decisions in the current allowance year, so the approved allocation is this year's.
+    earliest = datetime(year_start.year, year_start.month, year_start.day, 9, tzinfo=LONDON).astimezone(now.tzinfo)
+    for surname, first_name, born, needs, outcome in APPLICANTS:
+        user, child = await _applicant(surname, first_name, born, needs, authority, now)
+        if await Application.filter(child_id=child.id).exists():
+            continue
+        family = await load_principal(user)
+        sent = now - timedelta(days={"draft": 0, "waiting": 35, "more_info": 12, "refused": 20, "approved": 30}[outcome])
+        application, _ = await applications.start_application(family, profile, tier, child, now=sent - timedelta(hours=1))
+        await applications.save_answer(family, application, "postcode", ANSWERS["postcode"], now=sent - timedelta(minutes=50))
+        if outcome == "draft":
+            continue  # part-way: the postcode answered, the rest to do
+        for key in ("ehc_plan", "dla"):
+            application = await applications.save_answer(family, application, key, ANSWERS[key], now=sent - timedelta(minutes=40))
+        [question] = [q for q in await applications.council_questions(profile.id, "targeted") if q.label == OWN_QUESTION]
+        application = await applications.save_answer(
+            family, application, str(question.id), "Me and my partner", now=sent - timedelta(minutes=30)
+        )
+        if outcome != "more_info":
+            upload = Upload(filename=f"{first_name} EHC plan.pdf", data=DEMO_PDF, content_type="application/pdf")
+            await applications.add_evidence(family, application, upload, storage=storage, now=sent - timedelta(minutes=20))
+        application, _ = await applications.submit_application(
+            family, application, now=sent, link=f"{ctx.settings.base_url}/applications/{application.id}"
+        )
+        if outcome == "more_info":
+            await decisions.request_information(
+                application,
+                request_text=f"Please send the first page of {first_name}'s EHC plan, or a letter from her school about her needs.",
+                actor=officer,
+                now=now - timedelta(days=5),
+            )
+        elif outcome == "refused":
+            await decisions.refuse(
+                application,
+                reason=RefusalReason.NEEDS_NOT_MET,
+                explanation=(
+                    f"{first_name}'s EHC plan describes needs that his school meets, and it does not say he needs support outside school. "
+                    "The clubs and activities open to all are open to him, and our family support team can talk to you about other help."
+                ),
+                actor=officer,
+                now=max(now - timedelta(days=8), earliest),
+            )
+        elif outcome == "approved":
+            default = decisions.default_amount(tier)
+            await decisions.approve(
+                application, minutes=default.minutes, pence=default.pence, actor=officer, now=max(now - timedelta(days=21), earliest)
+            )
