@@ -245,7 +245,9 @@ class Application(TimestampedModel):
                 name="entitlements_application_one_open",
                 condition="status IN ('draft', 'submitted', 'more_info')",
             ),
-            CheckConstraint(check="status IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="entitlements_application_submitted"),
+            CheckConstraint(
+                check="status IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="entitlements_application_submitted"
+            ),
             CheckConstraint(
                 check="status <> 'approved' OR (allocation_id IS NOT NULL AND decided_at IS NOT NULL)",
                 name="entitlements_application_approved",

@@ -61,7 +61,9 @@ async def test_the_refused_family_reads_its_letter(app: Starlette) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
         page = await client.get("/sign-in")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        signed_in = await client.post("/sign-in", data={"email": "walsh.family@example.com", "password": DEMO_PASSWORD, "csrf_token": token})
+        signed_in = await client.post(
+            "/sign-in", data={"email": "walsh.family@example.com", "password": DEMO_PASSWORD, "csrf_token": token}
+        )
         assert signed_in.status_code in (302, 303)
         letter = await client.get(f"/applications/{refused.id}/letter")
     assert letter.status_code == 200
