@@ -82,4 +82,14 @@ CONSTRAINTS = [
         lambda: ValidationFailed.field("reviewer_id", "A review must be decided by a different officer from the one who made the decision"),
     ),
     Constraint("entitlements_review_decided", _already_done),
+    Constraint(
+        "entitlements_agreedpackage_dates", lambda: ValidationFailed.field("ends_on", "The end date must be on or after the start date")
+    ),
+    Constraint(
+        "entitlements_packageamount_once_a_day",
+        lambda: Conflict("The package already changes on that date; change that variation instead"),
+        table="entitlements_packageamount",
+        columns=("package_id", "effective_from"),
+    ),
+    Constraint("entitlements_packageamount_positive", lambda: ValidationFailed.field("amount", "Enter an amount more than zero")),
 ]

@@ -175,3 +175,33 @@ class ReviewStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"open": "Waiting for a decision", "upheld": "Decision kept", "changed": "Decision changed"}[self.value]
+
+
+class PackageSource(StrEnum):
+    """Where a child's agreed short breaks come from."""
+
+    TIER_DECISION = "tier_decision"
+    EHC_PLAN_H1 = "ehc_plan_h1"
+    EHC_PLAN_H2 = "ehc_plan_h2"
+    CHILD_IN_NEED = "child_in_need"
+
+    @property
+    def label(self) -> str:
+        return {
+            "tier_decision": "A short breaks decision under the council's statement",
+            "ehc_plan_h1": "The child's EHC plan, section H1 (breaks under the Chronically Sick and Disabled Persons Act 1970)",
+            "ehc_plan_h2": "The child's EHC plan, section H2 (other social care, including overnight breaks)",
+            "child_in_need": "A child in need plan after a social care assessment",
+        }[self.value]
+
+
+class PackagePeriod(StrEnum):
+    """The period an agreed amount is for: hours or pounds a week, a month or a year."""
+
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+    @property
+    def label(self) -> str:
+        return {"week": "a week", "month": "a month", "year": "a year"}[self.value]

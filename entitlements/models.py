@@ -14,7 +14,17 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 
-from entitlements.enums import ApplicationEventKind, ApplicationStatus, QuestionKind, RefusalReason, ReviewStatus, StatementStatus, TierKind
+from entitlements.enums import (
+    ApplicationEventKind,
+    ApplicationStatus,
+    PackagePeriod,
+    PackageSource,
+    QuestionKind,
+    RefusalReason,
+    ReviewStatus,
+    StatementStatus,
+    TierKind,
+)
 from shortbreaks.models import TimestampedModel
 
 if TYPE_CHECKING:  # a model imported here would be registered with the entitlements app too
@@ -340,4 +350,79 @@ class Review(TimestampedModel):
                 name="entitlements_review_other_officer",
             ),
             CheckConstraint(check="(status = 'open') = (decided_at IS NULL)", name="entitlements_review_decided"),
+        ]
+
+
+class AgreedPackage(TimestampedModel):
+    """What a council has agreed a child gets, from ``starts_on`` to ``ends_on``, and where it comes from.
+
+    The amount lives in :class:`PackageAmount` rows: the first from ``starts_on``, and one for each
+    variation from its date (the history is kept; the row in force on a day is the latest
+    ``effective_from`` on or before it).
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    council: fields.ForeignKeyRelation[CouncilProfile] = fields.ForeignKeyField(
+        "entitlements.CouncilProfile", related_name="packages", on_delete=fields.RESTRICT
+    )
+    council_id: UUID
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField("bookings.Child", related_name="packages", on_delete=fields.RESTRICT)
+    child_id: UUID
+    source = fields.CharEnumField(PackageSource, max_length=16)
+    # The application whose approval it records (source tier_decision), or the plan's own reference.
+    application: fields.ForeignKeyNullableRelation[Application] = fields.ForeignKeyField(
+        "entitlements.Application", related_name="packages", null=True, on_delete=fields.SET_NULL
+    )
+    application_id: UUID | None
+    source_reference = fields.CharField(max_length=100, default="")
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    # How it is meant to be used, in words: "3 hours every Saturday", "2 overnights a month".
+    pattern = fields.CharField(max_length=200, default="")
+    # The officer responsible for the child (shortfall cases go to them).
+    officer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="packages_held", null=True, on_delete=fields.SET_NULL
+    )
+    officer_id: UUID | None
+    recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="packages_recorded", null=True, on_delete=fields.SET_NULL
+    )
+    recorded_by_id: UUID | None
+
+    amounts: fields.ReverseRelation[PackageAmount]
+
+    class Meta:
+        table = "entitlements_agreedpackage"
+        indexes = [("council_id", "starts_on", "ends_on"), ("child_id",)]
+        constraints = [CheckConstraint(check="starts_on <= ends_on", name="entitlements_agreedpackage_dates")]
+
+
+class PackageAmount(TimestampedModel):
+    """An agreed package's amount from ``effective_from``: hours (as minutes) or pence, per week, month or year."""
+
+    id = fields.UUIDField(primary_key=True)
+    package: fields.ForeignKeyRelation[AgreedPackage] = fields.ForeignKeyField(
+        "entitlements.AgreedPackage", related_name="amounts", on_delete=fields.CASCADE
+    )
+    package_id: UUID
+    effective_from = fields.DateField()
+    minutes = fields.IntField(null=True)
+    pence = fields.BigIntField(null=True)
+    per = fields.CharEnumField(PackagePeriod, max_length=8)
+    # Why it changed (empty for the first amount).
+    reason = fields.TextField(default="")
+    recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="package_amounts_recorded", null=True, on_delete=fields.SET_NULL
+    )
+    recorded_by_id: UUID | None
+
+    class Meta:
+        table = "entitlements_packageamount"
+        ordering = ["effective_from"]
+        constraints = [
+            UniqueConstraint(fields=("package_id", "effective_from"), name="entitlements_packageamount_once_a_day"),
+            CheckConstraint(
+                check="(minutes IS NULL OR minutes > 0) AND (pence IS NULL OR pence > 0) AND (minutes IS NOT NULL OR pence IS NOT NULL)",
+                name="entitlements_packageamount_positive",
+            ),
         ]

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from entitlements.models import Application, ApplicationEvent, CouncilProfile, Evidence, Question, Review, Statement, Tier
+from entitlements.models import (
+    AgreedPackage,
+    Application,
+    ApplicationEvent,
+    CouncilProfile,
+    Evidence,
+    PackageAmount,
+    Question,
+    Review,
+    Statement,
+    Tier,
+)
 from shortbreaks.privacy import Erasure, PersonalData, mark_not_personal, register
 
 mark_not_personal(CouncilProfile, "a council's web address, allowance year and the postcode districts of its whole area, not a person's")
@@ -100,3 +111,23 @@ async def delete_evidence_files(ctx: dict[str, Any], *, keys: list[str]) -> int:
 
 # Jobs of this module (the core collects ``functions`` from each package's ``privacy`` module too).
 functions = [delete_evidence_files]
+register(
+    PersonalData(
+        AgreedPackage,
+        family="child__family_id",
+        child="child_id",
+        export=("source", "source_reference", "starts_on", "ends_on", "pattern", "created_at"),
+        erasure=Erasure.KEEP,
+        why="the council's record of what it agreed a child gets (a statutory duty); names no one once the child is anonymised",
+    )
+)
+register(
+    PersonalData(
+        PackageAmount,
+        family="package__child__family_id",
+        export=("package_id", "effective_from", "minutes", "pence", "per", "reason"),
+        erasure=Erasure.ANONYMISE,
+        why="the agreed amounts over time stay with the council's record; the words about a change are removed",
+        personal_fields=("reason",),
+    )
+)
