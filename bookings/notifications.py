@@ -111,15 +111,3 @@ async def waiting_list_event(
         subject = f"Session cancelled: {service_name}"
         text = f"{service_name}, {when(starts_at)}, has been cancelled by the provider, so its waiting list has closed.\n"
     return await mail.queue_email(to=to, subject=subject, body=text, dedupe_key=f"waiting-{event}:{entry.id}", now=now, using_db=conn)
-
-
-async def deliver(messages: list[OutboxMessage | None]) -> None:
-    """After commit: enqueue delivery of each message written by the transaction."""
-    for message in messages:
-        if message is not None:
-            try:
-                await mail.deliver_later(message)
-            except RuntimeError:
-                # No job queue (the CLI's demo loader): the message stays pending in the outbox
-                # and the core's requeue_pending_email sweep delivers it.
-                log.info("no job queue: outbox message %s left for the sweep", message.id)

@@ -432,8 +432,7 @@ async def submit_application(principal: Principal, application: Application, *, 
             now=now,
             using_db=conn,
         )
-    if message is not None:
-        await mail.deliver_later(message)
+    await mail.deliver_committed([message])
     return await Application.get(id=application.id), True
 
 

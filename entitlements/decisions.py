@@ -30,7 +30,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from bookings import services as bookings_services
 from bookings.models import Child
-from bookings.notifications import deliver as deliver_mail
 from entitlements import permissions, queries, workdays
 from entitlements.decision_queries import DECIDABLE, DECIDED, list_council_officers
 from entitlements.enums import ApplicationEventKind, ApplicationStatus, RefusalReason, ReviewStatus
@@ -197,7 +196,7 @@ async def request_information(application: Application, *, request_text: str, ac
             now=now,
             conn=conn,
         )
-    await deliver_mail([message])
+    await mail.deliver_committed([message])
     return await Application.get(id=application.id)
 
 
@@ -354,7 +353,7 @@ async def approve(
             now=now,
             conn=conn,
         )
-    await deliver_mail([message])
+    await mail.deliver_committed([message])
     return await Application.get(id=application.id)
 
 
@@ -401,7 +400,7 @@ async def refuse(application: Application, *, reason: RefusalReason, explanation
             now=now,
             conn=conn,
         )
-    await deliver_mail([message])
+    await mail.deliver_committed([message])
     return await Application.get(id=application.id)
 
 
@@ -440,7 +439,7 @@ async def request_review(application: Application, *, grounds: str, actor: Princ
             now=now,
             conn=conn,
         )
-    await deliver_mail([message])
+    await mail.deliver_committed([message])
     return review
 
 
@@ -569,5 +568,5 @@ async def decide_review(
             now=now,
             conn=conn,
         )
-    await deliver_mail([message])
+    await mail.deliver_committed([message])
     return await Review.get(id=review.id)

@@ -21,7 +21,6 @@ amount (nothing carries over: each year is its own allocation).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -85,14 +84,6 @@ async def _family_email(family_id: UUID, conn: BaseDBAsyncClient) -> str | None:
     return user.email if user is not None and user.is_active else None
 
 
-async def _deliver(messages: list[OutboxMessage | None]) -> None:
-    for message in messages:
-        if message is not None:
-            # Without a job queue (the command line) the outbox sweep sends it.
-            with contextlib.suppress(RuntimeError):
-                await mail.deliver_later(message)
-
-
 async def _has_renewal(application_id: UUID, conn: BaseDBAsyncClient | None = None) -> bool:
     """A renewal started or made (a withdrawn one does not count)."""
     return await Application.filter(renewal_of_id=application_id).exclude(status=ApplicationStatus.WITHDRAWN).using_db(conn).exists()
@@ -143,7 +134,7 @@ async def invite_due_renewals(*, now: datetime, base_url: str) -> int:
             if await _has_renewal(application.id, conn):
                 continue
             messages.append(await _invite(application, allocation, now=now, base_url=base_url, conn=conn))
-        await _deliver(messages)
+        await mail.deliver_committed(messages)
         invited += 1
     return invited
 
@@ -344,7 +335,7 @@ async def renew_unchanged(application_ids: list[UUID], *, actor: Principal, now:
                 continue
             application, message = await _renew_one(item, tier, actor=actor, now=now, conn=conn)
             messages.append(message)
-        await _deliver(messages)
+        await mail.deliver_committed(messages)
         renewed.append(application)
     return BulkResult(renewed, skipped)
 

@@ -174,7 +174,7 @@ async def _release(payment: Payment, *, to: PaymentStatus, reason: str, now: dat
             after={"booking_id": booking.id, "status": to},
             using_db=conn,
         )
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     return True
 
 
@@ -388,7 +388,7 @@ async def record_checkout_paid(session: CheckoutSession, *, now: datetime, event
                 booking.id, percent=100, reason=RefundReason.LATE_PAYMENT, actor=None, now=now, conn=conn
             )
             messages.append(await _late_payment_email(booking, session.amount_total, now=now, conn=conn))
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     await records.send_refunds_later(refund_ids)
 
 

@@ -50,7 +50,7 @@ from bookings.services.rules import (
 from providers import services as provider_services
 from providers.enums import BookingMode, FundingRoute, ServiceKind
 from providers.models import Service, Session
-from shortbreaks import audit
+from shortbreaks import audit, mail
 from shortbreaks.accounts.models import User
 from shortbreaks.accounts.services import require_verified_email
 from shortbreaks.errors import FieldError, NotFound, ValidationFailed
@@ -459,5 +459,5 @@ async def book_places(
         if duplicate is not None:
             raise duplicate from None
         raise
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     return made

@@ -25,7 +25,7 @@ from bookings.services.common import _get_session, _places, _transition
 from bookings.services.rules import cancellation_deadline, outside_age_range
 from bookings.services.waiting_list import _free_places
 from providers import services as provider_services
-from shortbreaks import audit
+from shortbreaks import audit, mail
 from shortbreaks.accounts.models import User
 from shortbreaks.errors import FieldError, ValidationFailed
 from shortbreaks.models import OutboxMessage
@@ -58,7 +58,7 @@ async def confirm_booking(booking: Booking, *, actor: User, now: datetime, overr
             using_db=conn,
         )
         messages.append(await notifications.booking_event(booking, "confirmed", service_name=session.service.name, now=now, conn=conn))
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     return booking
 
 
@@ -149,7 +149,7 @@ async def cancel_booking(booking: Booking, *, actor: User, now: datetime, reason
             await notifications.booking_event(booking, "cancelled", service_name=session.service.name, now=now, conn=conn, extra=extra)
         )
         messages += await _free_places(session, len(places), now=now, conn=conn)
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     await payment_records.send_refunds_later(refunds)
     return booking
 
@@ -189,7 +189,7 @@ async def decline_booking(booking: Booking, *, actor: User, reason: str, now: da
             await notifications.booking_event(booking, "declined", service_name=session.service.name, now=now, conn=conn, extra=extra)
         )
         messages += await _free_places(session, len(places), now=now, conn=conn)
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     await payment_records.send_refunds_later(refunds)
     return booking
 
@@ -290,7 +290,7 @@ async def cancel_session(session_id: UUID, *, actor: User, reason: str, now: dat
             after={"bookings_cancelled": len(bookings), "waiting_cleared": len(entries), "reason": reason.strip()},
             using_db=conn,
         )
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     await payment_records.send_refunds_later(refunds)
     return len(bookings)
 
@@ -311,6 +311,6 @@ async def send_due_reminders(*, now: datetime) -> int:
             if not claimed:
                 continue
             messages.append(await notifications.booking_event(booking, "reminder", service_name=booking.service.name, now=now, conn=conn))
-        await notifications.deliver(messages)
+        await mail.deliver_committed(messages)
         sent += 1
     return sent

@@ -33,7 +33,7 @@ from bookings.services.rules import check_bookable
 from providers import services as provider_services
 from providers.enums import BookingMode, SessionStatus
 from providers.models import Session
-from shortbreaks import audit
+from shortbreaks import audit, mail
 from shortbreaks.accounts.models import User
 from shortbreaks.accounts.services import require_verified_email
 from shortbreaks.errors import ValidationFailed
@@ -172,7 +172,7 @@ async def accept_offer(
 
     booking = await _with_retries(work)
     entry.status = WaitingStatus.ACCEPTED
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     return booking
 
 
@@ -194,7 +194,7 @@ async def leave_waiting_list(entry: WaitingListEntry, *, family: User, now: date
         )
         if was and was[0] == WaitingStatus.OFFERED:
             messages += await _free_places(session, 1, now=now, conn=conn)
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
 
 
 async def expire_offer(entry_id: UUID, *, now: datetime) -> bool:
@@ -221,7 +221,7 @@ async def expire_offer(entry_id: UUID, *, now: datetime) -> bool:
             )
         )
         messages += await _free_places(session, 1, now=now, conn=conn)
-    await notifications.deliver(messages)
+    await mail.deliver_committed(messages)
     return True
 
 
@@ -261,7 +261,7 @@ async def offer_free_places(*, now: datetime) -> int:
             if count and await provider_services.take_places(session_id, count, using_db=conn):
                 messages = await _free_places(session, count, now=now, conn=conn)
                 offered += len(messages)
-        await notifications.deliver(messages)
+        await mail.deliver_committed(messages)
     return offered
 
 

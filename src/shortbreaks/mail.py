@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -126,6 +127,19 @@ async def deliver_later(message: OutboxMessage) -> None:
     job_id, defer_s = slot_job(time.time())
     await jobs.enqueue("deliver_new_email", _job_id=job_id, _defer_by=defer_s, _shared=True)
     log.debug("outbox message %s: delivery by job %s", message.id, job_id)
+
+
+async def deliver_committed(messages: Sequence[OutboxMessage | None]) -> None:
+    """After the transaction that wrote ``messages`` has committed: have each delivered
+    (:func:`deliver_later`). Without a job queue (the command line's demo loader) a message stays
+    pending in the outbox and the ``requeue_pending_email`` sweep delivers it."""
+    for message in messages:
+        if message is None:
+            continue
+        try:
+            await deliver_later(message)
+        except RuntimeError:
+            log.info("no job queue: outbox message %s left for the sweep", message.id)
 
 
 async def deliver(message_id: str, *, mailer: Mailer, now: datetime, claim_timeout: timedelta = CLAIM_TIMEOUT) -> OutboxStatus | None:
