@@ -38,6 +38,7 @@ class _Dialect:
     integer: Callable[[int], str]  # an integer parameter
     month_day: Callable[[str], str]  # "MM-DD" of a date column
     days_between: Callable[[str, str], str]  # later − earlier, in days
+    date_shift: Callable[[str, int], str]  # a date column moved by some days
     session_minutes: str  # the length of session ``s`` in whole minutes
     years: Callable[[int], str]  # the package years' JSON parameter as rows (md, starts, ends, days)
 
@@ -47,6 +48,7 @@ _POSTGRES = _Dialect(
     integer=lambda n: f"${n}::bigint",
     month_day=lambda column: f"to_char({column}, 'MM-DD')",
     days_between=lambda later, earlier: f"(({later}) - ({earlier}))",
+    date_shift=lambda column, days: f"({column} + {days:d})",
     session_minutes="(CAST(EXTRACT(EPOCH FROM (s.ends_at - s.starts_at)) AS bigint) / 60)",
     years=lambda n: (
         f"SELECT y.md, y.starts, y.ends, y.days"  # noqa: S608 — fixed text and a numbered placeholder
@@ -59,6 +61,7 @@ _SQLITE = _Dialect(
     integer=lambda n: f"${n}",
     month_day=lambda column: f"substr({column}, 6, 5)",
     days_between=lambda later, earlier: f"CAST(round(julianday({later}) - julianday({earlier})) AS INTEGER)",
+    date_shift=lambda column, days: f"date({column}, '{days:+d} days')",
     session_minutes="(CAST(round((julianday(s.ends_at) - julianday(s.starts_at)) * 86400) AS INTEGER) / 60)",
     years=lambda n: (
         f"SELECT json_extract(value, '$.md') AS md, json_extract(value, '$.starts') AS starts,"  # noqa: S608 — fixed text and a numbered placeholder
@@ -150,8 +153,11 @@ def _statement(d: _Dialect, *, one_child: bool) -> str:
         f" {numerators}"
         f" FROM parts GROUP BY package_id),"
         # The child's places in the whole period, by their session's local date.
+        # (The bounds on starts_at, two days wider than the local dates, only let the index on
+        # (child_id, starts_at) narrow the places read.)
         f" places AS (SELECT k.package_id, {sums} FROM packages k"
         f" JOIN {BookingChild._meta.db_table} bc ON bc.child_id = k.child_id"
+        f" AND bc.starts_at >= {d.date_shift('k.lo', -2)} AND bc.starts_at < {d.date_shift('k.hi', 2)}"
         f" JOIN {Session._meta.db_table} s ON s.id = bc.session_id"
         f" JOIN {Booking._meta.db_table} b ON b.id = bc.booking_id"
         f" WHERE s.local_date >= k.lo AND s.local_date <= k.hi GROUP BY k.package_id),"
