@@ -130,16 +130,16 @@ def _statement(d: _Dialect, *, one_child: bool) -> str:
         f"WITH years AS ({d.years(9)}),"  # noqa: S608 — table names from the models, enum values and fixed text; values are parameters
         # Each amount with the day the next one starts (NULL for the latest).
         f" amounts AS (SELECT a.package_id, a.effective_from, a.minutes, a.pence, a.per,"
+        f" p.child_id, p.officer_id, p.starts_on, p.ends_on,"
         f" LEAD(a.effective_from) OVER (PARTITION BY a.package_id ORDER BY a.effective_from) AS next_from"
         f" FROM {amount} a JOIN {package} p ON p.id = a.package_id WHERE {where}),"
         # The amount in force on the day, and its period before clipping.
-        f" periods AS (SELECT p.id AS package_id, p.child_id, p.officer_id, p.starts_on, p.ends_on, c.per,"
+        f" periods AS (SELECT c.package_id, c.child_id, c.officer_id, c.starts_on, c.ends_on, c.per,"
         f" c.minutes AS current_minutes, c.pence AS current_pence, y.days AS year_days,"
         f" CASE c.per WHEN '{week}' THEN {d.date(4)} WHEN '{month}' THEN {d.date(6)} ELSE y.starts END AS ps,"
         f" CASE c.per WHEN '{week}' THEN {d.date(5)} WHEN '{month}' THEN {d.date(7)} ELSE y.ends END AS pe"
-        f" FROM {package} p JOIN amounts c ON c.package_id = p.id AND c.effective_from <= {day}"
-        f" AND (c.next_from IS NULL OR c.next_from > {day})"
-        f" JOIN years y ON y.md = {d.month_day('p.starts_on')} WHERE {where}),"
+        f" FROM amounts c JOIN years y ON y.md = {d.month_day('c.starts_on')}"
+        f" WHERE c.effective_from <= {day} AND (c.next_from IS NULL OR c.next_from > {day})),"
         # Clipped to the package's dates; the common denominator of the three kinds of period.
         f" packages AS (SELECT k.package_id, k.child_id, k.officer_id, k.per, k.current_minutes, k.current_pence, k.year_days,"
         f" CASE WHEN k.ps > k.starts_on THEN k.ps ELSE k.starts_on END AS lo,"
