@@ -154,8 +154,9 @@ def periods(day: date) -> Periods:
 
 
 async def council_shortfalls(council_id: UUID, *, day: date) -> list[PackageShortfall]:
-    """Every package of the council active on ``day`` (``starts_on <= day <= ends_on``, with an amount
-    in force), with its period so far: one statement for all children, by child and package."""
+    """Every package of the council (``council_id``: its :class:`~entitlements.models.CouncilProfile`) active on
+    ``day`` (``starts_on <= day <= ends_on``, with an amount in force), with its period so far: one statement for
+    all children, by child and package. No access check: callers read for a council they may see."""
     return [_row(r, day) for r in await shortfall_queries.read(council_id, periods(day))]
 
 
