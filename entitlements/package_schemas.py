@@ -65,7 +65,7 @@ class PackageForm(AmountForm):
 
 
 class VariationForm(AmountForm):
-    effective_from: date = Field(title="From")
+    effective_from: date = Field(title="Date the new amount starts")
     reason: str = Field(min_length=1, max_length=MAX_TEXT, title="Reason for the change")
 
     form_blank_messages: ClassVar[dict[str, str]] = {

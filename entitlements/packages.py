@@ -121,7 +121,7 @@ def check_amount(minutes: int | None, pence: int | None) -> None:
     elif minutes is not None and minutes > MAX_MINUTES:
         errors.append(FieldError("minutes", "Enter 8,784 hours or fewer"))
     if pence is not None and pence <= 0:
-        errors.append(FieldError("pence", "Enter an amount more than £0"))
+        errors.append(FieldError("pence", "Enter an amount in pounds more than £0"))
     elif pence is not None and pence > MAX_PENCE:
         errors.append(FieldError("pence", "Enter an amount of £10,000,000 or less"))
     if minutes is None and pence is None:
@@ -307,11 +307,11 @@ async def vary_package(
         current = await _lock(package, conn)
         if effective_from < current.starts_on:
             raise ValidationFailed.field(
-                "effective_from", f"The change must be from the package's start ({current.starts_on:%-d %B %Y}) or later"
+                "effective_from", f"The date the new amount starts must be on or after the package's start ({current.starts_on:%-d %B %Y})"
             )
         if effective_from > current.ends_on:
             raise ValidationFailed.field(
-                "effective_from", f"The change must be from a date before the package ends ({current.ends_on:%-d %B %Y})"
+                "effective_from", f"The date the new amount starts must be on or before the package's end ({current.ends_on:%-d %B %Y})"
             )
         before = (
             await PackageAmount.filter(package_id=current.id, effective_from__lte=effective_from)
@@ -353,9 +353,14 @@ async def end_package(package: AgreedPackage, *, ends_on: date, reason: str, act
         if ends_on >= current.ends_on:
             raise ValidationFailed.field("ends_on", f"The new end date must be before the package's end ({current.ends_on:%-d %B %Y})")
         if ends_on < current.starts_on:
-            raise ValidationFailed.field("ends_on", "The end date must be on or after the start date")
-        if await PackageAmount.filter(package_id=current.id, effective_from__gt=ends_on).using_db(conn).exists():
-            raise ValidationFailed.field("ends_on", "The package changes after that date: end it on or after its last change")
+            raise ValidationFailed.field(
+                "ends_on", f"The new end date must be on or after the package's start ({current.starts_on:%-d %B %Y})"
+            )
+        last = await PackageAmount.filter(package_id=current.id).using_db(conn).order_by("-effective_from").first()
+        if last is not None and last.effective_from > ends_on:
+            raise ValidationFailed.field(
+                "ends_on", f"The new end date must be on or after the package's last change ({last.effective_from:%-d %B %Y})"
+            )
         await AgreedPackage.filter(id=current.id).using_db(conn).update(ends_on=ends_on, updated_at=now)
         await audit.record(
             "entitlements.package.ended",

@@ -106,7 +106,7 @@ async def test_an_officer_varies_and_ends_a_package_with_the_history_shown(clien
 
     early = await post(client, url, url + "/vary", {"effective_from": "2026-01-01", "hours": "4", "per": "week", "reason": "Review"})
     assert early.status_code == 422
-    assert '<a href="#effective_from">The change must be from the package' in early.text
+    assert '<a href="#effective_from">The date the new amount starts must be on or after the package' in early.text
     no_reason = await post(client, url, url + "/vary", {"effective_from": "2026-07-01", "hours": "4", "per": "week", "reason": ""})
     assert (no_reason.status_code, '<a href="#reason">Give the reason for the change</a>' in no_reason.text) == (422, True)
     varied = await post(client, url, url + "/vary", {"effective_from": "2026-07-01", "hours": "4", "per": "week", "reason": "Review"})
