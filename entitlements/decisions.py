@@ -547,6 +547,11 @@ async def decide_review(
                 raise NotDecidable("Only a decision can be reviewed")
             changes.update(decided_at=now, decided_by_id=actor.id, decision_reason=text, updated_at=now)
             await Application.filter(id=current.id).using_db(conn).update(**changes)
+            if current.status == ApplicationStatus.REFUSED:
+                # A refusal turned into an approval gives the child's agreed package, as an approval does.
+                await packages.record_package_from_application(
+                    await Application.get(id=current.id, using_db=conn), actor=actor, now=now, conn=conn
+                )
         status = ReviewStatus.CHANGED if change else ReviewStatus.UPHELD
         await (
             Review.filter(id=current_review.id)

@@ -11,14 +11,15 @@ import pytest
 from bookings.enums import Attendance, BookingStatus, FundingSource
 from bookings.models import Booking, BookingChild, Child
 from entitlements import decisions, package_queries, packages
-from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource
+from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource, RefusalReason
 from entitlements.models import AgreedPackage, PackageAmount
 from entitlements.packages import PackageTerms
 from shortbreaks.clock import utc
 from shortbreaks.errors import Conflict, NotFound, ValidationFailed
 from shortbreaks.models import AuditEvent
+from shortbreaks.permissions import Principal
 from tests.bookings.conftest import make_service, make_session
-from tests.entitlements.applications import make_child, submitted_application
+from tests.entitlements.applications import make_child, second_officer, submitted_application
 from tests.factories import NOW
 
 
@@ -323,3 +324,21 @@ async def test_an_approved_application_can_be_named_by_hand_and_is_recorded_once
     )
     assert by_hand.application_id == application.id
     assert await AgreedPackage.filter(child_id=child.id).count() == 2
+
+
+async def test_a_refusal_changed_into_an_approval_on_review_records_the_package_and_a_refusal_none(council) -> None:
+    application = await submitted_application(council)
+    await decisions.refuse(application, reason=RefusalReason.NOT_ENOUGH_EVIDENCE, explanation="No plan", actor=council.officer_p, now=NOW)
+    assert await AgreedPackage.filter(application_id=application.id).count() == 0
+    review = await decisions.request_review(application, grounds="The plan was attached", actor=Principal(user=council.family), now=NOW)
+    reviewer, reviewer_p = await second_officer(council)
+    await decisions.decide_review(review, change=True, outcome="The plan shows the needs", minutes=4680, actor=reviewer_p, now=NOW)
+
+    [package] = await AgreedPackage.filter(application_id=application.id)
+    [amount] = await PackageAmount.filter(package_id=package.id)
+    assert (package.source, package.recorded_by_id, amount.minutes, amount.per) == (
+        PackageSource.TIER_DECISION,
+        reviewer.id,
+        4680,
+        PackagePeriod.YEAR,
+    )
