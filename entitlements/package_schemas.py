@@ -44,7 +44,7 @@ def minutes_of(hours: Decimal | None) -> int | None:
 class AmountForm(FormModel):
     hours: OptionalHours = Field(default=None, max_digits=6, decimal_places=2, title="Hours")
     pounds: OptionalPounds = Field(default=None, title="Amount in pounds")
-    per: PackagePeriod = Field(title="For each")
+    per: PackagePeriod = Field(title="Week, month or year")
 
 
 class PackageForm(AmountForm):
