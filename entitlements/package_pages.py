@@ -190,6 +190,8 @@ async def _package_page(
     package = await packages.get_package(child, path_uuid(request, "package_id"))
     views = [v for v in await _views(child, now=request_now(request)) if v.package.id == package.id]
     ended = await _ended_reasons(package)
+    people = await _people(views)
+    people.update({u.id: u for u in await User.filter(id__in=[e["by"] for e in ended if e["by"]])})
     return render(
         request,
         "entitlements/packages/officer_package.html",
@@ -198,7 +200,7 @@ async def _package_page(
             "child": child,
             "view": views[0],
             "package": views[0].package,
-            "people": await _people(views),
+            "people": people,
             "ended": ended,
             "values": {"per": (views[0].current.per.value if views[0].current else "week"), **(values or {})},
             "errors": error_summary(errors or []),
@@ -210,12 +212,15 @@ async def _package_page(
 
 async def _ended_reasons(package: AgreedPackage) -> list[dict[str, Any]]:
     """The package's earlier end dates and why they moved (kept in the audit log)."""
-    events = await AuditEvent.filter(action="entitlements.package.ended", record_id=str(package.id)).order_by("created_at")
+    events = await AuditEvent.filter(record_type="agreed_package", record_id=str(package.id), action="entitlements.package.ended").order_by(
+        "created_at"
+    )
     return [
         {
             "at": e.created_at,
             "was": date.fromisoformat(e.before["ends_on"]),
             "now": date.fromisoformat(e.after["ends_on"]),
+            "by": e.actor_id,
             "reason": e.after["reason"],
         }
         for e in events
