@@ -24,6 +24,11 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
+def assert_unique_ids(html: str) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+
+
 async def post(client, page_url: str, action: str, data: dict):
     page = await client.get(page_url)
     return await client.post(action, data={"csrf_token": csrf_from(page.text), **data})
@@ -57,6 +62,7 @@ async def test_an_officer_records_a_package_from_the_childs_page_and_errors_name
     assert '<a href="#ends_on">The end date must be on or after the start date</a>' in bad.text
     empty = await post(client, new, new, {})
     assert empty.status_code == 422
+    assert_unique_ids(empty.text)
     assert '<a href="#source">Select where the package comes from</a>' in empty.text
     negative = await post(
         client,
@@ -107,6 +113,7 @@ async def test_an_officer_varies_and_ends_a_package_with_the_history_shown(clien
     early = await post(client, url, url + "/vary", {"effective_from": "2026-01-01", "hours": "4", "per": "week", "reason": "Review"})
     assert early.status_code == 422
     assert '<a href="#effective_from">The date the new amount starts must be on or after the package' in early.text
+    assert_unique_ids(early.text)
     no_reason = await post(client, url, url + "/vary", {"effective_from": "2026-07-01", "hours": "4", "per": "week", "reason": ""})
     assert (no_reason.status_code, '<a href="#reason">Give the reason for the change</a>' in no_reason.text) == (422, True)
     varied = await post(client, url, url + "/vary", {"effective_from": "2026-07-01", "hours": "4", "per": "week", "reason": "Review"})
@@ -175,6 +182,7 @@ async def test_the_family_sees_agreed_used_booked_and_left_with_a_bar_and_what_t
     assert '<title id="hours-1-title">Used 3 hours, booked 2 hours, left 1 hour, of 6 hours agreed</title>' in response.text
     assert 'role="img"' in response.text and 'width="50.00"' in response.text
     assert "What to do if you are not getting what was agreed" in page
+    assert_unique_ids(response.text)
     assert "breaks@council.example.gov.uk" in page and "0121 000 0000" in page
     assert "Local Government and Social Care Ombudsman" in page
 
