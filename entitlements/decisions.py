@@ -8,8 +8,9 @@ decision and the second is told it was already decided (409). Each change writes
 emails to the family go to the outbox in it too (delivered after commit).
 
 An approval writes the allocation to the bookings ledger (:func:`bookings.services.grant_allocation`
-with the caller's connection) inside the same transaction as the status change: both commit or
-neither. The allowance year is the council's year holding the day of the decision.
+with the caller's connection), and the child's agreed package from it
+(:func:`entitlements.packages.record_package_from_application`), inside the same transaction as the
+status change: all commit or none. The allowance year is the council's year holding the day of the decision.
 
 A review of a decision is decided by an officer other than the one who made it (checked here,
 and by the ``entitlements_review_other_officer`` constraint).
@@ -30,7 +31,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from bookings import services as bookings_services
 from bookings.models import Child
-from entitlements import permissions, queries, workdays
+from entitlements import packages, permissions, queries, workdays
 from entitlements.decision_queries import DECIDABLE, DECIDED, list_council_officers
 from entitlements.enums import ApplicationEventKind, ApplicationStatus, RefusalReason, ReviewStatus
 from entitlements.models import Application, ApplicationEvent, CouncilProfile, Review, Tier
@@ -323,6 +324,8 @@ async def approve(
                 **_resumed(current, now),
             )
         )
+        # The child's agreed package (issue #21) from the approval, in the same transaction.
+        await packages.record_package_from_application(await Application.get(id=current.id, using_db=conn), actor=actor, now=now, conn=conn)
         what = amount_text(amount.minutes, amount.pence)
         await _event(
             current,
@@ -543,6 +546,11 @@ async def decide_review(
                 raise NotDecidable("Only a decision can be reviewed")
             changes.update(decided_at=now, decided_by_id=actor.id, decision_reason=text, updated_at=now)
             await Application.filter(id=current.id).using_db(conn).update(**changes)
+            if current.status == ApplicationStatus.REFUSED:
+                # A refusal turned into an approval gives the child's agreed package, as an approval does.
+                await packages.record_package_from_application(
+                    await Application.get(id=current.id, using_db=conn), actor=actor, now=now, conn=conn
+                )
         status = ReviewStatus.CHANGED if change else ReviewStatus.UPHELD
         await (
             Review.filter(id=current_review.id)

@@ -24,6 +24,7 @@ from entitlements import (
     application_pages,
     decision_pages,
     eligibility,
+    package_pages,
     permissions,
     presenters,
     queries,
@@ -479,3 +480,4 @@ routes += application_pages.routes  # a family's applications and the council's 
 
 # Deciding applications (entitlements.decision_pages).
 routes += decision_pages.routes
+routes += package_pages.routes  # agreed packages: officers record and vary them; the family's view (issue #21)

@@ -116,6 +116,10 @@ SCAN: dict[str, tuple[str, int]] = {
     "/applications/{application_id:uuid}/more-info": ("family", 200),
     "/applications/{application_id:uuid}/review": ("family", 200),
     "/applications/{application_id:uuid}/letter": ("family", 200),
+    "/authority/children/{child_id:uuid}/packages": ("officer", 200),
+    "/authority/children/{child_id:uuid}/packages/new": ("officer", 200),
+    "/authority/children/{child_id:uuid}/packages/{package_id:uuid}": ("officer", 200),
+    "/children/{child_id:uuid}/short-breaks": ("family", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -161,6 +165,9 @@ EMPTY_FORMS = [
     ("/authority/short-breaks/questions", "officer", "Add question"),
     ("/authority/short-breaks/questions/q/{question_id:uuid}", "officer", "Save question"),
     ("/applications/{application_id:uuid}/review", "family", "Ask for a review"),
+    ("/authority/children/{child_id:uuid}/packages/new", "officer", "Record package"),
+    ("/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "officer", "Change the amount"),
+    ("/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "officer", "End the package"),
 ]
 
 

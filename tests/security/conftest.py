@@ -18,8 +18,8 @@ from uuid import UUID, uuid4
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.enums import ApplicationStatus, QuestionKind
-from entitlements.models import Application, CouncilProfile, Evidence, Question, Statement, Tier
+from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource, QuestionKind
+from entitlements.models import AgreedPackage, Application, CouncilProfile, Evidence, Question, Statement, Tier
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
@@ -108,6 +108,8 @@ class World:
     draft_application: Application | None = None
     evidence: Evidence | None = None
     question: Question | None = None
+    # Our child's agreed package (issue #21): an EHC plan's 3 hours a week.
+    package: AgreedPackage | None = None
 
     def path_values(self, path: str = "") -> dict[str, str]:
         """A value for every path parameter any route declares, all naming our records; for ``path``
@@ -141,6 +143,7 @@ class World:
             "question_id": self.question.id if self.question else uuid4(),
             "key": "postcode",
             "tier_code": "targeted",
+            "package_id": self.package.id if self.package else uuid4(),
         }
         return {k: str(v) for k, v in ids.items()}
 
@@ -251,7 +254,9 @@ async def build_world(settings: Settings | None = None) -> World:
 
     _, feed = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=TEST_NOW)
     draft_application, evidence, question = await _application(authority, family, child, users["officer"], settings)
+    package = await _package(child, users["officer"])
     return World(
+        package=package,
         draft_application=draft_application,
         evidence=evidence,
         question=question,
@@ -294,6 +299,22 @@ async def _statement(authority: Organisation, officer: User) -> tuple[Statement,
     await entitlements_services.publish_statement(first, actor=officer_p, now=TEST_NOW)
     draft = await entitlements_services.create_draft(profile, actor=officer_p, now=TEST_NOW)
     return draft, await Tier.get(statement_id=draft.id, code="targeted")
+
+
+async def _package(child: Child, officer: User) -> AgreedPackage:
+    """Our child's agreed package, current on the real calendar for a while yet (the browser world's clock)."""
+    from entitlements import packages
+
+    terms = packages.PackageTerms(
+        source=PackageSource.EHC_PLAN_H1,
+        source_reference="EHCP-SEC-1",
+        starts_on=date(2026, 4, 1),
+        ends_on=date(2029, 3, 31),
+        minutes=180,
+        per=PackagePeriod.WEEK,
+        pattern="3 hours every Saturday",
+    )
+    return await packages.record_package(child, terms, actor=await load_principal(officer), now=TEST_NOW)
 
 
 async def _approved_application(family: User, child: Child, officer: User) -> Application:

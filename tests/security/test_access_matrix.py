@@ -304,6 +304,24 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/authority/applications/{application_id:uuid}/refuse", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
     ("POST", "/api/v1/authority/applications/{application_id:uuid}/review/assign", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
     ("POST", "/api/v1/authority/applications/{application_id:uuid}/review/decide", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    # Agreed packages (issue #21): officers of the child's council; the family's view of its own child.
+    ("GET", "/authority/children/{child_id:uuid}/packages", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/children/{child_id:uuid}/packages/new", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/children/{child_id:uuid}/packages/new", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/children/{child_id:uuid}/packages/{package_id:uuid}/vary", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/children/{child_id:uuid}/packages/{package_id:uuid}/end", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/children/{child_id:uuid}/short-breaks", "login ok 403 403 403 403 403 404 403 403 403 403"),
+    ("GET", "/api/v1/authority/children/{child_id:uuid}/packages", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    # The body is checked before the child is looked up: {} is refused as invalid (422) for every officer.
+    ("POST", "/api/v1/authority/children/{child_id:uuid}/packages", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    (
+        "POST",
+        "/api/v1/authority/children/{child_id:uuid}/packages/{package_id:uuid}/variations",
+        "login 403 403 ok 403 403 ok 403 403 ok 403 403",
+    ),
+    ("POST", "/api/v1/authority/children/{child_id:uuid}/packages/{package_id:uuid}/end", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
 ]
 
 # Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
