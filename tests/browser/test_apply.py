@@ -47,6 +47,9 @@ async def test_a_family_applies_with_evidence_and_sends_without_javascript(new_p
     await page.get_by_role("button", name="Save and continue").click()
     await page.get_by_label("No", exact=True).check()
     await page.get_by_role("button", name="Save and continue").click()
+    # Birmingham's own question (the demo's), after the statement's rules.
+    await page.get_by_label("Who looks after your child most of the time?").fill("Me and my partner")
+    await page.get_by_role("button", name="Save and continue").click()
 
     await expect(page.get_by_role("heading", name="Check your answers before sending your application")).to_be_visible()
     await page.get_by_role("link", name="Change evidence").click()

@@ -206,7 +206,7 @@ async def hours_left(page: Any, child_first_name: str) -> str:
     """The allocation balance a family sees for a child, e.g. ``Left: 75.0 hours``."""
     await page.get_by_role("navigation", name="Menu").get_by_role("link", name="Allocations").click()
     heading = page.get_by_role("heading", level=2).filter(has_text=f"{child_first_name}:")
-    text = await heading.locator("xpath=following-sibling::p[1]").inner_text()
+    text = await heading.locator("xpath=following-sibling::p[starts-with(normalize-space(.), 'Left:')][1]").inner_text()
     return " ".join(text.split())
 
 
