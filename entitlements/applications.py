@@ -297,7 +297,14 @@ async def start_application(
                     tier_code=tier.code,
                     using_db=conn,
                 )
-                await _event(application, ApplicationEventKind.STARTED, principal, f"Application for {tier.name} started", now, conn)
+                await record_event(
+                    application,
+                    ApplicationEventKind.STARTED,
+                    actor_id=principal.user.id,
+                    detail=f"Application for {tier.name} started",
+                    now=now,
+                    conn=conn,
+                )
                 await audit.record(
                     "entitlements.application.started",
                     actor=principal.user,
@@ -315,22 +322,20 @@ async def start_application(
     raise Conflict("The application could not be started; try again")
 
 
-async def _event(
+async def record_event(
     application: Application,
     kind: ApplicationEventKind,
-    principal: Principal | None,
+    *,
+    actor_id: UUID | None,
     detail: str,
     now: datetime,
     conn: BaseDBAsyncClient,
+    shared: bool = True,
 ) -> ApplicationEvent:
+    """A line of the application's history, in the caller's transaction (applying, deciding and
+    renewing all write it); ``shared=False`` for the council's own housekeeping (who it is assigned to)."""
     return await ApplicationEvent.create(
-        application_id=application.id,
-        kind=kind,
-        actor_id=principal.user.id if principal is not None else None,
-        detail=detail,
-        shared=True,
-        at=now,
-        using_db=conn,
+        application_id=application.id, kind=kind, actor_id=actor_id, detail=detail, shared=shared, at=now, using_db=conn
     )
 
 
@@ -408,7 +413,14 @@ async def submit_application(principal: Principal, application: Application, *, 
         )
         if not sent:
             return current, False
-        await _event(current, ApplicationEventKind.SUBMITTED, principal, f"Sent to the council. Reference {current.reference}", now, conn)
+        await record_event(
+            current,
+            ApplicationEventKind.SUBMITTED,
+            actor_id=principal.user.id,
+            detail=f"Sent to the council. Reference {current.reference}",
+            now=now,
+            conn=conn,
+        )
         await audit.record(
             "entitlements.application.submitted",
             actor=principal.user,
@@ -450,7 +462,9 @@ async def withdraw_application(principal: Principal, application: Application, *
         )
         if not changed:
             raise Conflict("This application has been decided: it can no longer be withdrawn", code="decided")
-        await _event(current, ApplicationEventKind.WITHDRAWN, principal, "Withdrawn by the family", now, conn)
+        await record_event(
+            current, ApplicationEventKind.WITHDRAWN, actor_id=principal.user.id, detail="Withdrawn by the family", now=now, conn=conn
+        )
         await audit.record(
             "entitlements.application.withdrawn",
             actor=principal.user,
@@ -492,7 +506,14 @@ async def add_evidence(
                 uploaded_by_id=principal.user.id,
                 using_db=conn,
             )
-            await _event(current, ApplicationEventKind.EVIDENCE_ADDED, principal, f"File added: {upload.filename}", now, conn)
+            await record_event(
+                current,
+                ApplicationEventKind.EVIDENCE_ADDED,
+                actor_id=principal.user.id,
+                detail=f"File added: {upload.filename}",
+                now=now,
+                conn=conn,
+            )
             await audit.record(
                 "entitlements.evidence.added",
                 actor=principal.user,

@@ -31,10 +31,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from bookings import services as bookings_services
 from bookings.models import Child
-from entitlements import packages, permissions, queries, workdays
+from entitlements import applications, packages, permissions, queries, workdays
 from entitlements.decision_queries import DECIDABLE, DECIDED, list_council_officers
 from entitlements.enums import ApplicationEventKind, ApplicationStatus, RefusalReason, ReviewStatus
-from entitlements.models import Application, ApplicationEvent, CouncilProfile, Review, Tier
+from entitlements.models import Application, CouncilProfile, Review, Tier
 from entitlements.services import transaction
 from shortbreaks import audit, mail
 from shortbreaks.accounts.models import User
@@ -69,28 +69,6 @@ def _require_decidable(current: Application) -> None:
         raise NotDecidable("This application has already been decided: reload the page to see the decision")
     if current.status not in DECIDABLE:
         raise NotDecidable(f"This application cannot be decided: it is {current.status.label.lower()}")
-
-
-async def _event(
-    application: Application,
-    kind: ApplicationEventKind,
-    *,
-    actor: Principal | None,
-    detail: str,
-    now: datetime,
-    conn: BaseDBAsyncClient,
-    shared: bool = True,
-) -> ApplicationEvent:
-    """A line of the application's history; ``shared=False`` for the council's own housekeeping (who it is assigned to)."""
-    return await ApplicationEvent.create(
-        application_id=application.id,
-        kind=kind,
-        actor_id=actor.id if actor else None,
-        detail=detail,
-        shared=shared,
-        at=now,
-        using_db=conn,
-    )
 
 
 def _text(value: str, field: str, message: str) -> str:
@@ -149,7 +127,9 @@ async def assign(application: Application, *, assignee_id: UUID | None, actor: P
         before = current.assigned_to_id
         await Application.filter(id=current.id).using_db(conn).update(assigned_to_id=assignee_id, updated_at=now)
         detail = f"Assigned to {assignee.display_name or assignee.email}" if assignee else "No longer assigned"
-        await _event(current, ApplicationEventKind.ASSIGNED, actor=actor, detail=detail, now=now, conn=conn, shared=False)
+        await applications.record_event(
+            current, ApplicationEventKind.ASSIGNED, actor_id=actor.id, detail=detail, now=now, conn=conn, shared=False
+        )
         await audit.record(
             "entitlements.application.assigned",
             actor=actor.user,
@@ -178,7 +158,9 @@ async def request_information(application: Application, *, request_text: str, ac
             .using_db(conn)
             .update(status=ApplicationStatus.MORE_INFO, paused_at=now, info_request=text, updated_at=now)
         )
-        event = await _event(current, ApplicationEventKind.MORE_INFO_REQUESTED, actor=actor, detail=text, now=now, conn=conn)
+        event = await applications.record_event(
+            current, ApplicationEventKind.MORE_INFO_REQUESTED, actor_id=actor.id, detail=text, now=now, conn=conn
+        )
         await audit.record(
             "entitlements.application.more_info_requested",
             actor=actor.user,
@@ -221,7 +203,7 @@ async def send_information(application: Application, *, reply: str, actor: Princ
                 updated_at=now,
             )
         )
-        await _event(current, ApplicationEventKind.MORE_INFO_SENT, actor=actor, detail=text, now=now, conn=conn)
+        await applications.record_event(current, ApplicationEventKind.MORE_INFO_SENT, actor_id=actor.id, detail=text, now=now, conn=conn)
         await audit.record(
             "entitlements.application.more_info_sent",
             actor=actor.user,
@@ -327,10 +309,10 @@ async def approve(
         # The child's agreed package (issue #21) from the approval, in the same transaction.
         await packages.record_package_from_application(await Application.get(id=current.id, using_db=conn), actor=actor, now=now, conn=conn)
         what = amount_text(amount.minutes, amount.pence)
-        await _event(
+        await applications.record_event(
             current,
             ApplicationEventKind.APPROVED,
-            actor=actor,
+            actor_id=actor.id,
             detail=f"Approved: {what} a year" + (f". {reason}" if reason else ""),
             now=now,
             conn=conn,
@@ -381,7 +363,9 @@ async def refuse(application: Application, *, reason: RefusalReason, explanation
                 **_resumed(current, now),
             )
         )
-        await _event(current, ApplicationEventKind.REFUSED, actor=actor, detail=f"{reason.label}. {text}", now=now, conn=conn)
+        await applications.record_event(
+            current, ApplicationEventKind.REFUSED, actor_id=actor.id, detail=f"{reason.label}. {text}", now=now, conn=conn
+        )
         await audit.record(
             "entitlements.application.refused",
             actor=actor.user,
@@ -424,7 +408,7 @@ async def request_review(application: Application, *, grounds: str, actor: Princ
         review = await Review.create(
             application_id=current.id, grounds=text, requested_at=now, original_officer_id=current.decided_by_id, using_db=conn
         )
-        await _event(current, ApplicationEventKind.REVIEW_REQUESTED, actor=actor, detail=text, now=now, conn=conn)
+        await applications.record_event(current, ApplicationEventKind.REVIEW_REQUESTED, actor_id=actor.id, detail=text, now=now, conn=conn)
         await audit.record(
             "entitlements.review.requested",
             actor=actor.user,
@@ -466,10 +450,10 @@ async def assign_reviewer(review: Review, *, reviewer_id: UUID, actor: Principal
         if current.status != ReviewStatus.OPEN:
             raise Conflict("This review has already been decided")
         await Review.filter(id=current.id).using_db(conn).update(reviewer_id=reviewer_id, updated_at=now)
-        await _event(
+        await applications.record_event(
             application,
             ApplicationEventKind.ASSIGNED,
-            actor=actor,
+            actor_id=actor.id,
             detail=f"Review assigned to {reviewer.display_name or reviewer.email}",
             now=now,
             conn=conn,
@@ -557,7 +541,9 @@ async def decide_review(
             .using_db(conn)
             .update(status=status, outcome=text, decided_at=now, reviewer_id=actor.id, updated_at=now)
         )
-        await _event(current, ApplicationEventKind.REVIEW_DECIDED, actor=actor, detail=f"{summary}. {text}", now=now, conn=conn)
+        await applications.record_event(
+            current, ApplicationEventKind.REVIEW_DECIDED, actor_id=actor.id, detail=f"{summary}. {text}", now=now, conn=conn
+        )
         await audit.record(
             "entitlements.review.decided",
             actor=actor.user,

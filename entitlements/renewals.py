@@ -32,7 +32,7 @@ from bookings import services as booking_services
 from bookings.models import Allocation
 from bookings.services import AllowanceTerms
 from entitlements import permissions, queries
-from entitlements.applications import new_reference
+from entitlements.applications import new_reference, record_event
 from entitlements.enums import OPEN_APPLICATION_STATUSES, ApplicationEventKind, ApplicationStatus
 from entitlements.models import Application, ApplicationEvent, CouncilProfile, Tier
 from entitlements.services import transaction
@@ -69,14 +69,6 @@ def period_text(starts_on: date, ends_on: date) -> str:
 
 def _day(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-async def _event(
-    application: Application, kind: ApplicationEventKind, *, actor: User | None, detail: str, now: datetime, conn: BaseDBAsyncClient
-) -> ApplicationEvent:
-    return await ApplicationEvent.create(
-        application_id=application.id, kind=kind, actor_id=actor.id if actor else None, detail=detail, shared=True, at=now, using_db=conn
-    )
 
 
 async def _family_email(family_id: UUID, conn: BaseDBAsyncClient) -> str | None:
@@ -145,7 +137,7 @@ async def _invite(
     council = application.council
     starts, ends = next_year(council, allocation.ends_on)
     detail = f"Invited to renew before {_day(allocation.ends_on)}, for {period_text(starts, ends)}"
-    await _event(application, ApplicationEventKind.RENEWAL_INVITED, actor=None, detail=detail, now=now, conn=conn)
+    await record_event(application, ApplicationEventKind.RENEWAL_INVITED, actor_id=None, detail=detail, now=now, conn=conn)
     await audit.record(
         "entitlements.application.renewal_invited",
         actor=None,
@@ -216,10 +208,10 @@ async def renew_application(application: Application, *, family: User, now: date
                 answers=dict(application.answers or {}),
                 using_db=conn,
             )
-            await _event(
+            await record_event(
                 renewal,
                 ApplicationEventKind.STARTED,
-                actor=family,
+                actor_id=family.id,
                 detail=f"Renewal of {application.reference}, with last year's answers filled in",
                 now=now,
                 conn=conn,
@@ -373,7 +365,9 @@ async def _renew_one(
         allocation_id=allocation.id,
         using_db=conn,
     )
-    await _event(renewal, ApplicationEventKind.APPROVED, actor=actor.user, detail=f"Renewed unchanged for {period}", now=now, conn=conn)
+    await record_event(
+        renewal, ApplicationEventKind.APPROVED, actor_id=actor.user.id, detail=f"Renewed unchanged for {period}", now=now, conn=conn
+    )
     await audit.record(
         "entitlements.application.renewed",
         actor=actor.user,
