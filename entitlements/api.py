@@ -12,7 +12,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import application_api, decision_api, package_api, presenters, queries, report_pages, services
+from entitlements import application_api, decision_api, package_api, presenters, queries, report_pages, services, shortfall_api
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
@@ -130,3 +130,4 @@ routes += application_api.routes  # a family's applications
 # Deciding applications (entitlements.decision_api).
 routes += decision_api.routes
 routes += package_api.routes  # agreed packages (issue #21)
+routes += shortfall_api.routes  # shortfall cases and thresholds (issue #21)

@@ -22,6 +22,10 @@ from entitlements.enums import (
     QuestionKind,
     RefusalReason,
     ReviewStatus,
+    ShortfallAction,
+    ShortfallEventKind,
+    ShortfallStatus,
+    ShortfallTrigger,
     StatementStatus,
     TierKind,
 )
@@ -53,6 +57,16 @@ class CouncilProfile(TimestampedModel):
     renewal_target_days = fields.SmallIntField(default=10)
     # How long before the allowance year ends families are invited to renew.
     renewal_invite_weeks = fields.SmallIntField(default=6)
+    # When the nightly job opens a shortfall case: a package this many percent behind in its period,
+    # or with nothing attended for this many weeks; and after how many working days an open case
+    # goes to the manager (``shortfall_manager``, an officer of the council).
+    shortfall_percent = fields.SmallIntField(default=25)
+    shortfall_idle_weeks = fields.SmallIntField(default=4)
+    shortfall_escalate_days = fields.SmallIntField(default=10)
+    shortfall_manager: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_councils", null=True, on_delete=fields.SET_NULL
+    )
+    shortfall_manager_id: UUID | None
 
     statements: fields.ReverseRelation[Statement]
 
@@ -66,6 +80,13 @@ class CouncilProfile(TimestampedModel):
             CheckConstraint(
                 check="decision_target_days > 0 AND renewal_target_days > 0 AND renewal_invite_weeks BETWEEN 1 AND 26",
                 name="entitlements_councilprofile_targets",
+            ),
+            CheckConstraint(
+                check=(
+                    "shortfall_percent BETWEEN 1 AND 100 AND shortfall_idle_weeks BETWEEN 1 AND 52"
+                    " AND shortfall_escalate_days BETWEEN 1 AND 60"
+                ),
+                name="entitlements_councilprofile_shortfall",
             ),
         ]
 
@@ -426,3 +447,90 @@ class PackageAmount(TimestampedModel):
                 name="entitlements_packageamount_positive",
             ),
         ]
+
+
+class ShortfallCase(TimestampedModel):
+    """A child's package that fell behind: opened by the nightly job, worked by the child's officer.
+
+    The figures are the package's period so far on the night it was opened (in the unit of the
+    amount then in force: minutes when ``in_minutes``, else pence); pages show today's beside them.
+    At most one case per package is open or escalated at a time.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    council: fields.ForeignKeyRelation[CouncilProfile] = fields.ForeignKeyField(
+        "entitlements.CouncilProfile", related_name="shortfall_cases", on_delete=fields.RESTRICT
+    )
+    council_id: UUID
+    package: fields.ForeignKeyRelation[AgreedPackage] = fields.ForeignKeyField(
+        "entitlements.AgreedPackage", related_name="shortfall_cases", on_delete=fields.RESTRICT
+    )
+    package_id: UUID
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="shortfall_cases", on_delete=fields.RESTRICT
+    )
+    child_id: UUID
+    # The child's officer (the package's), who works the case.
+    officer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_cases", null=True, on_delete=fields.SET_NULL
+    )
+    officer_id: UUID | None
+    status = fields.CharEnumField(ShortfallStatus, max_length=10, default=ShortfallStatus.OPEN)
+    trigger = fields.CharEnumField(ShortfallTrigger, max_length=8)
+    opened_on = fields.DateField()
+    opened_at = fields.DatetimeField()
+    period_starts = fields.DateField()
+    period_ends = fields.DateField()
+    in_minutes = fields.BooleanField()
+    agreed = fields.BigIntField()
+    delivered = fields.BigIntField()
+    shortfall = fields.BigIntField()
+    percent_behind = fields.SmallIntField()
+    escalated_at = fields.DatetimeField(null=True)
+    escalated_to: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_cases_escalated", null=True, on_delete=fields.SET_NULL
+    )
+    escalated_to_id: UUID | None
+    closed_at = fields.DatetimeField(null=True)
+    closed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_cases_closed", null=True, on_delete=fields.SET_NULL
+    )
+    closed_by_id: UUID | None
+
+    events: fields.ReverseRelation[ShortfallEvent]
+
+    class Meta:
+        table = "entitlements_shortfallcase"
+        ordering = ["opened_at"]
+        indexes = [("council_id", "status", "opened_on"), ("child_id", "opened_at")]
+        constraints = [
+            # One case at a time per package: the nightly job running twice opens one.
+            UniqueConstraint(fields=("package_id",), name="entitlements_shortfallcase_one_open", condition="status <> 'closed'"),
+            CheckConstraint(check="(status = 'closed') = (closed_at IS NOT NULL)", name="entitlements_shortfallcase_closed"),
+            CheckConstraint(check="status <> 'escalated' OR escalated_at IS NOT NULL", name="entitlements_shortfallcase_escalated"),
+        ]
+
+
+class ShortfallEvent(TimestampedModel):
+    """One step of a shortfall case (append-only): opened, who was told, escalated, each action, closed."""
+
+    id = fields.UUIDField(primary_key=True)
+    case: fields.ForeignKeyRelation[ShortfallCase] = fields.ForeignKeyField(
+        "entitlements.ShortfallCase", related_name="events", on_delete=fields.CASCADE
+    )
+    case_id: UUID
+    kind = fields.CharEnumField(ShortfallEventKind, max_length=16)
+    # What the officer did (kind ``action`` only).
+    action = fields.CharEnumField(ShortfallAction, max_length=24, null=True)
+    note = fields.TextField(default="")
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_events", null=True, on_delete=fields.SET_NULL
+    )
+    actor_id: UUID | None
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "entitlements_shortfallevent"
+        ordering = ["at", "created_at"]
+        indexes = [("case_id", "at")]
+        constraints = [CheckConstraint(check="(kind = 'action') = (action IS NOT NULL)", name="entitlements_shortfallevent_action")]

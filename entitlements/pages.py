@@ -31,6 +31,7 @@ from entitlements import (
     renewal_pages,
     report_pages,
     services,
+    shortfall_pages,
 )
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
@@ -481,3 +482,4 @@ routes += application_pages.routes  # a family's applications and the council's 
 # Deciding applications (entitlements.decision_pages).
 routes += decision_pages.routes
 routes += package_pages.routes  # agreed packages: officers record and vary them; the family's view (issue #21)
+routes += shortfall_pages.routes  # shortfall cases: officers work them; each council's thresholds (issue #21)

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
+from bookings.models import Child
 from entitlements import services
-from entitlements.models import CouncilProfile, Statement
+from entitlements.enums import PackagePeriod, PackageSource
+from entitlements.models import AgreedPackage, CouncilProfile, PackageAmount, Statement
 from entitlements.schemas import CouncilProfileIn, StatementIn
+from shortbreaks import jobs, mail
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import ensure_membership, load_principal
+from shortbreaks.clock import FrozenClock
 from shortbreaks.permissions import Principal
 from shortbreaks.security import hash_password
+from shortbreaks.settings import Settings
+from tests.bookings.conftest import Inbox
+from tests.bookings.conftest import smtp as smtp  # a fixture: a local SMTP server catching what is sent
 from tests.factories import NOW, PASSWORD, make_organisation
+
+RunJobs = Callable[[], Awaitable[None]]
 
 _HASH: list[str] = []
 _users = itertools.count(1)
@@ -106,3 +118,45 @@ async def council() -> Council:
         other_officer_p=await load_principal(other_officer),
         family=await make_user(role=Role.FAMILY, organisation=authority),
     )
+
+
+@pytest.fixture
+def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple[Inbox, str]) -> RunJobs:
+    """Run every queued job: a burst of a real arq worker with Redis, the in-process queue without."""
+    _inbox, url = smtp
+    mailer = mail.Mailer(url, sender="Short breaks <no-reply@example.com>")
+    if isinstance(app.state.queue, jobs.InProcessQueue):
+        app.state.queue.ctx["mailer"] = mailer
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await jobs.close_context(ctx)
+
+    async def run() -> None:
+        if isinstance(app.state.queue, jobs.ArqQueue):
+            worker = jobs.create_worker(settings, clock=clock, burst=True, poll_delay=0.01, on_startup=startup, on_shutdown=shutdown)
+            await worker.main()
+            await worker.close()
+        else:
+            await app.state.queue.drain()
+
+    return run
+
+
+async def agree(
+    council: Council, child: Child, *, starts_on: date, ends_on: date, amounts: list[tuple[date, int, PackagePeriod]]
+) -> AgreedPackage:
+    package = await AgreedPackage.create(
+        council=council.profile,
+        child=child,
+        source=PackageSource.EHC_PLAN_H1,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        pattern="3 hours every Saturday",
+        officer=council.officer,
+    )
+    for effective_from, minutes, per in amounts:
+        await PackageAmount.create(package=package, effective_from=effective_from, minutes=minutes, per=per)
+    return package
