@@ -12,6 +12,12 @@ for Ella's EHC plan and is waiting; Finn Walsh's was refused with a letter; Amir
 with the 78 hours, so his allocation pays for the targeted tier's kinds of break. Birmingham also
 asks every applicant one question of its own.
 
+Agreed packages and shortfalls: besides Amir's package from his approval, Aarav Shah (the
+Shahs, family@example.com) has 3 hours every Saturday in his EHC plan's section H1, and Ella
+Robinson 2 overnights a month (48 hours) in her child in need plan, with nothing booked. The
+nightly shortfall job runs once as the demo loads, so the officer's Shortfalls page has cases and
+the families' short breaks pages say the council is looking into it.
+
 Loading twice changes nothing: nothing is added once the council has its profile.
 """
 
@@ -22,8 +28,8 @@ from typing import Any
 
 from bookings import services as booking_services
 from bookings.models import Child
-from entitlements import applications, decisions, queries, services
-from entitlements.enums import QuestionKind, RefusalReason
+from entitlements import applications, decisions, packages, queries, services, shortfall_cases
+from entitlements.enums import PackagePeriod, PackageSource, QuestionKind, RefusalReason
 from entitlements.models import Application, CouncilProfile
 from entitlements.schemas import CouncilProfileIn, StatementIn
 from entitlements.storage import Upload, storage_from_settings
@@ -137,6 +143,7 @@ async def load(ctx: DemoContext) -> None:
     )
     await services.publish_statement(second, actor=None, now=ctx.now)
     await _applications(ctx, profile, authority)
+    await _packages(ctx, authority)
 
 
 # A one-page PDF: what a family photographs or scans (an EHC plan's first page, a DLA award letter).
@@ -239,3 +246,40 @@ async def _applications(ctx: DemoContext, profile: CouncilProfile, authority: Or
             await decisions.approve(
                 application, minutes=default.minutes, pence=default.pence, actor=officer, now=max(now - timedelta(days=21), earliest)
             )
+
+
+async def _packages(ctx: DemoContext, authority: Organisation) -> None:
+    """Aarav's and Ella's plans (see the module's docstring), then one run of the nightly shortfall job."""
+    officer = await load_principal(ctx.users["officer@example.com"])
+    today = ctx.now.astimezone(LONDON).date()
+    plans = [
+        ("family@example.com", "Aarav", PackageSource.EHC_PLAN_H1, "EHCP-2291", 180, PackagePeriod.WEEK, "3 hours every Saturday", 10),
+        (
+            "robinson.family@example.com",
+            "Ella",
+            PackageSource.CHILD_IN_NEED,
+            "CIN-4410",
+            48 * 60,
+            PackagePeriod.MONTH,
+            "2 overnights a month",
+            6,
+        ),
+    ]
+    for email, first_name, source, reference, minutes, per, pattern, weeks_ago in plans:
+        user = ctx.users.get(email) or await User.get_or_none(email=email)
+        child = await Child.get_or_none(family_id=user.id, first_name=first_name) if user else None
+        if child is None:
+            continue
+        starts_on = today - timedelta(weeks=weeks_ago)
+        terms = packages.PackageTerms(
+            source=source,
+            starts_on=starts_on,
+            ends_on=starts_on + timedelta(days=364),
+            per=per,
+            minutes=minutes,
+            source_reference=reference,
+            pattern=pattern,
+            officer_id=officer.id,
+        )
+        await packages.record_package(child, terms, actor=officer, now=ctx.now - timedelta(weeks=weeks_ago))
+    await shortfall_cases.run_nightly(now=ctx.now, base_url=ctx.settings.base_url)

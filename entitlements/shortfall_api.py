@@ -17,7 +17,15 @@ from entitlements import queries, shortfall_cases
 from entitlements.enums import ShortfallStatus
 from entitlements.models import CouncilProfile, ShortfallCase
 from entitlements.shortfall import PackageShortfall
-from entitlements.shortfall_schemas import ActionIn, CaseOut, CloseIn, EventOut, Figures, SettingsIn, SettingsOut
+from entitlements.shortfall_schemas import (
+    ShortfallActionIn,
+    ShortfallCaseOut,
+    ShortfallCloseIn,
+    ShortfallEventOut,
+    ShortfallFigures,
+    ShortfallSettingsIn,
+    ShortfallSettingsOut,
+)
 from shortbreaks.errors import ValidationFailed
 from shortbreaks.permissions import LA_OFFICER
 from shortbreaks.routing import api
@@ -28,14 +36,14 @@ BASE = "/api/v1/authority/shortfall-cases"
 ONE = BASE + "/{case_id:uuid}"
 SETTINGS = "/api/v1/councils/{slug}/shortfall-settings"
 
-_LIST = TypeAdapter(list[CaseOut])
+_LIST = TypeAdapter(list[ShortfallCaseOut])
 
 
-def _today(row: PackageShortfall | None) -> Figures | None:
+def _today(row: PackageShortfall | None) -> ShortfallFigures | None:
     if row is None:
         return None
     f = row.main
-    return Figures(
+    return ShortfallFigures(
         in_minutes=row.in_minutes,
         period_starts=row.period_starts,
         period_ends=row.period_ends,
@@ -49,8 +57,8 @@ def _today(row: PackageShortfall | None) -> Figures | None:
     )
 
 
-def _out(case: ShortfallCase, *, today: PackageShortfall | None = None, events: list[EventOut] | None = None) -> CaseOut:
-    return CaseOut(
+def _out(case: ShortfallCase, *, today: PackageShortfall | None = None, events: list[ShortfallEventOut] | None = None) -> ShortfallCaseOut:
+    return ShortfallCaseOut(
         id=case.id,
         council=case.council.slug,
         child_id=case.child_id,
@@ -59,7 +67,7 @@ def _out(case: ShortfallCase, *, today: PackageShortfall | None = None, events: 
         status=case.status,
         trigger=case.trigger,
         opened_on=case.opened_on,
-        at_opening=Figures(
+        at_opening=ShortfallFigures(
             in_minutes=case.in_minutes,
             period_starts=case.period_starts,
             period_ends=case.period_ends,
@@ -79,7 +87,8 @@ def _out(case: ShortfallCase, *, today: PackageShortfall | None = None, events: 
 async def _json(request: Request, *, status_code: int = 200) -> Response:
     case = await shortfall_cases.get_case_for_officer(request_principal(request), path_uuid(request, "case_id"))
     events = [
-        EventOut(kind=e.kind, action=e.action, note=e.note, actor_id=e.actor_id, at=e.at) for e in await shortfall_cases.case_events(case)
+        ShortfallEventOut(kind=e.kind, action=e.action, note=e.note, actor_id=e.actor_id, at=e.at)
+        for e in await shortfall_cases.case_events(case)
     ]
     today = await shortfall_cases.today_figures(case, now=request_now(request))
     return Response(_out(case, today=today, events=events).model_dump_json(), status_code=status_code, media_type="application/json")
@@ -98,20 +107,20 @@ async def case_api(request: Request) -> Response:
     return await _json(request)
 
 
-async def action_api(request: Request, *, body: ActionIn) -> Response:
+async def action_api(request: Request, *, body: ShortfallActionIn) -> Response:
     await shortfall_cases.record_action(
         request_principal(request), path_uuid(request, "case_id"), body.action, body.note, now=request_now(request), close=body.close
     )
     return await _json(request, status_code=201)
 
 
-async def close_api(request: Request, *, body: CloseIn) -> Response:
+async def close_api(request: Request, *, body: ShortfallCloseIn) -> Response:
     await shortfall_cases.close_case(request_principal(request), path_uuid(request, "case_id"), body.note, now=request_now(request))
     return await _json(request)
 
 
 def _settings(council: CouncilProfile) -> Response:
-    out = SettingsOut(
+    out = ShortfallSettingsOut(
         percent=council.shortfall_percent,
         idle_weeks=council.shortfall_idle_weeks,
         escalate_days=council.shortfall_escalate_days,
@@ -124,7 +133,7 @@ async def settings_api(request: Request) -> Response:
     return _settings(await queries.get_council_for_officer(request_principal(request), request.path_params["slug"]))
 
 
-async def save_settings_api(request: Request, *, body: SettingsIn) -> Response:
+async def save_settings_api(request: Request, *, body: ShortfallSettingsIn) -> Response:
     principal = request_principal(request)
     council = await queries.get_council_for_officer(principal, request.path_params["slug"])
     settings = shortfall_cases.Settings(body.percent, body.idle_weeks, body.escalate_days, body.manager_id)
@@ -138,7 +147,7 @@ routes = [
         list_api,
         name="api:entitlements_shortfall_cases",
         permission=LA_OFFICER,
-        response=list[CaseOut],
+        response=list[ShortfallCaseOut],
         errors=[403, 422],
         summary="Shortfall cases of the caller's councils: open and escalated, or closed (?status=closed)",
         tags=TAGS,
@@ -148,7 +157,7 @@ routes = [
         case_api,
         name="api:entitlements_shortfall_case",
         permission=LA_OFFICER,
-        response=CaseOut,
+        response=ShortfallCaseOut,
         errors=[403, 404],
         summary="One shortfall case: its figures when it opened and today, and its history",
         tags=TAGS,
@@ -159,8 +168,8 @@ routes = [
         name="api:entitlements_shortfall_action",
         permission=LA_OFFICER,
         methods=["POST"],
-        body=ActionIn,
-        response=CaseOut,
+        body=ShortfallActionIn,
+        response=ShortfallCaseOut,
         status_code=201,
         errors=[403, 404, 409, 422],
         summary="Record what was done about a shortfall (and close the case with close: true)",
@@ -172,8 +181,8 @@ routes = [
         name="api:entitlements_shortfall_close",
         permission=LA_OFFICER,
         methods=["POST"],
-        body=CloseIn,
-        response=CaseOut,
+        body=ShortfallCloseIn,
+        response=ShortfallCaseOut,
         errors=[403, 404, 409, 422],
         summary="Close a shortfall case (at least one action must be recorded first)",
         tags=TAGS,
@@ -183,7 +192,7 @@ routes = [
         settings_api,
         name="api:entitlements_shortfall_settings",
         permission=LA_OFFICER,
-        response=SettingsOut,
+        response=ShortfallSettingsOut,
         errors=[403, 404],
         summary="When the council's shortfall cases open and go to its manager",
         tags=TAGS,
@@ -194,8 +203,8 @@ routes = [
         name="api:entitlements_shortfall_settings_save",
         permission=LA_OFFICER,
         methods=["PUT"],
-        body=SettingsIn,
-        response=SettingsOut,
+        body=ShortfallSettingsIn,
+        response=ShortfallSettingsOut,
         errors=[403, 404, 422],
         summary="Set when the council's shortfall cases open and who they go to",
         tags=TAGS,

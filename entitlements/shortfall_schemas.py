@@ -32,7 +32,7 @@ OptionalId = Annotated[UUID | None, BeforeValidator(_blank_is_none)]
 
 class ActionForm(FormModel):
     action: ShortfallAction = Field(title="What was done")
-    note: str = Field(default="", max_length=MAX_NOTE, title="Note")
+    note: str = Field(default="", max_length=MAX_NOTE, title="What was offered or done")
     close: bool = Field(default=False, title="Close the case")
 
     form_blank_messages: ClassVar[dict[str, str]] = {"action": "Select what was done"}
@@ -58,28 +58,28 @@ class SettingsForm(FormModel):
 # --- the API ------------------------------------------------------------------------------------------
 
 
-class ActionIn(Strict):
+class ShortfallActionIn(Strict):
     action: ShortfallAction
     note: str = Field(default="", max_length=MAX_NOTE, description="What was done; required for action 'other'")
     close: bool = Field(default=False, description="Close the case after recording this action")
 
 
-class CloseIn(Strict):
+class ShortfallCloseIn(Strict):
     note: str = Field(default="", max_length=MAX_NOTE)
 
 
-class SettingsIn(Strict):
+class ShortfallSettingsIn(Strict):
     percent: int = Field(ge=1, le=100, description="A package this many percent behind in its period opens a case")
     idle_weeks: int = Field(ge=1, le=52, description="A package with nothing attended for this many weeks opens a case")
     escalate_days: int = Field(ge=1, le=60, description="Working days an open case waits before it goes to the manager")
     manager_id: UUID | None = Field(default=None, description="An officer of the council; escalations go to them")
 
 
-class SettingsOut(SettingsIn):
+class ShortfallSettingsOut(ShortfallSettingsIn):
     pass
 
 
-class Figures(BaseModel):
+class ShortfallFigures(BaseModel):
     """A package's period so far, in minutes (``in_minutes``) or pence."""
 
     in_minutes: bool
@@ -94,7 +94,7 @@ class Figures(BaseModel):
     waiting: int | None = Field(default=None, description="Today's figures only")
 
 
-class EventOut(BaseModel):
+class ShortfallEventOut(BaseModel):
     kind: ShortfallEventKind
     action: ShortfallAction | None
     note: str
@@ -102,7 +102,7 @@ class EventOut(BaseModel):
     at: datetime
 
 
-class CaseOut(BaseModel):
+class ShortfallCaseOut(BaseModel):
     id: UUID
     council: str = Field(description="The council's web address (slug)")
     child_id: UUID
@@ -111,9 +111,9 @@ class CaseOut(BaseModel):
     status: ShortfallStatus
     trigger: ShortfallTrigger
     opened_on: date
-    at_opening: Figures
-    today: Figures | None = Field(default=None, description="The package's period so far today (None once it has ended)")
+    at_opening: ShortfallFigures
+    today: ShortfallFigures | None = Field(default=None, description="The package's period so far today (None once it has ended)")
     escalated_at: datetime | None
     escalated_to: UUID | None
     closed_at: datetime | None
-    events: list[EventOut] = Field(default_factory=list)
+    events: list[ShortfallEventOut] = Field(default_factory=list)

@@ -322,6 +322,21 @@ MATRIX: list[tuple[str, str, str]] = [
         "login 403 403 ok 403 403 ok 403 403 ok 403 403",
     ),
     ("POST", "/api/v1/authority/children/{child_id:uuid}/packages/{package_id:uuid}/end", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    # Shortfall cases (issue #21): officers of the case's council. Our case has no action recorded,
+    # so closing it is refused (422) after the checks; an empty action form is refused too.
+    ("GET", "/authority/shortfalls", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/authority/shortfalls/{case_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/shortfalls/{case_id:uuid}/actions", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/shortfalls/{case_id:uuid}/close", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/shortfalls/settings/{slug}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/shortfalls/settings/{slug}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/authority/shortfall-cases", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/api/v1/authority/shortfall-cases/{case_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    # The body is checked before the case is looked up: {} is refused as invalid (422) for every officer.
+    ("POST", "/api/v1/authority/shortfall-cases/{case_id:uuid}/actions", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/api/v1/authority/shortfall-cases/{case_id:uuid}/close", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/shortfall-settings", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("PUT", "/api/v1/councils/{slug}/shortfall-settings", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
 ]
 
 # Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
