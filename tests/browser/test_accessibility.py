@@ -120,6 +120,9 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/children/{child_id:uuid}/packages/new": ("officer", 200),
     "/authority/children/{child_id:uuid}/packages/{package_id:uuid}": ("officer", 200),
     "/children/{child_id:uuid}/short-breaks": ("family", 200),
+    "/authority/shortfalls": ("officer", 200),
+    "/authority/shortfalls/{case_id:uuid}": ("officer", 200),
+    "/authority/shortfalls/settings/{slug}": ("officer", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -168,6 +171,9 @@ EMPTY_FORMS = [
     ("/authority/children/{child_id:uuid}/packages/new", "officer", "Record package"),
     ("/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "officer", "Change the amount"),
     ("/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "officer", "End the package"),
+    ("/authority/shortfalls/{case_id:uuid}", "officer", "Record what was done"),
+    ("/authority/shortfalls/{case_id:uuid}", "officer", "Close the case"),
+    ("/authority/shortfalls/settings/{slug}", "officer", "Save"),
 ]
 
 

@@ -7,6 +7,7 @@ go through the bookings services as they would in the service.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 
@@ -27,6 +28,7 @@ from shortbreaks.accounts.services import load_principal
 from shortbreaks.audit import AuditEvent
 from shortbreaks.clock import LONDON, FrozenClock, london
 from shortbreaks.errors import Conflict, NotFound, ValidationFailed
+from shortbreaks.models import OutboxMessage
 from tests.bookings.conftest import Inbox, grant, make_child, make_family, make_service, make_session, make_staff
 from tests.entitlements.conftest import Council, RunJobs, agree, make_user
 
@@ -259,3 +261,29 @@ def test_due_counts_behind_from_the_threshold_and_idle_only_with_something_agree
     at, under, nothing_agreed, idle = row(100, 75), row(100, 76), row(0, 0), row(100, 100)
     found = shortfall_cases.due([at, under, nothing_agreed, idle], {idle.package_id, nothing_agreed.package_id}, percent=25)
     assert [(r.package_id, t) for r, t in found] == [(at.package_id, ShortfallTrigger.BEHIND), (idle.package_id, ShortfallTrigger.IDLE)]
+
+
+@pytest.mark.postgres
+async def test_eight_nightly_runs_at_once_open_one_case_per_package_and_racing_closes_close_once(
+    council: Council, clock: FrozenClock
+) -> None:
+    children = [await make_child(await make_family(council.authority)) for _ in range(3)]
+    for child in children:
+        await agree(
+            council, child, starts_on=date(2026, 6, 1), ends_on=date(2027, 3, 31), amounts=[(date(2026, 6, 1), 180, PackagePeriod.WEEK)]
+        )
+    clock.set(london(2026, 6, 22, 2, 30))
+    results = await asyncio.gather(*(shortfall_cases.run_nightly(now=clock.now(), base_url="http://test") for _ in range(8)))
+    assert sum(r.opened for r in results) == 3
+    assert await ShortfallCase.all().count() == 3
+    assert await OutboxMessage.filter(dedupe_key__startswith="shortfall-family:").count() == 3
+
+    # Two officers closing at once after one action: one closes it, the other is told it is closed.
+    case = await ShortfallCase.first()
+    assert case is not None
+    await shortfall_cases.record_action(council.officer_p, case.id, ShortfallAction.NEW_PROVIDER, "Hollybank", now=clock.now())
+    outcomes = await asyncio.gather(
+        *(shortfall_cases.close_case(council.officer_p, case.id, "", now=clock.now()) for _ in range(4)), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "Conflict", "Conflict", "ShortfallCase"]
+    assert await ShortfallEvent.filter(case_id=case.id, kind=ShortfallEventKind.CLOSED).count() == 1
