@@ -289,7 +289,9 @@ def allocate(inputs: DrawInputs) -> DrawResult:
     cap = inputs.caps.max_sessions_per_child
     limit = {request.id: min(cap, request.wanted or cap) for request in inputs.requests}
     fair_share = inputs.caps.fair_share
-    phases = [(Phase.FAIR_SHARE, fair_share), (Phase.TOP_UP, cap)] if fair_share is not None and fair_share < cap else [(Phase.FAIR_SHARE, cap)]
+    phases = [(Phase.FAIR_SHARE, cap)]
+    if fair_share is not None and fair_share < cap:
+        phases = [(Phase.FAIR_SHARE, fair_share), (Phase.TOP_UP, cap)]
     # Support requests have their turn before the others in every pass (rule 3).
     tiers = (
         [requests[r] for r in draw_order if requests[r].is_support],
@@ -451,6 +453,9 @@ def from_published(document: Mapping[str, Any]) -> tuple[DrawInputs, DrawResult 
     weights = {str(f): _weight(w, str(f)) for f, w in weights_data.items()}
     inputs = DrawInputs(sessions=tuple(sessions), requests=tuple(requests), caps=caps, seed=seed, weights=weights)
     check_inputs(inputs)
+    digest = document.get("inputs_sha256")
+    if digest is not None and digest != inputs_sha256(inputs):
+        raise DrawInputError("The inputs are not the ones their published inputs_sha256 was made from.")
     result = _result_from_published(document["result"]) if document.get("result") is not None else None
     return inputs, result
 

@@ -2,7 +2,8 @@
 
 Random sessions (some full from the start, some with 1:1 and 2:1 places), families with one or two
 requests of one to three siblings (some at a support level, some at one no session offers),
-ranked choices, wanted counts, weights and caps, and a random seed. For each:
+ranked choices, wanted counts, weights and caps, and a random seed; and roomier schemes with a fair
+share of one session of three, so the top-up phase has places to give. For each:
 
 - no session over its capacity, no support level over its places;
 - siblings placed together or not at all; no child above the caps or twice in a session;
@@ -63,11 +64,12 @@ FAMILY_NAMES = ["F1", "F2", "F3", "famille-é", "F5", "F6", "F7", "F8", "F9", "F
 
 
 @st.composite
-def schemes(draw: st.DrawFn) -> DrawInputs:
+def schemes(draw: st.DrawFn, *, roomy: bool = False) -> DrawInputs:
+    """A random scheme; ``roomy``: more places and a fair share of 1 of 3, so the top-up phase has work."""
     session_ids = [f"S{i}" for i in range(draw(st.integers(1, 6)))]
     sessions = []
     for session_id in session_ids:
-        capacity = draw(st.integers(0, 6))
+        capacity = draw(st.integers(4, 12) if roomy else st.integers(0, 8))
         support = {level: draw(st.integers(0, min(2, capacity))) for level in ("1:1", "2:1") if draw(st.booleans())}
         sessions.append(Session(session_id, capacity, support))
     families = FAMILY_NAMES[: draw(st.integers(1, len(FAMILY_NAMES)))]
@@ -85,7 +87,7 @@ def schemes(draw: st.DrawFn) -> DrawInputs:
             requests.append(Request(f"R{len(requests)}", family, tuple(siblings), choices, wanted))
     weights = {f: Decimal(draw(st.sampled_from(WEIGHTS))) for f in families if draw(st.booleans())}
     maximum = draw(st.integers(1, 3))
-    caps = Caps(maximum, draw(st.none() | st.integers(1, 3)))
+    caps = Caps(3, 1) if roomy else Caps(maximum, draw(st.none() | st.integers(1, maximum + 1)))
     seed = draw(st.binary(min_size=16, max_size=32))
     return DrawInputs(tuple(sessions), tuple(requests), caps, seed, weights)
 
@@ -151,9 +153,8 @@ def check_invariants(inputs: DrawInputs, result: DrawResult) -> None:
     sessions = {s.id: s for s in inputs.sessions}
     # The draw order: every request once, a family's requests together, in the family order.
     assert sorted(result.draw_order) == sorted(requests)
-    assert [requests[r].family_id for r in result.draw_order] == [
-        f for f in result.family_order for _ in range(sum(1 for r in inputs.requests if r.family_id == f))
-    ]
+    requests_per_family = Counter(r.family_id for r in inputs.requests)
+    assert [requests[r].family_id for r in result.draw_order] == [f for f in result.family_order for _ in range(requests_per_family[f])]
     # Places per child (siblings expanded) and per session.
     child_places: Counter[tuple[str, str]] = Counter()
     per_session: Counter[str] = Counter()
@@ -212,6 +213,16 @@ def shuffled(inputs: DrawInputs, rng: random.Random) -> DrawInputs:
 @PROPERTIES
 @given(inputs=schemes(), shuffle_seed=st.integers(0, 2**32))
 def test_the_draw_keeps_every_rule_on_random_schemes(inputs: DrawInputs, shuffle_seed: int) -> None:
+    check_draw(inputs, shuffle_seed)
+
+
+@settings(PROPERTIES, max_examples=40)
+@given(inputs=schemes(roomy=True), shuffle_seed=st.integers(0, 2**32))
+def test_the_draw_keeps_every_rule_when_places_are_left_after_the_fair_share(inputs: DrawInputs, shuffle_seed: int) -> None:
+    check_draw(inputs, shuffle_seed)
+
+
+def check_draw(inputs: DrawInputs, shuffle_seed: int) -> None:
     result = allocate(inputs)
 
     check_invariants(inputs, result)
@@ -295,7 +306,7 @@ def test_bad_inputs_are_refused_with_the_rule_they_break(change: dict[str, objec
         "weights": {},
     } | change
     with pytest.raises(DrawInputError) as error:
-        allocate(DrawInputs(**fields))  # type: ignore[arg-type]  # the fields are the dataclass's, by name
+        allocate(DrawInputs(**fields))
     assert message in error.value.message
     assert (error.value.code, error.value.status_code) == ("draw_input_invalid", 422)
 
@@ -328,7 +339,7 @@ def test_recompute_prints_the_published_result(tmp_path: Path, capsys: pytest.Ca
 def test_recompute_says_when_the_published_result_differs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     inputs, result = published_example()
     document = to_published(inputs, result)
-    document["result"]["unplaced"] = document["result"]["unplaced"][::-1] + ["R-extra"]
+    document["result"]["unplaced"] = [*document["result"]["unplaced"][::-1], "R-extra"]
     path = tmp_path / "draw.json"
     path.write_text(json.dumps(document))
 
@@ -346,6 +357,12 @@ def test_recompute_refuses_a_document_that_breaks_the_rules(tmp_path: Path, caps
     assert recompute.main([str(tmp_path / "bad.json")]) == 2
     assert capsys.readouterr().err == "Cannot recompute: Family F1's weight must be a positive number.\n"
     assert recompute.main([str(tmp_path / "broken.json")]) == 2
+    capsys.readouterr()
+    changed = to_published(inputs)
+    changed["sessions"][0]["capacity"] += 1  # after the digest was published
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    assert recompute.main([str(tmp_path / "changed.json")]) == 2
+    assert "inputs_sha256" in capsys.readouterr().err
 
 
 def test_recompute_runs_as_a_module_without_the_app(tmp_path: Path) -> None:
