@@ -24,8 +24,9 @@ The rule (``shortbreaks-draw/1``)
 ---------------------------------
 1. **Draw order.** For each family ``f`` with weight ``w``: ``n`` is the first 8 bytes, big-endian,
    of ``HMAC-SHA256(key=seed, msg="shortbreaks-draw/1 family " + f)`` (UTF-8), ``u = (n + 1/2) / 2**64``
-   and ``key = ln(u) / w``, computed in decimal arithmetic to 30 significant digits, rounding half
-   to even (``ln`` and division are correctly rounded, so every machine gets the same digits).
+   and ``key = ln(u) / w``, in decimal arithmetic with each step (``u``, ``ln``, the division)
+   rounded to 30 significant digits, half to even: each is correctly rounded, so every machine
+   gets the same digits (floats' ``log`` may differ in the last bit between C libraries).
    Families go in descending ``key``, ties (which need two equal 64-bit numbers) by family id.
    This is Efraimidis and Spirakis's weighted sampling (``u ** (1/w)`` ordered, 2006): the first
    family is ``f`` with probability ``w_f / Σw``, the next likewise among the rest, and so on. A
