@@ -12,6 +12,9 @@ for Ella's EHC plan and is waiting; Finn Walsh's was refused with a letter; Amir
 with the 78 hours, so his allocation pays for the targeted tier's kinds of break. Birmingham also
 asks every applicant one question of its own.
 
+Ten more children have packages agreed in their EHC plans (sections H1 and H2) or child in need
+plans, so the council's sufficiency report has figures to show; it is worked out as the demo loads.
+
 Loading twice changes nothing: nothing is added once the council has its profile.
 """
 
@@ -22,8 +25,8 @@ from typing import Any
 
 from bookings import services as booking_services
 from bookings.models import Child
-from entitlements import applications, decisions, queries, services
-from entitlements.enums import QuestionKind, RefusalReason
+from entitlements import applications, decisions, packages, queries, services, sufficiency
+from entitlements.enums import PackagePeriod, PackageSource, QuestionKind, RefusalReason
 from entitlements.models import Application, CouncilProfile
 from entitlements.schemas import CouncilProfileIn, StatementIn
 from entitlements.storage import Upload, storage_from_settings
@@ -137,6 +140,9 @@ async def load(ctx: DemoContext) -> None:
     )
     await services.publish_statement(second, actor=None, now=ctx.now)
     await _applications(ctx, profile, authority)
+    await _plan_packages(ctx, profile, authority)
+    # The sufficiency report's figures, as the nightly job would work them out (so the report is filled at once).
+    await sufficiency.refresh(profile.id, day=ctx.now.astimezone(LONDON).date())
 
 
 # A one-page PDF: what a family photographs or scans (an EHC plan's first page, a DLA award letter).
@@ -239,3 +245,37 @@ async def _applications(ctx: DemoContext, profile: CouncilProfile, authority: Or
             await decisions.approve(
                 application, minutes=default.minutes, pence=default.pence, actor=officer, now=max(now - timedelta(days=21), earliest)
             )
+
+
+# Packages from plans: (surname, child, born, needs, source, minutes or pence, per).
+PLAN_CHILDREN = [
+    ("Begum", "Aisha", date(2012, 3, 4), ["PMLD"], PackageSource.EHC_PLAN_H2, 1440, None, PackagePeriod.MONTH),
+    ("Novak", "Luka", date(2009, 9, 21), ["SLD", "PD"], PackageSource.EHC_PLAN_H2, 1440, None, PackagePeriod.MONTH),
+    ("Hughes", "Maisie", date(2015, 7, 30), ["ASD"], PackageSource.EHC_PLAN_H1, 180, None, PackagePeriod.WEEK),
+    ("Ahmed", "Zain", date(2013, 11, 8), ["ASD", "SLCN"], PackageSource.EHC_PLAN_H1, 180, None, PackagePeriod.WEEK),
+    ("Clarke", "Ruby", date(2010, 1, 15), ["PD"], PackageSource.EHC_PLAN_H1, 240, None, PackagePeriod.WEEK),
+    ("Mensah", "Kofi", date(2016, 4, 2), ["SEMH"], PackageSource.CHILD_IN_NEED, None, 20_000, PackagePeriod.MONTH),
+    ("Patel", "Anya", date(2008, 6, 12), ["MSI"], PackageSource.CHILD_IN_NEED, None, 15_000, PackagePeriod.MONTH),
+    ("Doyle", "Sean", date(2014, 8, 19), ["ASD"], PackageSource.EHC_PLAN_H1, 120, None, PackagePeriod.WEEK),
+    ("Kowalski", "Maja", date(2011, 2, 26), ["ASD"], PackageSource.EHC_PLAN_H2, 720, None, PackagePeriod.MONTH),
+    ("Evans", "Rhys", date(2018, 10, 5), ["SLCN"], PackageSource.EHC_PLAN_H1, 180, None, PackagePeriod.WEEK),
+]
+
+
+async def _plan_packages(ctx: DemoContext, profile: CouncilProfile, authority: Organisation) -> None:
+    """Packages agreed in children's plans, recorded by the officer through the packages service."""
+    officer = await load_principal(ctx.users["officer@example.com"])
+    year_start, year_end = queries.allowance_year(profile, ctx.now.astimezone(LONDON).date())
+    for n, (surname, first_name, born, needs, source, minutes, pence, per) in enumerate(PLAN_CHILDREN, start=1):
+        _, child = await _applicant(surname, first_name, born, needs, authority, ctx.now)
+        terms = packages.PackageTerms(
+            source=source,
+            starts_on=year_start,
+            ends_on=year_end,
+            per=per,
+            minutes=minutes,
+            pence=pence,
+            source_reference=f"BCC-{source.value.upper().replace('_', '-')}-{n:04d}",
+            pattern="Agreed in the child's plan",
+        )
+        await packages.record_package(child, terms, actor=officer, now=ctx.now)

@@ -73,7 +73,11 @@ OTHER_REASONS = "other"
 # The query's names for the dimensions, and the columns they filter.
 FILTERS = {"tier": "tier_key", "need": "need", "age_band": "age_band", "area": "area"}
 FILTER_LABELS = {"tier": "Tier or plan", "need": "Primary need", "age_band": "Age", "area": "Area"}
-AMOUNT_KEYS = ("minutes_agreed", "minutes_attended", "minutes_booked", "minutes_outstanding") + (
+AMOUNT_KEYS = (
+    "minutes_agreed",
+    "minutes_attended",
+    "minutes_booked",
+    "minutes_outstanding",
     "pence_agreed",
     "pence_attended",
     "pence_booked",
@@ -241,13 +245,13 @@ def _int(value: Any) -> int:
 
 async def _tier_labels(council: CouncilProfile, keys: set[str]) -> dict[str, str]:
     codes = {k for k in keys if k not in SOURCE_LABELS}
-    names = await reports._tier_names(council, codes)  # noqa: SLF001 — the applications report's naming of tier codes, shared
+    names = await reports._tier_names(council, codes)  # the applications report's naming, shared
     return {**names, **{k: SOURCE_LABELS[k] for k in SOURCE_LABELS}}
 
 
 async def filter_options(council: CouncilProfile) -> FilterOptions:
     """Every value each filter takes: the council's tiers and the plans; needs, age bands; areas found and the council's districts."""
-    codes = set(await Tier.filter(statement__council_id=council.id).values_list("code", flat=True))
+    codes = {str(code) for code in await Tier.filter(statement__council_id=council.id).values_list("code", flat=True)}
     tiers = await _tier_labels(council, codes)
     areas = sorted(set(await sufficiency_queries.read_areas(council.id)) - {UNKNOWN} | set(council.postcode_districts or []))
     return FilterOptions(
@@ -375,7 +379,7 @@ async def sufficiency_report(
         order = [o for o in labels[column] if o in found] + sorted(set(found) - set(labels[column]))
         rows, row_total = _group_rows(order, labels[column], found, total, threshold, "All children")
         breakdowns.append(Breakdown(dimension=name, label=title, rows=rows, total=row_total))
-    [whole], whole_total = _group_rows(["total"], {"total": "All children"}, {"total": total}, total, threshold, "All children")
+    [whole], _ = _group_rows(["total"], {"total": "All children"}, {"total": total}, total, threshold, "All children")
 
     bands = by_dimension["waiting_band"]
     waiting_counts = [{"children": _int(bands.get(k, {}).get("children"))} for k in WAITING_BANDS]
@@ -388,7 +392,7 @@ async def sufficiency_report(
     month_keys = [_month_key(r["month"]) for r in months]
     trend, _ = _group_rows(
         month_keys,
-        {k: reports._month_label(k) for k in month_keys},  # noqa: SLF001 — the applications report's month names, shared
+        {k: reports._month_label(k) for k in month_keys},  # the applications report's month names, shared
         dict(zip(month_keys, months, strict=True)),
         {},
         threshold,

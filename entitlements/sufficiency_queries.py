@@ -111,7 +111,10 @@ def _package_insert(d: _Dialect, shortfall: str) -> str:
         f" WHEN {d.before('w.since', 17)} THEN 'month' WHEN {d.before('w.since', 18)} THEN 'quarter' ELSE 'longer' END"
     )
     live = ", ".join(f"'{s.value}'" for s in (WaitingStatus.WAITING, WaitingStatus.OFFERED))
-    behind = "CASE WHEN (f.current_minutes IS NOT NULL AND f.minutes_shortfall > 0) OR (f.current_minutes IS NULL AND f.pence_shortfall > 0) THEN 1 ELSE 0 END"
+    behind = (
+        "CASE WHEN (f.current_minutes IS NOT NULL AND f.minutes_shortfall > 0)"
+        " OR (f.current_minutes IS NULL AND f.pence_shortfall > 0) THEN 1 ELSE 0 END"
+    )
     postcode = d.json_key("a.answers", "postcode")
     amounts = ", ".join(f"f.{a}" for a in AMOUNTS)
     return (
@@ -124,7 +127,8 @@ def _package_insert(d: _Dialect, shortfall: str) -> str:
         f" MAX(x.behind) OVER (PARTITION BY x.child_id, x.tier_key) = 1,"
         f" x.in_minutes, {', '.join(f'x.{a}' for a in AMOUNTS)}, w.since, {waiting_band}"
         f" FROM (SELECT f.package_id, f.child_id,"
-        f" CASE WHEN p.source = '{PackageSource.TIER_DECISION.value}' AND a.tier_code IS NOT NULL THEN a.tier_code ELSE p.source END AS tier_key,"
+        f" CASE WHEN p.source = '{PackageSource.TIER_DECISION.value}' AND a.tier_code IS NOT NULL"
+        f" THEN a.tier_code ELSE p.source END AS tier_key,"
         f" COALESCE(substr({d.json_first('c.needs')}, 1, 8), 'unknown') AS need,"
         f" {age_band} AS age_band, COALESCE(r.area, 'unknown') AS area, {behind} AS behind,"
         f" f.current_minutes IS NOT NULL AS in_minutes, {amounts}"
@@ -153,7 +157,7 @@ def _package_insert(d: _Dialect, shortfall: str) -> str:
 def _item_inserts(d: _Dialect) -> list[str]:
     """$1 the council, $2/$3 the allowance year's first and last day, ($4 the council's organisation)."""
     starts, ends = d.date(2), d.date(3)
-    children = f"SELECT DISTINCT child_id FROM {PACKAGE} WHERE council_id = $1"
+    children = f"SELECT DISTINCT child_id FROM {PACKAGE} WHERE council_id = $1"  # noqa: S608 — a table name from the model
     session, booking, place = Session._meta.db_table, Booking._meta.db_table, BookingChild._meta.db_table
     in_year = f"s.local_date >= {starts} AND s.local_date <= {ends}"
     columns = f"INSERT INTO {ITEM} (council_id, child_id, section, key, places)"
@@ -271,7 +275,7 @@ async def read_items(council_id: UUID, f: Filter) -> list[dict[str, Any]]:
     matching = (
         ""
         if not f.columns
-        else f" AND EXISTS (SELECT 1 FROM {PACKAGE} p WHERE p.child_id = i.child_id AND p.council_id = $1{f.where('p', 2)})"
+        else f" AND EXISTS (SELECT 1 FROM {PACKAGE} p WHERE p.child_id = i.child_id AND p.council_id = $1{f.where('p', 2)})"  # noqa: S608 — column names from a fixed list
     )
     return await sql.fetch(
         f"SELECT i.section, i.key, COUNT(DISTINCT i.child_id) AS children, SUM(i.places) AS places FROM {ITEM} i"  # noqa: S608 — table names from the models; values are parameters

@@ -6,11 +6,12 @@ import httpx
 from starlette.applications import Starlette
 
 from bookings.models import Allocation
-from entitlements import decision_queries
+from entitlements import decision_queries, sufficiency
 from entitlements.enums import ApplicationEventKind, ApplicationStatus, RefusalReason
 from entitlements.models import Application, CouncilProfile, Evidence
 from shortbreaks.accounts.models import User
 from shortbreaks.accounts.services import load_principal
+from shortbreaks.clock import LONDON
 from shortbreaks.demo import DEMO_PASSWORD, load_demo_data
 from tests.factories import NOW
 
@@ -68,3 +69,12 @@ async def test_the_refused_family_reads_its_letter(app: Starlette) -> None:
         letter = await client.get(f"/applications/{refused.id}/letter")
     assert letter.status_code == 200
     assert "review" in letter.text and refused.reference in letter.text
+
+
+async def test_the_demo_sufficiency_report_is_filled(app: Starlette) -> None:
+    await load_demo_data(app.state.settings, now=NOW)
+    council = await CouncilProfile.get(slug="birmingham")
+    report = await sufficiency.sufficiency_report(council)
+    assert report.refreshed_on == NOW.astimezone(LONDON).date()
+    assert (report.total.children, report.total.packages) == (11, 11)  # Amir's approval and ten plans
+    assert {r.key for r in report.breakdowns[0].rows} == {"targeted", "ehc_plan_h1", "ehc_plan_h2", "child_in_need"}

@@ -14,66 +14,16 @@ from datetime import date, timedelta
 import pytest
 
 from bookings import services
-from bookings.models import Child
+from bookings.enums import Attendance
 from entitlements import sufficiency
-from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource
-from entitlements.models import AgreedPackage, Application, PackageAmount, SufficiencyMonth, Tier
+from entitlements.models import SufficiencyMonth
+from providers.enums import BookingMode
+from shortbreaks.clock import FrozenClock, london
 from shortbreaks.errors import ValidationFailed
-from shortbreaks.clock import london, utc
-from tests.bookings.conftest import make_child, make_family, make_service, make_session, make_staff, grant
+from tests.bookings.conftest import make_service, make_session, make_staff
 from tests.entitlements.conftest import Council
 
 DAY = date(2026, 6, 12)  # a Friday; Westshire's allowance year starts on 1 February
-
-
-async def agree(council: Council, child: Child, *, source: PackageSource, minutes: int, application: Application | None = None) -> AgreedPackage:
-    package = await AgreedPackage.create(
-        council=council.profile,
-        child=child,
-        source=source,
-        application=application,
-        starts_on=date(2026, 6, 1),
-        ends_on=date(2027, 3, 31),
-        officer=council.officer,
-    )
-    await PackageAmount.create(package=package, effective_from=date(2026, 6, 1), minutes=minutes, per=PackagePeriod.WEEK)
-    return package
-
-
-async def apply(council: Council, child: Child, tier: Tier, postcode: str) -> Application:
-    return await Application.create(
-        reference=f"AP-{str(child.id)[:4].upper()}-{str(child.id)[4:6].upper()}",
-        council=council.profile,
-        family_id=child.family_id,
-        child=child,
-        tier=tier,
-        tier_code=tier.code,
-        status=ApplicationStatus.SUBMITTED,
-        answers={"postcode": postcode},
-        submitted_at=utc(2026, 5, 1, 9),
-    )
-
-
-@pytest.fixture
-async def westshire(council: Council) -> dict[str, object]:
-    statement = await council.published()
-    targeted = await Tier.get(statement_id=statement.id, code="targeted")
-    family = await make_family(council.authority)
-    children = []
-    for n in range(5):
-        child = await make_child(family, dob=date(2016, 5, 1) if n < 3 else date(2010, 1, 1))
-        child.needs = ["ASD"] if n < 4 else ["PMLD", "ASD"]
-        await child.save()
-        application = await apply(council, child, targeted, "B15 2TT" if n < 4 else "b16 9zz")
-        await agree(council, child, source=PackageSource.TIER_DECISION, minutes=180, application=application)
-        children.append(child)
-    ehc = await make_child(family, dob=date(2022, 3, 1))
-    ehc.needs = []
-    await ehc.save()
-    await agree(council, ehc, source=PackageSource.EHC_PLAN_H1, minutes=120)
-    # The first targeted child also has an EHC plan package: one child, two packages.
-    await agree(council, children[0], source=PackageSource.EHC_PLAN_H1, minutes=60)
-    return {"children": children, "ehc": ehc, "family": family}
 
 
 async def test_refresh_writes_a_row_per_active_package_and_the_report_counts_each_child_once(council: Council, westshire: dict) -> None:
@@ -139,3 +89,48 @@ async def test_csv(council: Council, westshire: dict) -> None:
     text = sufficiency.report_csv(await sufficiency.sufficiency_report(council.profile))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["section"] == "all" and rows[0]["children"] == "6"
+
+
+async def test_delivered_booked_waiting_declines_and_places_against_demand(council: Council, westshire: dict, clock: FrozenClock) -> None:
+    first, second, third, fourth, fifth = westshire["children"]
+    family = westshire["family"]
+    staff = await make_staff(council.authority)
+    club = await make_service(authority=council.authority, price=0)
+    scheme = await make_service(authority=council.authority, price=0, mode=BookingMode.APPROVAL)
+    clock.set(london(2026, 6, 1, 9))
+    # The first child went on Wednesday 10 June (3 hours); the second is booked for Saturday 13 June.
+    wednesday = await make_session(club, starts_at=london(2026, 6, 10, 10), hours=3, capacity=2)
+    went = await services.create_booking(family, session_id=wednesday.id, child_ids=[first.id], now=clock.now())
+    saturday = await make_session(club, starts_at=london(2026, 6, 13, 10), hours=3, capacity=1)
+    await services.create_booking(family, session_id=saturday.id, child_ids=[second.id], now=clock.now())
+    # The third asked for a place on 20 June on 1 June and has no answer; the fourth was declined.
+    asked = await make_session(scheme, starts_at=london(2026, 6, 20, 10), hours=2, capacity=3)
+    await services.create_booking(family, session_id=asked.id, child_ids=[third.id], now=clock.now())
+    refused = await services.create_booking(family, session_id=asked.id, child_ids=[fourth.id], now=clock.now())
+    # The fifth joined Saturday's waiting list on 10 June.
+    clock.set(london(2026, 6, 10, 18))
+    await services.record_attendance(went, actor=staff, attendance={first.id: Attendance.ATTENDED}, now=clock.now())
+    await services.decline_booking(refused, actor=staff, reason="  No staff available ", now=clock.now())
+    await services.join_waiting_list(family, session_id=saturday.id, child_ids=[fifth.id], now=clock.now())
+
+    await sufficiency.refresh(council.profile.id, day=DAY)
+    report = await sufficiency.sufficiency_report(council.profile, threshold=1)
+    # Attended counts for both of the first child's packages; booked for the second's.
+    assert (report.total.minutes_attended, report.total.minutes_booked) == (360, 180)
+    tiers = {r.key: r for r in report.breakdowns[0].rows}
+    assert (tiers["targeted"].minutes_attended, tiers["targeted"].minutes_booked) == (180, 180)
+    assert (tiers["targeted"].children_behind, tiers["targeted"].minutes_outstanding) == (3, 3 * 129)
+    assert (tiers["ehc_plan_h1"].children_behind, tiers["ehc_plan_h1"].minutes_outstanding) == (1, 86)
+    # Waiting: the third since 1 June (11 days: 1 to 4 weeks), the fifth since 10 June (2 days).
+    assert {w.key: w.children for w in report.waiting} == {"week": 1, "month": 1, "quarter": 0, "longer": 0}
+    assert report.waiting_total.children == 2
+    assert [(d.key, d.label, d.children, d.places) for d in report.declines] == [("no staff available", "No staff available", 1, 1)]
+    places = {p.key: p for p in report.places}
+    assert places["activity"].places_offered == 2 + 1 + 3
+    assert (places["activity"].children_asking, places["activity"].places_asked_for) == (4, 4)
+    assert (places["activity"].children_waiting, places["activity"].places_waited_for) == (1, 1)
+    # Filtered to the 16-year-olds (the fourth and fifth): only their demand.
+    older = await sufficiency.sufficiency_report(council.profile, sufficiency.SufficiencyQuery(age_band="16-17"), threshold=1)
+    assert older.total.children == 2 and [d.children for d in older.declines] == [1]
+    assert {w.key: w.children for w in older.waiting}["week"] == 1 and older.waiting_total.children == 1
+    assert {p.key: p.places_offered for p in older.places}["activity"] == 6  # places offered are the whole area's

@@ -7,7 +7,7 @@ import io
 
 from entitlements import sufficiency
 from tests.entitlements.conftest import Council
-from tests.entitlements.test_sufficiency import DAY, westshire  # noqa: F401 — the fixture, shared
+from tests.entitlements.test_sufficiency import DAY
 from tests.factories import bearer, sign_in
 
 
@@ -54,7 +54,11 @@ async def test_the_api_and_csv_give_the_figures_and_another_council_is_404(clien
     page_csv = await client.get("/authority/sufficiency/westshire.csv?area=B15")
     assert page_csv.status_code == 200
     other = await bearer(council.other_officer)
-    for path in ("/api/v1/councils/westshire/sufficiency", "/api/v1/councils/westshire/sufficiency.csv", "/api/v1/councils/nowhere/sufficiency"):
+    for path in (
+        "/api/v1/councils/westshire/sufficiency",
+        "/api/v1/councils/westshire/sufficiency.csv",
+        "/api/v1/councils/nowhere/sufficiency",
+    ):
         response = await client.get(path, headers=other)
         assert response.status_code == 404 and response.headers["content-type"].startswith("application/problem+json")
     family = await bearer(council.family)
@@ -71,7 +75,7 @@ async def test_another_councils_officer_gets_404_on_the_pages(client, council: C
 async def test_a_reason_written_for_few_children_is_not_shown(council: Council) -> None:
     """Free text might name someone: reasons given for fewer children than the threshold go under Other reasons."""
     items = {("declined", "staff illness"): {"children": 5, "places": 7}, ("declined", "jo's behaviour"): {"children": 1, "places": 1}}
-    rows, total = sufficiency._declines(items, 5)  # noqa: SLF001 — the rule itself, with plain numbers
+    rows, total = sufficiency._declines(items, 5)  # the rule itself, with plain numbers
     assert [(r.label, r.children, r.places) for r in rows] == [
         ("Staff illness", "c", "c"),
         ("Other reasons (each given for fewer children)", "c", "c"),
