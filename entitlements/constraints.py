@@ -92,4 +92,6 @@ CONSTRAINTS = [
         columns=("package_id", "effective_from"),
     ),
     Constraint("entitlements_packageamount_positive", lambda: ValidationFailed.field("amount", "Enter an amount more than zero")),
+    # One row per council: two refreshes of a council at once clash here; run it again.
+    Constraint("entitlements_sufficiencyrefresh_council_id_key", None, table="entitlements_sufficiencyrefresh", columns=("council_id",)),
 ]
