@@ -442,6 +442,9 @@ class SufficiencyRefresh(TimestampedModel):
     year_starts = fields.DateField()
     year_ends = fields.DateField()
     packages = fields.IntField(default=0)
+    # The tier keys and areas found (the filters' options beside the council's own tiers and districts).
+    tier_keys: Any = fields.JSONField(default=list)
+    areas: Any = fields.JSONField(default=list)
 
     class Meta:
         table = "entitlements_sufficiencyrefresh"
@@ -498,6 +501,13 @@ class SufficiencyItem(Model):
         "bookings.Child", related_name="sufficiency_items", null=True, on_delete=fields.CASCADE
     )
     child_id: UUID | None
+    # The child's dimensions (as on SufficiencyPackage): a row for each of the child's tier keys, and
+    # ``child_first`` on one of them, so children are counted by rows, once, without a join.
+    tier_key = fields.CharField(max_length=40, null=True)
+    need = fields.CharField(max_length=8, null=True)
+    age_band = fields.CharField(max_length=8, null=True)
+    area = fields.CharField(max_length=8, null=True)
+    child_first = fields.BooleanField(null=True)
     # declined (key: the reason as written, lower case), requested / waiting / offered (key: the kind of break).
     section = fields.CharField(max_length=12)
     key = fields.CharField(max_length=300)

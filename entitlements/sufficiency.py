@@ -126,9 +126,17 @@ async def refresh(council_id: UUID, *, day: date) -> int:
     )
     async with in_transaction() as conn:
         written = await sufficiency_queries.refresh(parameters, shortfall.periods(day), using_db=conn)
+        tier_keys, areas = await sufficiency_queries.read_found(council.id, using_db=conn)
         await SufficiencyRefresh.filter(council_id=council.id).using_db(conn).delete()
         await SufficiencyRefresh.create(
-            council_id=council.id, day=day, year_starts=year_starts, year_ends=year_ends, packages=written, using_db=conn
+            council_id=council.id,
+            day=day,
+            year_starts=year_starts,
+            year_ends=year_ends,
+            packages=written,
+            tier_keys=sorted(tier_keys),
+            areas=sorted(areas),
+            using_db=conn,
         )
     return written
 
@@ -249,11 +257,13 @@ async def _tier_labels(council: CouncilProfile, keys: set[str]) -> dict[str, str
     return {**names, **{k: SOURCE_LABELS[k] for k in SOURCE_LABELS}}
 
 
-async def filter_options(council: CouncilProfile) -> FilterOptions:
-    """Every value each filter takes: the council's tiers and the plans; needs, age bands; areas found and the council's districts."""
+async def filter_options(council: CouncilProfile, last: SufficiencyRefresh | None) -> FilterOptions:
+    """Every value each filter takes: the council's tiers (in its statements, or found by the ``last`` refresh) and the
+    plans; needs, age bands; the areas found and the council's districts."""
+    found_tiers, found_areas = (set(last.tier_keys), set(last.areas)) if last else (set(), set())
     codes = {str(code) for code in await Tier.filter(statement__council_id=council.id).values_list("code", flat=True)}
-    tiers = await _tier_labels(council, codes)
-    areas = sorted(set(await sufficiency_queries.read_areas(council.id)) - {UNKNOWN} | set(council.postcode_districts or []))
+    tiers = await _tier_labels(council, codes | found_tiers)
+    areas = sorted(found_areas - {UNKNOWN} | set(council.postcode_districts or []))
     return FilterOptions(
         tier=[Option(value=k, label=v) for k, v in tiers.items()],
         need=[Option(value=n.value, label=NEED_LABELS[n]) for n in Need] + [Option(value=UNKNOWN, label="Not recorded")],
@@ -352,10 +362,10 @@ async def sufficiency_report(
     council: CouncilProfile, query: SufficiencyQuery | None = None, *, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> SufficiencyReport:
     """The council's report as at its last refresh, with the filters in ``query`` (checked: 422 naming a bad one)."""
-    options = await filter_options(council)
+    last = await SufficiencyRefresh.get_or_none(council_id=council.id)
+    options = await filter_options(council, last)
     given = check_filters(query or SufficiencyQuery(), options)
     f = sufficiency_queries.Filter({FILTERS[k]: v for k, v in given.items()})
-    last = await SufficiencyRefresh.get_or_none(council_id=council.id)
     groups = await sufficiency_queries.read_groups(council.id, f)
     by_dimension: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in groups:

@@ -155,32 +155,37 @@ def _package_insert(d: _Dialect, shortfall: str) -> str:
 
 
 def _item_inserts(d: _Dialect) -> list[str]:
-    """$1 the council, $2/$3 the allowance year's first and last day, ($4 the council's organisation)."""
+    """$1 the council, $2/$3 the allowance year's first and last day, ($4 the council's organisation).
+
+    A child's counts are written once for each of the child's tier keys (``p``: the first package of
+    each), with the child's dimensions, and ``child_first`` on the row of the child's first package."""
     starts, ends = d.date(2), d.date(3)
-    children = f"SELECT DISTINCT child_id FROM {PACKAGE} WHERE council_id = $1"  # noqa: S608 — a table name from the model
     session, booking, place = Session._meta.db_table, Booking._meta.db_table, BookingChild._meta.db_table
     in_year = f"s.local_date >= {starts} AND s.local_date <= {ends}"
-    columns = f"INSERT INTO {ITEM} (council_id, child_id, section, key, places)"
+    columns = f"INSERT INTO {ITEM} (council_id, child_id, tier_key, need, age_band, area, child_first, section, key, places)"
+    child = "p.child_id, p.tier_key, p.need, p.age_band, p.area, p.child_first"
+    of_child = f"JOIN {PACKAGE} p ON p.child_id = {{}} AND p.council_id = $1 AND p.child_tier_first"
     not_asked = ", ".join(f"'{s.value}'" for s in (BookingStatus.HELD, BookingStatus.RELEASED))
     live = ", ".join(f"'{s.value}'" for s in (WaitingStatus.WAITING, WaitingStatus.OFFERED))
+    reason = "substr(lower(trim(b.reason)), 1, 300)"
     return [
         # Places the provider declined, by the reason given (as written, in lower case).
-        f"{columns} SELECT $1, bc.child_id, 'declined', substr(lower(trim(b.reason)), 1, 300), COUNT(*)"  # noqa: S608 — table names from the models, enum values and fixed text; values are parameters
+        f"{columns} SELECT $1, {child}, 'declined', {reason}, COUNT(*)"  # noqa: S608 — table names from the models, enum values and fixed text; values are parameters
         f" FROM {place} bc JOIN {booking} b ON b.id = bc.booking_id JOIN {session} s ON s.id = bc.session_id"
-        f" WHERE b.status = '{BookingStatus.DECLINED.value}' AND {in_year} AND bc.child_id IN ({children})"
-        f" GROUP BY bc.child_id, substr(lower(trim(b.reason)), 1, 300)",
+        f" {of_child.format('bc.child_id')}"
+        f" WHERE b.status = '{BookingStatus.DECLINED.value}' AND {in_year} GROUP BY {child}, {reason}",
         # Places asked for (whatever came of them; not holds while paying, nor holds that ran out), by kind of break.
-        f"{columns} SELECT $1, bc.child_id, 'requested', sv.kind, COUNT(*)"  # noqa: S608 — as above
+        f"{columns} SELECT $1, {child}, 'requested', sv.kind, COUNT(*)"  # noqa: S608 — as above
         f" FROM {place} bc JOIN {booking} b ON b.id = bc.booking_id JOIN {session} s ON s.id = bc.session_id"
-        f" JOIN {Service._meta.db_table} sv ON sv.id = s.service_id"
-        f" WHERE b.status NOT IN ({not_asked}) AND {in_year} AND bc.child_id IN ({children}) GROUP BY bc.child_id, sv.kind",
+        f" JOIN {Service._meta.db_table} sv ON sv.id = s.service_id {of_child.format('bc.child_id')}"
+        f" WHERE b.status NOT IN ({not_asked}) AND {in_year} GROUP BY {child}, sv.kind",
         # Places still waited for on waiting lists, by kind of break.
-        f"{columns} SELECT $1, wl.child_id, 'waiting', sv.kind, COUNT(*)"  # noqa: S608 — as above
+        f"{columns} SELECT $1, {child}, 'waiting', sv.kind, COUNT(*)"  # noqa: S608 — as above
         f" FROM {WaitingListEntry._meta.db_table} wl JOIN {session} s ON s.id = wl.session_id"
-        f" JOIN {Service._meta.db_table} sv ON sv.id = s.service_id"
-        f" WHERE wl.status IN ({live}) AND {in_year} AND wl.child_id IN ({children}) GROUP BY wl.child_id, sv.kind",
+        f" JOIN {Service._meta.db_table} sv ON sv.id = s.service_id {of_child.format('wl.child_id')}"
+        f" WHERE wl.status IN ({live}) AND {in_year} GROUP BY {child}, sv.kind",
         # Places offered by providers in the council's area (scheduled sessions), by kind of break.
-        f"{columns} SELECT $1, NULL, 'offered', sv.kind, SUM(s.capacity)"  # noqa: S608 — as above
+        f"{columns} SELECT $1, NULL, NULL, NULL, NULL, NULL, NULL, 'offered', sv.kind, SUM(s.capacity)"  # noqa: S608 — as above
         f" FROM {session} s JOIN {Service._meta.db_table} sv ON sv.id = s.service_id"
         f" JOIN {Provider._meta.db_table} pr ON pr.id = sv.provider_id"
         f" WHERE pr.local_authority_id = $4 AND s.status = '{SessionStatus.SCHEDULED.value}' AND {in_year} GROUP BY sv.kind",
@@ -271,15 +276,13 @@ async def read_groups(council_id: UUID, f: Filter) -> list[dict[str, Any]]:
 
 
 async def read_items(council_id: UUID, f: Filter) -> list[dict[str, Any]]:
-    """The counts by section and key: children (distinct) and places; those of the filtered children only."""
-    matching = (
-        ""
-        if not f.columns
-        else f" AND EXISTS (SELECT 1 FROM {PACKAGE} p WHERE p.child_id = i.child_id AND p.council_id = $1{f.where('p', 2)})"  # noqa: S608 — column names from a fixed list
-    )
+    """The counts by section and key: children and places (of the filtered children; places offered whatever the filter).
+
+    A child has a row per tier key: filtered by tier, the tier's row; else the first package's row."""
+    once = "" if f.on_tier else " AND i.child_first"
     return await sql.fetch(
-        f"SELECT i.section, i.key, COUNT(DISTINCT i.child_id) AS children, SUM(i.places) AS places FROM {ITEM} i"  # noqa: S608 — table names from the models; values are parameters
-        f" WHERE i.council_id = $1 AND (i.child_id IS NULL OR (1 = 1{matching}))"
+        f"SELECT i.section, i.key, COUNT(i.child_id) AS children, SUM(i.places) AS places FROM {ITEM} i"  # noqa: S608 — table names from the models, columns from a fixed list; values are parameters
+        f" WHERE i.council_id = $1 AND (i.child_id IS NULL OR (1 = 1{once}{f.where('i', 2)}))"
         f" GROUP BY i.section, i.key",
         council_id,
         *f.values(),
@@ -297,7 +300,8 @@ async def read_months(council_id: UUID, f: Filter) -> list[dict[str, Any]]:
     )
 
 
-async def read_areas(council_id: UUID) -> list[str]:
-    """The areas (postcode districts) the council's last refresh found."""
-    rows = await sql.fetch(f"SELECT DISTINCT area FROM {PACKAGE} WHERE council_id = $1", council_id)  # noqa: S608 — a table name from the model
-    return sorted(str(r["area"]) for r in rows)
+async def read_found(council_id: UUID, *, using_db: BaseDBAsyncClient | None = None) -> tuple[set[str], set[str]]:
+    """The tier keys and the areas (postcode districts) the council's rows hold (the refresh keeps them)."""
+    statement = f"SELECT DISTINCT tier_key, area FROM {PACKAGE} WHERE council_id = $1"  # noqa: S608 — a table name from the model
+    rows = await sql.fetch(statement, council_id, using_db=using_db)
+    return {str(r["tier_key"]) for r in rows}, {str(r["area"]) for r in rows}

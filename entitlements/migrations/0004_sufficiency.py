@@ -5,6 +5,8 @@ and when each council was last refreshed (:mod:`entitlements.sufficiency`).
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
@@ -22,6 +24,11 @@ class Migration(migrations.Migration):
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('council_id', fields.UUIDField()),
                 ('child', fields.ForeignKeyField('bookings.Child', source_field='child_id', null=True, db_constraint=True, to_field='id', related_name='sufficiency_items', on_delete=OnDelete.CASCADE)),
+                ('tier_key', fields.CharField(null=True, max_length=40)),
+                ('need', fields.CharField(null=True, max_length=8)),
+                ('age_band', fields.CharField(null=True, max_length=8)),
+                ('area', fields.CharField(null=True, max_length=8)),
+                ('child_first', fields.BooleanField(null=True)),
                 ('section', fields.CharField(max_length=12)),
                 ('key', fields.CharField(max_length=300)),
                 ('places', fields.BigIntField()),
@@ -97,6 +104,8 @@ class Migration(migrations.Migration):
                 ('year_starts', fields.DateField()),
                 ('year_ends', fields.DateField()),
                 ('packages', fields.IntField(default=0)),
+                ('tier_keys', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('areas', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
             ],
             options={'table': 'entitlements_sufficiencyrefresh', 'app': 'entitlements', 'pk_attr': 'id', 'table_description': "When a council's sufficiency figures were last worked out (:mod:`entitlements.sufficiency`), and for which day."},
             bases=['TimestampedModel'],
