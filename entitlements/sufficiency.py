@@ -33,7 +33,7 @@ written (lower case); reasons given for fewer children than the threshold are pu
 
 **Disclosure control** (:func:`shortbreaks.disclosure.suppress_counts`): counts of children and
 packages from 1 to 4 are ``c``, with whatever else would give one away; a row whose children are
-hidden has its hours, pounds and places hidden too.
+hidden has its packages, hours, pounds and places hidden too.
 """
 
 from __future__ import annotations
@@ -73,6 +73,12 @@ OTHER_REASONS = "other"
 # The query's names for the dimensions, and the columns they filter.
 FILTERS = {"tier": "tier_key", "need": "need", "age_band": "age_band", "area": "area"}
 FILTER_LABELS = {"tier": "Tier or plan", "need": "Primary need", "age_band": "Age", "area": "Area"}
+FILTER_MESSAGES = {
+    "tier": "Choose a tier or plan from the list",
+    "need": "Choose a primary need from the list",
+    "age_band": "Choose an age from the list",
+    "area": "Choose an area from the list",
+}
 AMOUNT_KEYS = (
     "minutes_agreed",
     "minutes_attended",
@@ -277,7 +283,7 @@ def check_filters(query: SufficiencyQuery, options: FilterOptions) -> dict[str, 
     given = query.given()
     for name, value in given.items():
         if value not in {o.value for o in getattr(options, name)}:
-            raise ValidationFailed.field(name, f"Choose a {FILTER_LABELS[name].lower()} from the list")
+            raise ValidationFailed.field(name, FILTER_MESSAGES[name])
     return given
 
 
@@ -306,8 +312,9 @@ def _group_rows(
 
     def build(key: str, label: str, cells: dict[str, Any], source: dict[str, Any]) -> GroupRow:
         amounts: dict[str, Any] = _amounts(source)
-        if cells["children"] == disclosure.SUPPRESSED:
+        if cells["children"] == disclosure.SUPPRESSED:  # its packages, hours and pounds would narrow it down
             amounts = dict.fromkeys(amounts, disclosure.SUPPRESSED)
+            cells = {**cells, "packages": disclosure.SUPPRESSED}
         return GroupRow.model_validate({"key": key, "label": label, **cells, **amounts})
 
     out = [build(k, labels.get(k, k), cells, raw[k]) for k, cells in zip(keys, rows, strict=True)]

@@ -57,7 +57,12 @@ async def test_disclosure_control_hides_small_counts_their_hours_and_whatever_gi
     tiers = {r.key: (r.children, r.minutes_agreed) for r in report.breakdowns[0].rows}
     # Two children with EHC plan packages: hidden with their hours, and so is the targeted row (6 − 2 would give it away).
     assert tiers == {"targeted": ("c", "c"), "ehc_plan_h1": ("c", "c")}
-    assert {r.key: r.children for r in report.breakdowns[1].rows} == {"ASD": "c", "PMLD": "c", "unknown": "c"}
+    # Four children with ASD as their first need (five packages): the packages would narrow it down too.
+    assert {r.key: (r.children, r.packages) for r in report.breakdowns[1].rows} == {
+        "ASD": ("c", "c"),
+        "PMLD": ("c", "c"),
+        "unknown": ("c", "c"),
+    }
 
 
 async def test_filters_narrow_every_table_and_a_bad_value_names_its_field(council: Council, westshire: dict) -> None:
