@@ -108,4 +108,6 @@ CONSTRAINTS = [
     Constraint("entitlements_shortfallcase_closed", _already_done),
     Constraint("entitlements_shortfallcase_escalated", _already_done),
     Constraint("entitlements_shortfallevent_action", lambda: ValidationFailed.field("action", "Select what was done")),
+    # One row per council: two refreshes of a council at once clash here; run it again.
+    Constraint("entitlements_sufficiencyrefresh_council_id_key", None, table="entitlements_sufficiencyrefresh", columns=("council_id",)),
 ]

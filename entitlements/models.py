@@ -13,6 +13,7 @@ from uuid import UUID
 
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+from tortoise.models import Model
 
 from entitlements.enums import (
     ApplicationEventKind,
@@ -534,3 +535,121 @@ class ShortfallEvent(TimestampedModel):
         ordering = ["at", "created_at"]
         indexes = [("case_id", "at")]
         constraints = [CheckConstraint(check="(kind = 'action') = (action IS NOT NULL)", name="entitlements_shortfallevent_action")]
+
+
+class SufficiencyRefresh(TimestampedModel):
+    """When a council's sufficiency figures were last worked out (:mod:`entitlements.sufficiency`), and for which day."""
+
+    id = fields.UUIDField(primary_key=True)
+    council: fields.OneToOneRelation[CouncilProfile] = fields.OneToOneField(
+        "entitlements.CouncilProfile", related_name="sufficiency_refresh", on_delete=fields.CASCADE
+    )
+    council_id: UUID
+    day = fields.DateField()
+    # The allowance year the places, requests and declines are counted in.
+    year_starts = fields.DateField()
+    year_ends = fields.DateField()
+    packages = fields.IntField(default=0)
+    # The tier keys and areas found (the filters' options beside the council's own tiers and districts).
+    tier_keys: Any = fields.JSONField(default=list)
+    areas: Any = fields.JSONField(default=list)
+
+    class Meta:
+        table = "entitlements_sufficiencyrefresh"
+
+
+class SufficiencyPackage(Model):
+    """One active package's figures on the day of the council's last refresh, with the report's dimensions
+    written onto it (``id`` is the package's id). Replaced whole at every refresh; read by the report."""
+
+    id = fields.UUIDField(primary_key=True)
+    council_id = fields.UUIDField()
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="sufficiency_packages", on_delete=fields.CASCADE
+    )
+    child_id: UUID
+    day = fields.DateField()
+    # The tier's code for a tier decision, else the package's source (tier codes never hold "_").
+    tier_key = fields.CharField(max_length=40)
+    need = fields.CharField(max_length=8)
+    age_band = fields.CharField(max_length=8)
+    area = fields.CharField(max_length=8)
+    # The child's first package (by id), and first in its tier_key: counting these counts children once.
+    child_first = fields.BooleanField()
+    child_tier_first = fields.BooleanField()
+    # Behind in any of the child's packages (of this tier_key, for the second).
+    child_behind = fields.BooleanField()
+    child_tier_behind = fields.BooleanField()
+    in_minutes = fields.BooleanField()
+    minutes_agreed = fields.BigIntField()
+    minutes_attended = fields.BigIntField()
+    minutes_booked = fields.BigIntField()
+    minutes_shortfall = fields.BigIntField()
+    pence_agreed = fields.BigIntField()
+    pence_attended = fields.BigIntField()
+    pence_booked = fields.BigIntField()
+    pence_shortfall = fields.BigIntField()
+    # The earliest the child's waiting-list entries or unanswered requests (live, from the day on) began.
+    waiting_since = fields.DatetimeField(null=True)
+    # How long that is, in whole days to the refresh day: none, week (0-6), month (7-27), quarter (28-90), longer.
+    waiting_band = fields.CharField(max_length=8)
+
+    class Meta:
+        table = "entitlements_sufficiencypackage"
+        indexes = [("council_id", "tier_key"), ("council_id", "need"), ("council_id", "age_band"), ("council_id", "area"), ("child_id",)]
+
+
+class SufficiencyItem(Model):
+    """A count behind the report's other tables, for one child of the last refresh (``child_id``) or the council's
+    whole area (no child): places declined by reason, places asked for and waited for by kind of break, places offered."""
+
+    id = fields.BigIntField(primary_key=True)
+    council_id = fields.UUIDField()
+    child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="sufficiency_items", null=True, on_delete=fields.CASCADE
+    )
+    child_id: UUID | None
+    # The child's dimensions (as on SufficiencyPackage): a row for each of the child's tier keys, and
+    # ``child_first`` on one of them, so children are counted by rows, once, without a join.
+    tier_key = fields.CharField(max_length=40, null=True)
+    need = fields.CharField(max_length=8, null=True)
+    age_band = fields.CharField(max_length=8, null=True)
+    area = fields.CharField(max_length=8, null=True)
+    child_first = fields.BooleanField(null=True)
+    # declined (key: the reason as written, lower case), requested / waiting / offered (key: the kind of break).
+    section = fields.CharField(max_length=12)
+    key = fields.CharField(max_length=300)
+    places = fields.BigIntField()
+
+    class Meta:
+        table = "entitlements_sufficiencyitem"
+        indexes = [("council_id", "section"), ("child_id",)]
+
+
+class SufficiencyMonth(Model):
+    """A month's figures (as at the last refresh in it) for each mix of dimensions, for the trend."""
+
+    id = fields.BigIntField(primary_key=True)
+    council_id = fields.UUIDField()
+    month = fields.DateField()  # its first day
+    tier_key = fields.CharField(max_length=40)
+    need = fields.CharField(max_length=8)
+    age_band = fields.CharField(max_length=8)
+    area = fields.CharField(max_length=8)
+    packages = fields.IntField()
+    children = fields.IntField()
+    children_tier = fields.IntField()
+    children_behind = fields.IntField()
+    children_tier_behind = fields.IntField()
+    minutes_agreed = fields.BigIntField()
+    minutes_attended = fields.BigIntField()
+    minutes_booked = fields.BigIntField()
+    minutes_shortfall = fields.BigIntField()
+    pence_agreed = fields.BigIntField()
+    pence_attended = fields.BigIntField()
+    pence_booked = fields.BigIntField()
+    pence_shortfall = fields.BigIntField()
+
+    class Meta:
+        table = "entitlements_sufficiencymonth"
+        indexes = [("council_id", "month")]

@@ -32,6 +32,7 @@ from entitlements import (
     report_pages,
     services,
     shortfall_pages,
+    sufficiency_pages,
 )
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
@@ -477,6 +478,7 @@ routes += renewal_pages.routes
 
 # The applications report (its own module: entitlements/report_pages.py).
 routes += report_pages.page_routes
+routes += sufficiency_pages.page_routes  # the sufficiency report (issue #21)
 routes += application_pages.routes  # a family's applications and the council's own questions
 
 # Deciding applications (entitlements.decision_pages).

@@ -10,7 +10,8 @@ without an open case the job opens one, assigned to the package's officer, recor
 tells the family (what the council is doing, and how to complain) and the officer, in one
 transaction with the outbox. A case still open after ``shortfall_escalate_days`` working days
 goes to the council's ``shortfall_manager`` (and is emailed to them, or to the council's contact
-address when it has named no manager).
+address when it has named no manager). Last, the council's sufficiency report's figures are worked
+out again (:func:`entitlements.sufficiency.refresh`).
 
 Running the job twice opens nothing new: the partial unique index
 ``entitlements_shortfallcase_one_open`` allows one open or escalated case per package, and each
@@ -34,7 +35,7 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from bookings.models import Child
-from entitlements import permissions, shortfall, shortfall_queries, workdays
+from entitlements import permissions, shortfall, shortfall_queries, sufficiency, workdays
 from entitlements.decision_queries import list_council_officers
 from entitlements.decisions import hours_text
 from entitlements.enums import ShortfallAction, ShortfallEventKind, ShortfallStatus, ShortfallTrigger
@@ -102,6 +103,7 @@ async def run_nightly(*, now: datetime, base_url: str) -> NightlyResult:
             if await open_case(council, row, trigger, now=now, base_url=base_url):
                 opened += 1
         escalated = await escalate_due(council, now=now, base_url=base_url)
+        await sufficiency.refresh(council.id, day=day)
         result.councils += 1
         result.packages += len(rows)
         result.opened += opened

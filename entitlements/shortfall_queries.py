@@ -181,8 +181,13 @@ def _date_value(value: Any, postgres: bool) -> Any:
     return value if postgres else value.isoformat()
 
 
-async def read(council_id: UUID, periods: Periods, *, child_id: UUID | None = None) -> list[dict[str, Any]]:
-    """The statement's rows for the council's packages active on ``periods.day`` (or one child's)."""
+def council_statement(council_id: UUID, periods: Periods) -> tuple[str, list[Any]]:
+    """The statement for every package of the council active on ``periods.day`` and its values ($1 to $9),
+    for a caller that reads its rows inside a larger statement (:mod:`entitlements.sufficiency_queries`)."""
+    return _statement_and_values(council_id, periods, child_id=None)
+
+
+def _statement_and_values(council_id: UUID, periods: Periods, *, child_id: UUID | None) -> tuple[str, list[Any]]:
     postgres = _on_postgres()
     dialect = _POSTGRES if postgres else _SQLITE
     day = periods.day
@@ -193,7 +198,13 @@ async def read(council_id: UUID, periods: Periods, *, child_id: UUID | None = No
     values: list[Any] = [council_id, *(_date_value(v, postgres) for v in dates), periods.month_days, years]
     if child_id is not None:
         values.append(child_id)
-    return await sql.fetch(_statement(dialect, one_child=child_id is not None), *values)
+    return _statement(dialect, one_child=child_id is not None), values
+
+
+async def read(council_id: UUID, periods: Periods, *, child_id: UUID | None = None) -> list[dict[str, Any]]:
+    """The statement's rows for the council's packages active on ``periods.day`` (or one child's)."""
+    statement, values = _statement_and_values(council_id, periods, child_id=child_id)
+    return await sql.fetch(statement, *values)
 
 
 def _idle_statement(d: _Dialect) -> str:

@@ -104,6 +104,9 @@ SCAN: dict[str, tuple[str, int]] = {
     "/applications/{application_id:uuid}/renew": ("family", 200),
     "/authority/renewals": ("officer", 200),
     "/authority/applications/report": ("officer", 200),
+    "/authority/sufficiency": ("officer", 200),
+    "/authority/sufficiency/{slug}": ("officer", 200),
+    "/authority/sufficiency/{slug}/print": ("officer", 200),
     "/councils/{slug}/short-breaks/apply/{tier_code}": ("family", 200),
     "/applications": ("family", 200),
     "/applications/{application_id:uuid}": ("family", 200),
@@ -132,6 +135,7 @@ NOT_HTML = {
     "/grants/funds/{fund_id:uuid}/awards.csv",
     "/grants/funds/{fund_id:uuid}/spend.csv",
     "/authority/applications/report/{slug}.csv",
+    "/authority/sufficiency/{slug}.csv",
     "/applications/{application_id:uuid}/evidence/{evidence_id:uuid}",
 }
 # Pages reached by an error rather than a route of their own: (what, path, role, status).

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
+from entitlements import sufficiency
 from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource, QuestionKind, ShortfallEventKind, ShortfallTrigger
 from entitlements.models import (
     AgreedPackage,
@@ -39,6 +40,7 @@ from providers.schemas import ClosureIn
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import create_api_token, ensure_membership, load_principal, start_session
+from shortbreaks.clock import LONDON
 from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_session
 from tests.conftest import TEST_NOW
@@ -268,6 +270,8 @@ async def build_world(settings: Settings | None = None) -> World:
     _, feed = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=TEST_NOW)
     draft_application, evidence, question = await _application(authority, family, child, users["officer"], settings)
     package = await _package(child, users["officer"])
+    # The sufficiency report's figures, as the nightly job would work them out (its pages are scanned filled in).
+    await sufficiency.refresh((await CouncilProfile.get(local_authority_id=authority.id)).id, day=TEST_NOW.astimezone(LONDON).date())
     return World(
         package=package,
         shortfall_case=await _shortfall_case(package),
