@@ -20,6 +20,8 @@ from entitlements.models import (
     PackageAmount,
     Question,
     Review,
+    ShortfallCase,
+    ShortfallEvent,
     Statement,
     SufficiencyItem,
     SufficiencyMonth,
@@ -133,6 +135,37 @@ register(
         erasure=Erasure.ANONYMISE,
         why="the agreed amounts over time stay with the council's record; the words about a change are removed",
         personal_fields=("reason",),
+    )
+)
+register(
+    PersonalData(
+        ShortfallCase,
+        family="child__family_id",
+        child="child_id",
+        export=(
+            "trigger",
+            "status",
+            "opened_on",
+            "period_starts",
+            "period_ends",
+            "in_minutes",
+            "agreed",
+            "delivered",
+            "shortfall",
+            "closed_at",
+        ),
+        erasure=Erasure.KEEP,
+        why="the council's record that a child got less than agreed and what it did (a statutory duty); figures only, no words",
+    )
+)
+register(
+    PersonalData(
+        ShortfallEvent,
+        family="case__child__family_id",
+        export=("case_id", "kind", "action", "note", "at"),
+        erasure=Erasure.ANONYMISE,
+        why="the case's history (who did what, when) stays with the council's record; the officers' notes about the family are removed",
+        personal_fields=("note",),
     )
 )
 
