@@ -9,8 +9,15 @@ Tables written (full size; ``scale`` multiplies the big counts, quick mode uses 
 core: organisations (local authorities, one per provider, charities, a funder), users,
 memberships, API tokens (plaintexts kept in memory for the load generator);
 providers: 10,000 providers, 30,000 services, 1,000,000 sessions;
-bookings: 50,000 families with 1-3 children each, a 2026 allocation per child with its
-opening ledger entry (balances equal the ledger's sums);
+bookings: families with 1-3 children each (53,8xx families, 100,000 children, all in one council,
+the nightly council), a 2026 allocation per child with its opening ledger entry (balances equal
+the ledger's sums);
+entitlements (the nightly council, ``Builder.council``): its profile, published statement and
+tiers, 20 officers (one with a bearer token), 100 providers with 400 services around Truro,
+an agreed package with its amounts for every child, and a year of places for them (about 3
+million bookings with their places, on ~310,000 sessions; attended, no-show, cancelled by the
+provider, declined, unrecorded, and booked ahead), about 10 % of the children falling behind,
+and waiting-list entries;
 grants: a fund, a round, 1,000 awards with budget lines, quarterly spend returns and
 1,000,000 expenditure lines.
 
@@ -612,11 +619,12 @@ class Builder:
             ("specialist", "specialist", "Specialist short breaks", None, None, ["overnight_away", "overnight_home", "family_based"],
              "Ask for a children with disabilities assessment."),
         ]  # fmt: skip
+        tier_ids = {code: self.uuid() for code, *_ in tiers}
         await self.copy(
             "entitlements_tier",
             ("id", "statement_id", "code", "kind", "name", "position", "criteria", "rules", "hours_per_year", "pence_per_year", "gives",
              "service_kinds", "how_to_apply", "created_at", "updated_at"),
-            [(self.uuid(), statement, code, kind, name, k, "Disabled children in the area.", json.dumps({"min_age": 0, "max_age": 17}),
+            [(tier_ids[code], statement, code, kind, name, k, "Disabled children in the area.", json.dumps({"min_age": 0, "max_age": 17}),
               hours, pence, "Short breaks.", json.dumps(kinds), how, now, now)
              for k, (code, kind, name, hours, pence, kinds, how) in enumerate(tiers)],
         )  # fmt: skip
@@ -650,8 +658,30 @@ class Builder:
               COUNCIL_PRICE_PENCE, "instant", 48, 56, 24, now, now) for k, (sid, pid) in enumerate(services)],
         )  # fmt: skip
 
-        # Packages and their amounts.
+        # Tier decisions: the approved application (targeted tier) each records, with the postcode the family gave
+        # (the sufficiency report's area).
         children, plans = self.council_children, self.council_plans
+        applications: dict[int, uuid.UUID] = {}
+        rows = []
+        for k, ((cid, fid, aid), plan) in enumerate(zip(children, plans, strict=True)):
+            if plan.source != "tier_decision":
+                continue
+            app = applications[k] = self.uuid()
+            decided = self.local(year_start, 10) - timedelta(days=rng.randint(1, 60))
+            postcode = f"TR{rng.randint(1, 27)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+            officer = officers[k % COUNCIL_OFFICERS][0]
+            answers = json.dumps({"postcode": postcode})
+            rows.append((app, f"AB{k:010d}", profile, fid, cid, tier_ids["targeted"], "targeted", "approved", answers,
+                         decided - timedelta(days=20), decided, officer, ALLOCATION_MINUTES, aid, decided, decided))  # fmt: skip
+        await self.copy(
+            "entitlements_application",
+            ("id", "reference", "council_id", "family_id", "child_id", "tier_id", "tier_code", "status", "answers", "submitted_at",
+             "decided_at", "decided_by_id", "approved_minutes", "allocation_id", "created_at", "updated_at"),
+            rows,
+        )  # fmt: skip
+        del rows
+
+        # Packages and their amounts.
         packages, amounts = [], []
         for k, ((cid, _fid, _aid), plan) in enumerate(zip(children, plans, strict=True)):
             pkg = self.uuid()
@@ -662,8 +692,8 @@ class Builder:
                 ends = starts + timedelta(days=729)
             officer = officers[k % COUNCIL_OFFICERS][0]
             pattern = {"week": "3 hours every week", "month": "two 3-hour breaks a month", "year": "a 3-hour break a fortnight"}
-            packages.append((pkg, profile, cid, plan.source, "" if plan.source == "tier_decision" else f"PLAN-{k:06d}", starts, ends,
-                             pattern[plan.per], officer, officer, now, now))  # fmt: skip
+            packages.append((pkg, profile, cid, plan.source, applications.get(k), "" if k in applications else f"PLAN-{k:06d}", starts,
+                             ends, pattern[plan.per], officer, officer, now, now))  # fmt: skip
             minutes, pence = PACKAGE_AMOUNTS[plan.per]
             if plan.pence:
                 minutes = None
@@ -677,8 +707,8 @@ class Builder:
                 amounts.append((self.uuid(), pkg, starts, minutes, pence, plan.per, "", officer, now, now))
         await self.copy(
             "entitlements_agreedpackage",
-            ("id", "council_id", "child_id", "source", "source_reference", "starts_on", "ends_on", "pattern", "officer_id",
-             "recorded_by_id", "created_at", "updated_at"),
+            ("id", "council_id", "child_id", "source", "application_id", "source_reference", "starts_on", "ends_on", "pattern",
+             "officer_id", "recorded_by_id", "created_at", "updated_at"),
             packages,
         )  # fmt: skip
         await self.copy(
