@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -821,7 +822,12 @@ class Bench:
         path = f"/api/v1/councils/{self.built.council_slug}/sufficiency?" + urlencode({"tier": "targeted"})
         headers = (("Authorization", f"Bearer {self.built.council_officer_token}"),)
         what = f"GET {route}?tier=, {self.built.council_children:,} children"
-        s = await self.latency_scenario("sufficiency", [path], median=500, p95=None, what=what, headers=headers)
+
+        def counted(result: Result) -> str | None:
+            found = re.findall(rb'"children":\s*(\d+)', result.body)
+            return None if any(int(n) for n in found) else "the report counts no children for the targeted tier"
+
+        s = await self.latency_scenario("sufficiency", [path], median=500, p95=None, what=what, headers=headers, check=counted)
         s["snapshot_refresh_s"] = refreshed
         if refreshed is not None:
             self.report.row("", "snapshot refresh (entitlements.sufficiency.refresh) s", refreshed, None)
