@@ -196,6 +196,7 @@ class Bench:
         print(f"bench: building the data set (scale {scale}) with COPY", flush=True)
         self.built = await data.build(self.database_url, scale=scale, postcodes=POSTCODES)
         self.report.timings["data_build_s"] = round(self.built.seconds, 1)
+        self.report.timings.update({f"data_build_{k}": v for k, v in self.built.steps.items()})
         self.report.data_counts = self.built.counts
         print(f"bench: data set built in {self.built.seconds:.1f} s: {self.built.counts}", flush=True)
         conn = await asyncpg.connect(self.database_url)
