@@ -533,7 +533,7 @@ class Bench:
         finally:
             await conn.close()
 
-    async def analyze_if_no_autovacuum(self) -> None:
+    async def analyze_if_no_autovacuum(self, after: str = "rushes") -> None:
         """Refresh the planner's statistics after the rushes when the server runs without autovacuum.
 
         This machine's PostgreSQL has ``autovacuum = off`` (set for fast test runs); production runs
@@ -551,8 +551,8 @@ class Bench:
             seconds = round(time.perf_counter() - t0, 1)
         finally:
             await conn.close()
-        self.report.timings["analyze_after_rushes_s"] = seconds
-        print(f"bench: autovacuum is off on this server: ran ANALYZE after the writes ({seconds} s), as autovacuum would", flush=True)
+        self.report.timings[f"analyze_after_{after}_s"] = seconds
+        print(f"bench: autovacuum is off on this server: ran ANALYZE after the {after} ({seconds} s), as autovacuum would", flush=True)
 
     async def worker_delivered(self) -> None:
         """The real worker delivered (logged) every booking confirmation the rushes queued (the ceiling's rows are not queued)."""
@@ -820,6 +820,9 @@ class Bench:
                 t0 = time.perf_counter()
                 await refresh(self.built.council_id, day=datetime.now(UTC).astimezone(LONDON).date())
                 refreshed = round(time.perf_counter() - t0, 3)
+        # The refresh (or the job) has just written the snapshot's rows: production's autovacuum would analyze them
+        # within a minute; without it the planner reads 100,000 rows believing the tables empty (bench/README.md).
+        await self.analyze_if_no_autovacuum(after="sufficiency refresh")
         path = f"/api/v1/councils/{self.built.council_slug}/sufficiency?" + urlencode({"tier": "targeted"})
         headers = (("Authorization", f"Bearer {self.built.council_officer_token}"),)
         what = f"GET {route}?tier=, {self.built.council_children:,} children"
