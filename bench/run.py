@@ -551,7 +551,7 @@ class Bench:
             seconds = round(time.perf_counter() - t0, 1)
         finally:
             await conn.close()
-        self.report.timings[f"analyze_after_{after}_s"] = seconds
+        self.report.timings[f"analyze_after_{after.replace(' ', '_')}_s"] = seconds
         print(f"bench: autovacuum is off on this server: ran ANALYZE after the {after} ({seconds} s), as autovacuum would", flush=True)
 
     async def worker_delivered(self) -> None:
