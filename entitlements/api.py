@@ -12,7 +12,17 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entitlements import application_api, decision_api, package_api, presenters, queries, report_pages, services
+from entitlements import (
+    application_api,
+    decision_api,
+    package_api,
+    presenters,
+    queries,
+    report_pages,
+    services,
+    shortfall_api,
+    sufficiency_pages,
+)
 from entitlements.schemas import StatementIn, StatementOut
 from shortbreaks.clock import LONDON
 from shortbreaks.errors import NotFound
@@ -125,8 +135,10 @@ routes = [
 
 # The applications report (its own module: entitlements/report_pages.py).
 routes += report_pages.api_routes
+routes += sufficiency_pages.api_routes  # the sufficiency report (issue #21)
 routes += application_api.routes  # a family's applications
 
 # Deciding applications (entitlements.decision_api).
 routes += decision_api.routes
 routes += package_api.routes  # agreed packages (issue #21)
+routes += shortfall_api.routes  # shortfall cases and thresholds (issue #21)

@@ -57,7 +57,7 @@ class QuestionOut(BaseModel):
     shown: str = ""
 
 
-class EvidenceOut(BaseModel):
+class FamilyEvidenceOut(BaseModel):
     id: UUID
     filename: str
     content_type: str
@@ -66,7 +66,7 @@ class EvidenceOut(BaseModel):
     url: str
 
 
-class EventOut(BaseModel):
+class FamilyEventOut(BaseModel):
     kind: ApplicationEventKind
     label: str
     detail: str
@@ -87,8 +87,8 @@ class ApplicationOut(BaseModel):
     created_at: datetime
     submitted_at: datetime | None
     questions: list[QuestionOut]
-    evidence: list[EvidenceOut]
-    history: list[EventOut]
+    evidence: list[FamilyEvidenceOut]
+    history: list[FamilyEventOut]
 
 
 class ApplicationSummary(BaseModel):
@@ -118,6 +118,7 @@ async def application_out(request: Request, application: Application) -> Applica
     questions = await applications.form_for(full)
     answers = full.answers or {}
     evidence = await applications.list_evidence(full)
+    shared = await applications.shared_history(full)
     return ApplicationOut(
         id=full.id,
         reference=full.reference,
@@ -145,7 +146,7 @@ async def application_out(request: Request, application: Application) -> Applica
             for q in questions
         ],
         evidence=[
-            EvidenceOut(
+            FamilyEvidenceOut(
                 id=e.id,
                 filename=e.filename,
                 content_type=e.content_type,
@@ -155,7 +156,7 @@ async def application_out(request: Request, application: Application) -> Applica
             )
             for e in evidence
         ],
-        history=[EventOut(kind=e.kind, label=e.kind.label, detail=e.detail, at=e.at) for e in await applications.shared_history(full)],
+        history=[FamilyEventOut(kind=e.kind, label=e.kind.label, detail=e.detail, at=e.at) for e in shared],
     )
 
 

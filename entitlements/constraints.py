@@ -92,4 +92,22 @@ CONSTRAINTS = [
         columns=("package_id", "effective_from"),
     ),
     Constraint("entitlements_packageamount_positive", lambda: ValidationFailed.field("amount", "Enter an amount more than zero")),
+    Constraint(
+        "entitlements_councilprofile_shortfall",
+        lambda: ValidationFailed.field(
+            "shortfall_percent", "The percentage must be 1 to 100, the weeks 1 to 52 and the working days 1 to 60"
+        ),
+    ),
+    # The nightly job and an officer racing: the case is already open (the job skips it).
+    Constraint(
+        "entitlements_shortfallcase_one_open",
+        lambda: Conflict("This package already has an open shortfall case"),
+        table="entitlements_shortfallcase",
+        columns=("package_id",),
+    ),
+    Constraint("entitlements_shortfallcase_closed", _already_done),
+    Constraint("entitlements_shortfallcase_escalated", _already_done),
+    Constraint("entitlements_shortfallevent_action", lambda: ValidationFailed.field("action", "Select what was done")),
+    # One row per council: two refreshes of a council at once clash here; run it again.
+    Constraint("entitlements_sufficiencyrefresh_council_id_key", None, table="entitlements_sufficiencyrefresh", columns=("council_id",)),
 ]

@@ -20,9 +20,9 @@ from entitlements.decision_schemas import (
     ApproveIn,
     AssignIn,
     ClockOut,
-    EventOut,
-    EvidenceOut,
     InfoRequestIn,
+    OfficerEventOut,
+    OfficerEvidenceOut,
     QueueItemOut,
     QueueQuery,
     RefuseIn,
@@ -99,8 +99,8 @@ async def _out(application: Application, *, now: datetime) -> ApplicationOfficer
         decision_reason=application.decision_reason,
         refusal_reason=application.refusal_reason,
         allocation_id=application.allocation_id,
-        evidence=[EvidenceOut(id=e.id, filename=e.filename, content_type=e.content_type, size_bytes=e.size_bytes) for e in evidence],
-        events=[EventOut(kind=e.kind, at=e.at, actor_id=e.actor_id, detail=e.detail, shared=e.shared) for e in events],
+        evidence=[OfficerEvidenceOut(id=e.id, filename=e.filename, content_type=e.content_type, size_bytes=e.size_bytes) for e in evidence],
+        events=[OfficerEventOut(kind=e.kind, at=e.at, actor_id=e.actor_id, detail=e.detail, shared=e.shared) for e in events],
         reviews=[
             ReviewOut(
                 id=r.id,

@@ -188,7 +188,7 @@ class ClockOut(BaseModel):
     overdue: bool
 
 
-class EventOut(BaseModel):
+class OfficerEventOut(BaseModel):
     kind: ApplicationEventKind
     at: datetime
     actor_id: UUID | None
@@ -196,7 +196,7 @@ class EventOut(BaseModel):
     shared: bool
 
 
-class EvidenceOut(BaseModel):
+class OfficerEvidenceOut(BaseModel):
     id: UUID
     filename: str
     content_type: str
@@ -238,6 +238,6 @@ class ApplicationOfficerOut(QueueItemOut):
     decision_reason: str
     refusal_reason: RefusalReason | None
     allocation_id: UUID | None
-    evidence: list[EvidenceOut]
-    events: list[EventOut]
+    evidence: list[OfficerEvidenceOut]
+    events: list[OfficerEventOut]
     reviews: list[ReviewOut]

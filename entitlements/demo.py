@@ -12,6 +12,16 @@ for Ella's EHC plan and is waiting; Finn Walsh's was refused with a letter; Amir
 with the 78 hours, so his allocation pays for the targeted tier's kinds of break. Birmingham also
 asks every applicant one question of its own.
 
+Agreed packages and shortfalls: besides Amir's package from his approval, Aarav Shah (the
+Shahs, family@example.com) has 3 hours every Saturday in his EHC plan's section H1, and Ella
+Robinson 2 overnights a month (48 hours) in her child in need plan, with nothing booked. The
+nightly shortfall job runs once as the demo loads, so the officer's Shortfalls page has cases and
+the families' short breaks pages say the council is looking into it.
+
+Ten more children have packages agreed in their EHC plans (sections H1 and H2) or child in need
+plans, so the council's sufficiency report has figures to show; the same run of the nightly job
+works it out.
+
 Loading twice changes nothing: nothing is added once the council has its profile.
 """
 
@@ -22,8 +32,8 @@ from typing import Any
 
 from bookings import services as booking_services
 from bookings.models import Child
-from entitlements import applications, decisions, queries, services
-from entitlements.enums import QuestionKind, RefusalReason
+from entitlements import applications, decisions, packages, queries, services, shortfall_cases
+from entitlements.enums import PackagePeriod, PackageSource, QuestionKind, RefusalReason
 from entitlements.models import Application, CouncilProfile
 from entitlements.schemas import CouncilProfileIn, StatementIn
 from entitlements.storage import Upload, storage_from_settings
@@ -137,6 +147,9 @@ async def load(ctx: DemoContext) -> None:
     )
     await services.publish_statement(second, actor=None, now=ctx.now)
     await _applications(ctx, profile, authority)
+    await _plan_packages(ctx, profile, authority)
+    # The nightly job, once: shortfall cases and the sufficiency report's figures (so both are filled at once).
+    await _packages(ctx, authority)
 
 
 # A one-page PDF: what a family photographs or scans (an EHC plan's first page, a DLA award letter).
@@ -239,3 +252,74 @@ async def _applications(ctx: DemoContext, profile: CouncilProfile, authority: Or
             await decisions.approve(
                 application, minutes=default.minutes, pence=default.pence, actor=officer, now=max(now - timedelta(days=21), earliest)
             )
+
+
+async def _packages(ctx: DemoContext, authority: Organisation) -> None:
+    """Aarav's and Ella's plans (see the module's docstring), then one run of the nightly shortfall job."""
+    officer = await load_principal(ctx.users["officer@example.com"])
+    today = ctx.now.astimezone(LONDON).date()
+    plans = [
+        ("family@example.com", "Aarav", PackageSource.EHC_PLAN_H1, "EHCP-2291", 180, PackagePeriod.WEEK, "3 hours every Saturday", 10),
+        (
+            "robinson.family@example.com",
+            "Ella",
+            PackageSource.CHILD_IN_NEED,
+            "CIN-4410",
+            48 * 60,
+            PackagePeriod.MONTH,
+            "2 overnights a month",
+            6,
+        ),
+    ]
+    for email, first_name, source, reference, minutes, per, pattern, weeks_ago in plans:
+        user = ctx.users.get(email) or await User.get_or_none(email=email)
+        child = await Child.get_or_none(family_id=user.id, first_name=first_name) if user else None
+        if child is None:
+            continue
+        starts_on = today - timedelta(weeks=weeks_ago)
+        terms = packages.PackageTerms(
+            source=source,
+            starts_on=starts_on,
+            ends_on=starts_on + timedelta(days=364),
+            per=per,
+            minutes=minutes,
+            source_reference=reference,
+            pattern=pattern,
+            officer_id=officer.id,
+        )
+        await packages.record_package(child, terms, actor=officer, now=ctx.now - timedelta(weeks=weeks_ago))
+    await shortfall_cases.run_nightly(now=ctx.now, base_url=ctx.settings.base_url)
+
+
+# Packages from plans: (surname, child, born, needs, source, minutes or pence, per).
+PLAN_CHILDREN = [
+    ("Begum", "Aisha", date(2012, 3, 4), ["PMLD"], PackageSource.EHC_PLAN_H2, 1440, None, PackagePeriod.MONTH),
+    ("Novak", "Luka", date(2009, 9, 21), ["SLD", "PD"], PackageSource.EHC_PLAN_H2, 1440, None, PackagePeriod.MONTH),
+    ("Hughes", "Maisie", date(2015, 7, 30), ["ASD"], PackageSource.EHC_PLAN_H1, 180, None, PackagePeriod.WEEK),
+    ("Ahmed", "Zain", date(2013, 11, 8), ["ASD", "SLCN"], PackageSource.EHC_PLAN_H1, 180, None, PackagePeriod.WEEK),
+    ("Clarke", "Ruby", date(2010, 1, 15), ["PD"], PackageSource.EHC_PLAN_H1, 240, None, PackagePeriod.WEEK),
+    ("Mensah", "Kofi", date(2016, 4, 2), ["SEMH"], PackageSource.CHILD_IN_NEED, None, 20_000, PackagePeriod.MONTH),
+    ("Patel", "Anya", date(2008, 6, 12), ["MSI"], PackageSource.CHILD_IN_NEED, None, 15_000, PackagePeriod.MONTH),
+    ("Doyle", "Sean", date(2014, 8, 19), ["ASD"], PackageSource.EHC_PLAN_H1, 120, None, PackagePeriod.WEEK),
+    ("Kowalski", "Maja", date(2011, 2, 26), ["ASD"], PackageSource.EHC_PLAN_H2, 720, None, PackagePeriod.MONTH),
+    ("Evans", "Rhys", date(2018, 10, 5), ["SLCN"], PackageSource.EHC_PLAN_H1, 180, None, PackagePeriod.WEEK),
+]
+
+
+async def _plan_packages(ctx: DemoContext, profile: CouncilProfile, authority: Organisation) -> None:
+    """Packages agreed in children's plans, recorded by the officer through the packages service."""
+    officer = await load_principal(ctx.users["officer@example.com"])
+    year_start, year_end = queries.allowance_year(profile, ctx.now.astimezone(LONDON).date())
+    for n, (surname, first_name, born, needs, source, minutes, pence, per) in enumerate(PLAN_CHILDREN, start=1):
+        _, child = await _applicant(surname, first_name, born, needs, authority, ctx.now)
+        terms = packages.PackageTerms(
+            source=source,
+            starts_on=year_start,
+            ends_on=year_end,
+            per=per,
+            minutes=minutes,
+            pence=pence,
+            source_reference=f"BCC-{source.value.upper().replace('_', '-')}-{n:04d}",
+            pattern="Agreed in the child's plan",
+        )
+        await packages.record_package(child, terms, actor=officer, now=ctx.now)

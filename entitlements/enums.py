@@ -205,3 +205,68 @@ class PackagePeriod(StrEnum):
     @property
     def label(self) -> str:
         return {"week": "a week", "month": "a month", "year": "a year"}[self.value]
+
+
+class ShortfallStatus(StrEnum):
+    """A shortfall case: open with the child's officer, escalated to the council's manager, or closed."""
+
+    OPEN = "open"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "escalated": "Escalated to a manager", "closed": "Closed"}[self.value]
+
+
+class ShortfallTrigger(StrEnum):
+    """Why the nightly job opened a case: too far behind this period, or weeks with nothing delivered."""
+
+    BEHIND = "behind"
+    IDLE = "idle"
+
+    @property
+    def label(self) -> str:
+        return {"behind": "Behind the agreed amount", "idle": "Nothing delivered for weeks"}[self.value]
+
+
+class ShortfallAction(StrEnum):
+    """What an officer did about a shortfall."""
+
+    ALTERNATIVE_OFFERED = "alternative_offered"
+    DIRECT_PAYMENT = "direct_payment"
+    NEW_PROVIDER = "new_provider"
+    FAMILY_DECLINED = "family_declined"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "alternative_offered": "Offered an alternative break",
+            "direct_payment": "Offered a direct payment",
+            "new_provider": "Found a new provider",
+            "family_declined": "The family declined",
+            "other": "Something else",
+        }[self.value]
+
+
+class ShortfallEventKind(StrEnum):
+    """One line of a shortfall case's history."""
+
+    OPENED = "opened"
+    FAMILY_TOLD = "family_told"
+    OFFICER_TOLD = "officer_told"
+    ESCALATED = "escalated"
+    ACTION = "action"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "opened": "Case opened",
+            "family_told": "Family told",
+            "officer_told": "Officer told",
+            "escalated": "Escalated to a manager",
+            "action": "Action recorded",
+            "closed": "Case closed",
+        }[self.value]

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+from tortoise.models import Model
 
 from entitlements.enums import (
     ApplicationEventKind,
@@ -22,6 +23,10 @@ from entitlements.enums import (
     QuestionKind,
     RefusalReason,
     ReviewStatus,
+    ShortfallAction,
+    ShortfallEventKind,
+    ShortfallStatus,
+    ShortfallTrigger,
     StatementStatus,
     TierKind,
 )
@@ -53,6 +58,16 @@ class CouncilProfile(TimestampedModel):
     renewal_target_days = fields.SmallIntField(default=10)
     # How long before the allowance year ends families are invited to renew.
     renewal_invite_weeks = fields.SmallIntField(default=6)
+    # When the nightly job opens a shortfall case: a package this many percent behind in its period,
+    # or with nothing attended for this many weeks; and after how many working days an open case
+    # goes to the manager (``shortfall_manager``, an officer of the council).
+    shortfall_percent = fields.SmallIntField(default=25)
+    shortfall_idle_weeks = fields.SmallIntField(default=4)
+    shortfall_escalate_days = fields.SmallIntField(default=10)
+    shortfall_manager: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_councils", null=True, on_delete=fields.SET_NULL
+    )
+    shortfall_manager_id: UUID | None
 
     statements: fields.ReverseRelation[Statement]
 
@@ -66,6 +81,13 @@ class CouncilProfile(TimestampedModel):
             CheckConstraint(
                 check="decision_target_days > 0 AND renewal_target_days > 0 AND renewal_invite_weeks BETWEEN 1 AND 26",
                 name="entitlements_councilprofile_targets",
+            ),
+            CheckConstraint(
+                check=(
+                    "shortfall_percent BETWEEN 1 AND 100 AND shortfall_idle_weeks BETWEEN 1 AND 52"
+                    " AND shortfall_escalate_days BETWEEN 1 AND 60"
+                ),
+                name="entitlements_councilprofile_shortfall",
             ),
         ]
 
@@ -426,3 +448,208 @@ class PackageAmount(TimestampedModel):
                 name="entitlements_packageamount_positive",
             ),
         ]
+
+
+class ShortfallCase(TimestampedModel):
+    """A child's package that fell behind: opened by the nightly job, worked by the child's officer.
+
+    The figures are the package's period so far on the night it was opened (in the unit of the
+    amount then in force: minutes when ``in_minutes``, else pence); pages show today's beside them.
+    At most one case per package is open or escalated at a time.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    council: fields.ForeignKeyRelation[CouncilProfile] = fields.ForeignKeyField(
+        "entitlements.CouncilProfile", related_name="shortfall_cases", on_delete=fields.RESTRICT
+    )
+    council_id: UUID
+    package: fields.ForeignKeyRelation[AgreedPackage] = fields.ForeignKeyField(
+        "entitlements.AgreedPackage", related_name="shortfall_cases", on_delete=fields.RESTRICT
+    )
+    package_id: UUID
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="shortfall_cases", on_delete=fields.RESTRICT
+    )
+    child_id: UUID
+    # The child's officer (the package's), who works the case.
+    officer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_cases", null=True, on_delete=fields.SET_NULL
+    )
+    officer_id: UUID | None
+    status = fields.CharEnumField(ShortfallStatus, max_length=10, default=ShortfallStatus.OPEN)
+    trigger = fields.CharEnumField(ShortfallTrigger, max_length=8)
+    opened_on = fields.DateField()
+    opened_at = fields.DatetimeField()
+    period_starts = fields.DateField()
+    period_ends = fields.DateField()
+    in_minutes = fields.BooleanField()
+    agreed = fields.BigIntField()
+    delivered = fields.BigIntField()
+    shortfall = fields.BigIntField()
+    percent_behind = fields.SmallIntField()
+    escalated_at = fields.DatetimeField(null=True)
+    escalated_to: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_cases_escalated", null=True, on_delete=fields.SET_NULL
+    )
+    escalated_to_id: UUID | None
+    closed_at = fields.DatetimeField(null=True)
+    closed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_cases_closed", null=True, on_delete=fields.SET_NULL
+    )
+    closed_by_id: UUID | None
+
+    events: fields.ReverseRelation[ShortfallEvent]
+
+    class Meta:
+        table = "entitlements_shortfallcase"
+        ordering = ["opened_at"]
+        indexes = [("council_id", "status", "opened_on"), ("child_id", "opened_at")]
+        constraints = [
+            # One case at a time per package: the nightly job running twice opens one.
+            UniqueConstraint(fields=("package_id",), name="entitlements_shortfallcase_one_open", condition="status <> 'closed'"),
+            CheckConstraint(check="(status = 'closed') = (closed_at IS NOT NULL)", name="entitlements_shortfallcase_closed"),
+            CheckConstraint(check="status <> 'escalated' OR escalated_at IS NOT NULL", name="entitlements_shortfallcase_escalated"),
+        ]
+
+
+class ShortfallEvent(TimestampedModel):
+    """One step of a shortfall case (append-only): opened, who was told, escalated, each action, closed."""
+
+    id = fields.UUIDField(primary_key=True)
+    case: fields.ForeignKeyRelation[ShortfallCase] = fields.ForeignKeyField(
+        "entitlements.ShortfallCase", related_name="events", on_delete=fields.CASCADE
+    )
+    case_id: UUID
+    kind = fields.CharEnumField(ShortfallEventKind, max_length=16)
+    # What the officer did (kind ``action`` only).
+    action = fields.CharEnumField(ShortfallAction, max_length=24, null=True)
+    note = fields.TextField(default="")
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name="shortfall_events", null=True, on_delete=fields.SET_NULL
+    )
+    actor_id: UUID | None
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "entitlements_shortfallevent"
+        ordering = ["at", "created_at"]
+        indexes = [("case_id", "at")]
+        constraints = [CheckConstraint(check="(kind = 'action') = (action IS NOT NULL)", name="entitlements_shortfallevent_action")]
+
+
+class SufficiencyRefresh(TimestampedModel):
+    """When a council's sufficiency figures were last worked out (:mod:`entitlements.sufficiency`), and for which day."""
+
+    id = fields.UUIDField(primary_key=True)
+    council: fields.OneToOneRelation[CouncilProfile] = fields.OneToOneField(
+        "entitlements.CouncilProfile", related_name="sufficiency_refresh", on_delete=fields.CASCADE
+    )
+    council_id: UUID
+    day = fields.DateField()
+    # The allowance year the places, requests and declines are counted in.
+    year_starts = fields.DateField()
+    year_ends = fields.DateField()
+    packages = fields.IntField(default=0)
+    # The tier keys and areas found (the filters' options beside the council's own tiers and districts).
+    tier_keys: Any = fields.JSONField(default=list)
+    areas: Any = fields.JSONField(default=list)
+
+    class Meta:
+        table = "entitlements_sufficiencyrefresh"
+
+
+class SufficiencyPackage(Model):
+    """One active package's figures on the day of the council's last refresh, with the report's dimensions
+    written onto it (``id`` is the package's id). Replaced whole at every refresh; read by the report."""
+
+    id = fields.UUIDField(primary_key=True)
+    council_id = fields.UUIDField()
+    child: fields.ForeignKeyRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="sufficiency_packages", on_delete=fields.CASCADE
+    )
+    child_id: UUID
+    day = fields.DateField()
+    # The tier's code for a tier decision, else the package's source (tier codes never hold "_").
+    tier_key = fields.CharField(max_length=40)
+    need = fields.CharField(max_length=8)
+    age_band = fields.CharField(max_length=8)
+    area = fields.CharField(max_length=8)
+    # The child's first package (by id), and first in its tier_key: counting these counts children once.
+    child_first = fields.BooleanField()
+    child_tier_first = fields.BooleanField()
+    # Behind in any of the child's packages (of this tier_key, for the second).
+    child_behind = fields.BooleanField()
+    child_tier_behind = fields.BooleanField()
+    in_minutes = fields.BooleanField()
+    minutes_agreed = fields.BigIntField()
+    minutes_attended = fields.BigIntField()
+    minutes_booked = fields.BigIntField()
+    minutes_shortfall = fields.BigIntField()
+    pence_agreed = fields.BigIntField()
+    pence_attended = fields.BigIntField()
+    pence_booked = fields.BigIntField()
+    pence_shortfall = fields.BigIntField()
+    # The earliest the child's waiting-list entries or unanswered requests (live, from the day on) began.
+    waiting_since = fields.DatetimeField(null=True)
+    # How long that is, in whole days to the refresh day: none, week (0-6), month (7-27), quarter (28-90), longer.
+    waiting_band = fields.CharField(max_length=8)
+
+    class Meta:
+        table = "entitlements_sufficiencypackage"
+        indexes = [("council_id", "tier_key"), ("council_id", "need"), ("council_id", "age_band"), ("council_id", "area"), ("child_id",)]
+
+
+class SufficiencyItem(Model):
+    """A count behind the report's other tables, for one child of the last refresh (``child_id``) or the council's
+    whole area (no child): places declined by reason, places asked for and waited for by kind of break, places offered."""
+
+    id = fields.BigIntField(primary_key=True)
+    council_id = fields.UUIDField()
+    child: fields.ForeignKeyNullableRelation[Child] = fields.ForeignKeyField(
+        "bookings.Child", related_name="sufficiency_items", null=True, on_delete=fields.CASCADE
+    )
+    child_id: UUID | None
+    # The child's dimensions (as on SufficiencyPackage): a row for each of the child's tier keys, and
+    # ``child_first`` on one of them, so children are counted by rows, once, without a join.
+    tier_key = fields.CharField(max_length=40, null=True)
+    need = fields.CharField(max_length=8, null=True)
+    age_band = fields.CharField(max_length=8, null=True)
+    area = fields.CharField(max_length=8, null=True)
+    child_first = fields.BooleanField(null=True)
+    # declined (key: the reason as written, lower case), requested / waiting / offered (key: the kind of break).
+    section = fields.CharField(max_length=12)
+    key = fields.CharField(max_length=300)
+    places = fields.BigIntField()
+
+    class Meta:
+        table = "entitlements_sufficiencyitem"
+        indexes = [("council_id", "section"), ("child_id",)]
+
+
+class SufficiencyMonth(Model):
+    """A month's figures (as at the last refresh in it) for each mix of dimensions, for the trend."""
+
+    id = fields.BigIntField(primary_key=True)
+    council_id = fields.UUIDField()
+    month = fields.DateField()  # its first day
+    tier_key = fields.CharField(max_length=40)
+    need = fields.CharField(max_length=8)
+    age_band = fields.CharField(max_length=8)
+    area = fields.CharField(max_length=8)
+    packages = fields.IntField()
+    children = fields.IntField()
+    children_tier = fields.IntField()
+    children_behind = fields.IntField()
+    children_tier_behind = fields.IntField()
+    minutes_agreed = fields.BigIntField()
+    minutes_attended = fields.BigIntField()
+    minutes_booked = fields.BigIntField()
+    minutes_shortfall = fields.BigIntField()
+    pence_agreed = fields.BigIntField()
+    pence_attended = fields.BigIntField()
+    pence_booked = fields.BigIntField()
+    pence_shortfall = fields.BigIntField()
+
+    class Meta:
+        table = "entitlements_sufficiencymonth"
+        indexes = [("council_id", "month")]

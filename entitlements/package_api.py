@@ -16,7 +16,7 @@ from starlette.responses import Response
 from bookings.models import Child
 from entitlements import packages
 from entitlements.models import AgreedPackage, PackageAmount
-from entitlements.package_schemas import AmountOut, EndIn, PackageIn, PackageOut, VariationIn
+from entitlements.package_schemas import AmountOut, EndIn, PackageIn, PackageOut, PackageVariationIn
 from shortbreaks.permissions import LA_OFFICER
 from shortbreaks.routing import api
 from shortbreaks.web import path_uuid, request_now, request_principal
@@ -78,7 +78,7 @@ async def package_api(request: Request) -> Response:
     return await _json(await _package(request))
 
 
-async def vary_api(request: Request, *, body: VariationIn) -> Response:
+async def vary_api(request: Request, *, body: PackageVariationIn) -> Response:
     package = await _package(request)
     await packages.vary_package(
         package,
@@ -141,7 +141,7 @@ routes = [
         name="api:entitlements_package_vary",
         permission=LA_OFFICER,
         methods=["POST"],
-        body=VariationIn,
+        body=PackageVariationIn,
         response=PackageOut,
         status_code=201,
         errors=[403, 404, 409, 422],

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookings.models import Child
-from entitlements import package_queries, packages, queries
+from entitlements import package_queries, packages, queries, shortfall_cases
 from entitlements.decision_queries import list_council_officers
 from entitlements.decisions import hours_text
 from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource
@@ -289,7 +289,14 @@ async def family_packages_page(request: Request) -> Response:
     return render(
         request,
         "entitlements/packages/family.html",
-        {**_common(request), "child": child, "views": views, "council": council, "statement": statement},
+        {
+            **_common(request),
+            "child": child,
+            "views": views,
+            "council": council,
+            "statement": statement,
+            "cases": await shortfall_cases.open_cases_for_child(child.id),
+        },
     )
 
 

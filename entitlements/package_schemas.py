@@ -101,7 +101,7 @@ class PackageIn(Strict):
     officer_id: UUID | None = Field(default=None, description="The child's officer (default: the caller)")
 
 
-class VariationIn(Strict):
+class PackageVariationIn(Strict):
     effective_from: date
     minutes: int | None = None
     pence: int | None = None

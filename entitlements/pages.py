@@ -31,6 +31,8 @@ from entitlements import (
     renewal_pages,
     report_pages,
     services,
+    shortfall_pages,
+    sufficiency_pages,
 )
 from entitlements.enums import Answer, Outcome, StatementStatus, TierKind
 from entitlements.models import CouncilProfile, Statement, Tier
@@ -476,8 +478,10 @@ routes += renewal_pages.routes
 
 # The applications report (its own module: entitlements/report_pages.py).
 routes += report_pages.page_routes
+routes += sufficiency_pages.page_routes  # the sufficiency report (issue #21)
 routes += application_pages.routes  # a family's applications and the council's own questions
 
 # Deciding applications (entitlements.decision_pages).
 routes += decision_pages.routes
 routes += package_pages.routes  # agreed packages: officers record and vary them; the family's view (issue #21)
+routes += shortfall_pages.routes  # shortfall cases: officers work them; each council's thresholds (issue #21)

@@ -21,6 +21,10 @@ from entitlements.models import (
     Question,
     Review,
     Statement,
+    SufficiencyItem,
+    SufficiencyMonth,
+    SufficiencyPackage,
+    SufficiencyRefresh,
     Tier,
 )
 from shortbreaks.privacy import Erasure, PersonalData, mark_not_personal, register
@@ -131,3 +135,27 @@ register(
         personal_fields=("reason",),
     )
 )
+
+# The sufficiency report's rows (entitlements.sufficiency): worked out again every night from the records above.
+register(
+    PersonalData(
+        SufficiencyPackage,
+        family="child__family_id",
+        child="child_id",
+        export=("day", "tier_key", "need", "age_band", "area", "minutes_agreed", "minutes_attended", "pence_agreed", "pence_attended"),
+        erasure=Erasure.DELETE,
+        why="a copy of a package's figures and the child's need, age band and area for the council's report; made again each night",
+    )
+)
+register(
+    PersonalData(
+        SufficiencyItem,
+        family="child__family_id",
+        child="child_id",
+        export=("section", "key", "places"),
+        erasure=Erasure.DELETE,
+        why="counts of a child's places declined (with the provider's reason), asked for and waited for, for the council's report",
+    )
+)
+mark_not_personal(SufficiencyMonth, "a council's monthly totals over groups of children, not a person's")
+mark_not_personal(SufficiencyRefresh, "when a council's report figures were last worked out")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -180,8 +181,13 @@ def _date_value(value: Any, postgres: bool) -> Any:
     return value if postgres else value.isoformat()
 
 
-async def read(council_id: UUID, periods: Periods, *, child_id: UUID | None = None) -> list[dict[str, Any]]:
-    """The statement's rows for the council's packages active on ``periods.day`` (or one child's)."""
+def council_statement(council_id: UUID, periods: Periods) -> tuple[str, list[Any]]:
+    """The statement for every package of the council active on ``periods.day`` and its values ($1 to $9),
+    for a caller that reads its rows inside a larger statement (:mod:`entitlements.sufficiency_queries`)."""
+    return _statement_and_values(council_id, periods, child_id=None)
+
+
+def _statement_and_values(council_id: UUID, periods: Periods, *, child_id: UUID | None) -> tuple[str, list[Any]]:
     postgres = _on_postgres()
     dialect = _POSTGRES if postgres else _SQLITE
     day = periods.day
@@ -192,4 +198,35 @@ async def read(council_id: UUID, periods: Periods, *, child_id: UUID | None = No
     values: list[Any] = [council_id, *(_date_value(v, postgres) for v in dates), periods.month_days, years]
     if child_id is not None:
         values.append(child_id)
-    return await sql.fetch(_statement(dialect, one_child=child_id is not None), *values)
+    return _statement(dialect, one_child=child_id is not None), values
+
+
+async def read(council_id: UUID, periods: Periods, *, child_id: UUID | None = None) -> list[dict[str, Any]]:
+    """The statement's rows for the council's packages active on ``periods.day`` (or one child's)."""
+    statement, values = _statement_and_values(council_id, periods, child_id=child_id)
+    return await sql.fetch(statement, *values)
+
+
+def _idle_statement(d: _Dialect) -> str:
+    """$1 council, $2 the day, $3 the first day of the window (``weeks`` weeks up to the day)."""
+    day, first = d.date(2), d.date(3)
+    package = AgreedPackage._meta.db_table
+    return (
+        f"SELECT p.id AS package_id FROM {package} p"  # noqa: S608 — table names from the models and an enum value; values are parameters
+        f" WHERE p.council_id = $1 AND p.starts_on <= {first} AND p.ends_on >= {day}"
+        f" AND NOT EXISTS (SELECT 1 FROM {BookingChild._meta.db_table} bc"
+        f" JOIN {Session._meta.db_table} s ON s.id = bc.session_id"
+        f" WHERE bc.child_id = p.child_id AND bc.starts_at >= {d.date_shift(first, -2)} AND bc.starts_at < {d.date_shift(day, 2)}"
+        f" AND bc.attendance = '{Attendance.ATTENDED.value}' AND s.local_date >= {first} AND s.local_date <= {day})"
+    )
+
+
+async def idle_packages(council_id: UUID, day: date, *, weeks: int) -> set[UUID]:
+    """The council's packages active on ``day`` that began at least ``weeks`` weeks before it and whose child
+    attended nothing in the ``weeks`` weeks up to it (by session date): "weeks with nothing delivered"."""
+    postgres = _on_postgres()
+    first = day - timedelta(days=7 * weeks - 1)
+    rows = await sql.fetch(
+        _idle_statement(_POSTGRES if postgres else _SQLITE), council_id, _date_value(day, postgres), _date_value(first, postgres)
+    )
+    return {sql.uuid_value(r["package_id"]) for r in rows}

@@ -104,6 +104,9 @@ SCAN: dict[str, tuple[str, int]] = {
     "/applications/{application_id:uuid}/renew": ("family", 200),
     "/authority/renewals": ("officer", 200),
     "/authority/applications/report": ("officer", 200),
+    "/authority/sufficiency": ("officer", 200),
+    "/authority/sufficiency/{slug}": ("officer", 200),
+    "/authority/sufficiency/{slug}/print": ("officer", 200),
     "/councils/{slug}/short-breaks/apply/{tier_code}": ("family", 200),
     "/applications": ("family", 200),
     "/applications/{application_id:uuid}": ("family", 200),
@@ -120,6 +123,9 @@ SCAN: dict[str, tuple[str, int]] = {
     "/authority/children/{child_id:uuid}/packages/new": ("officer", 200),
     "/authority/children/{child_id:uuid}/packages/{package_id:uuid}": ("officer", 200),
     "/children/{child_id:uuid}/short-breaks": ("family", 200),
+    "/authority/shortfalls": ("officer", 200),
+    "/authority/shortfalls/{case_id:uuid}": ("officer", 200),
+    "/authority/shortfalls/settings/{slug}": ("officer", 200),
 }
 # GET page routes that answer with a file, not a page.
 NOT_HTML = {
@@ -129,6 +135,7 @@ NOT_HTML = {
     "/grants/funds/{fund_id:uuid}/awards.csv",
     "/grants/funds/{fund_id:uuid}/spend.csv",
     "/authority/applications/report/{slug}.csv",
+    "/authority/sufficiency/{slug}.csv",
     "/applications/{application_id:uuid}/evidence/{evidence_id:uuid}",
 }
 # Pages reached by an error rather than a route of their own: (what, path, role, status).
@@ -168,6 +175,9 @@ EMPTY_FORMS = [
     ("/authority/children/{child_id:uuid}/packages/new", "officer", "Record package"),
     ("/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "officer", "Change the amount"),
     ("/authority/children/{child_id:uuid}/packages/{package_id:uuid}", "officer", "End the package"),
+    ("/authority/shortfalls/{case_id:uuid}", "officer", "Record what was done"),
+    ("/authority/shortfalls/{case_id:uuid}", "officer", "Close the case"),
+    ("/authority/shortfalls/settings/{slug}", "officer", "Save"),
 ]
 
 

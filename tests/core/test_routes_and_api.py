@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+import typing
+
 import httpx
 import pytest
 from openapi_spec_validator import validate
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -29,6 +33,33 @@ def test_route_names_are_unique(app: Starlette) -> None:
     names = [route.name for _, route in walk_routes(app.routes) if isinstance(route, DeclaredRoute)]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     assert duplicates == []
+
+
+def _models(annotation: object, found: dict[str, set[str]]) -> None:
+    """Every pydantic model reachable from ``annotation`` (generics and fields too), by class name."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        qualified = f"{annotation.__module__}.{annotation.__qualname__}"
+        if qualified in found.setdefault(annotation.__name__, set()):
+            return
+        found[annotation.__name__].add(qualified)
+        for field in annotation.model_fields.values():
+            _models(field.annotation, found)
+    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        found.setdefault(annotation.__name__, set()).add(f"{annotation.__module__}.{annotation.__qualname__}")
+    for argument in typing.get_args(annotation):
+        _models(argument, found)
+
+
+def test_api_schema_names_are_unique(app: Starlette) -> None:
+    """The OpenAPI document names each model's schema by its class name alone: two models of one name
+    would share a component, and one of them would be described wrongly."""
+    found: dict[str, set[str]] = {}
+    for _path, route in walk_routes(app.routes):
+        spec = getattr(route, "spec", None)
+        if spec is not None:
+            for annotation in (spec.body, spec.query, spec.response):
+                _models(annotation, found)
+    assert {name: sorted(where) for name, where in found.items() if len(where) > 1} == {}
 
 
 async def test_openapi_document_is_valid_and_covers_every_api_route(client: httpx.AsyncClient, app: Starlette) -> None:

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
+from bookings.models import Child
 from entitlements import services
-from entitlements.models import CouncilProfile, Statement
+from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource
+from entitlements.models import AgreedPackage, Application, CouncilProfile, PackageAmount, Statement, Tier
 from entitlements.schemas import CouncilProfileIn, StatementIn
+from shortbreaks import jobs, mail
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import ensure_membership, load_principal
+from shortbreaks.clock import FrozenClock
 from shortbreaks.permissions import Principal
 from shortbreaks.security import hash_password
+from shortbreaks.settings import Settings
+from tests.bookings.conftest import Inbox
+from tests.bookings.conftest import smtp as smtp  # a fixture: a local SMTP server catching what is sent
 from tests.factories import NOW, PASSWORD, make_organisation
+
+RunJobs = Callable[[], Awaitable[None]]
 
 _HASH: list[str] = []
 _users = itertools.count(1)
@@ -106,3 +118,105 @@ async def council() -> Council:
         other_officer_p=await load_principal(other_officer),
         family=await make_user(role=Role.FAMILY, organisation=authority),
     )
+
+
+@pytest.fixture
+def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple[Inbox, str]) -> RunJobs:
+    """Run every queued job: a burst of a real arq worker with Redis, the in-process queue without."""
+    _inbox, url = smtp
+    mailer = mail.Mailer(url, sender="Short breaks <no-reply@example.com>")
+    if isinstance(app.state.queue, jobs.InProcessQueue):
+        app.state.queue.ctx["mailer"] = mailer
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await jobs.close_context(ctx)
+
+    async def run() -> None:
+        if isinstance(app.state.queue, jobs.ArqQueue):
+            worker = jobs.create_worker(settings, clock=clock, burst=True, poll_delay=0.01, on_startup=startup, on_shutdown=shutdown)
+            await worker.main()
+            await worker.close()
+        else:
+            await app.state.queue.drain()
+
+    return run
+
+
+async def agree(
+    council: Council, child: Child, *, starts_on: date, ends_on: date, amounts: list[tuple[date, int, PackagePeriod]]
+) -> AgreedPackage:
+    package = await AgreedPackage.create(
+        council=council.profile,
+        child=child,
+        source=PackageSource.EHC_PLAN_H1,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        pattern="3 hours every Saturday",
+        officer=council.officer,
+    )
+    for effective_from, minutes, per in amounts:
+        await PackageAmount.create(package=package, effective_from=effective_from, minutes=minutes, per=per)
+    return package
+
+
+# --- the sufficiency report's children (tests/entitlements/test_sufficiency*.py) -----------------------
+
+
+async def agree_weekly(
+    council: Council, child: Child, *, source: PackageSource, minutes: int, application: Application | None = None
+) -> AgreedPackage:
+    """A package of ``minutes`` a week from 1 June 2026 to 31 March 2027, written directly."""
+    package = await AgreedPackage.create(
+        council=council.profile,
+        child=child,
+        source=source,
+        application=application,
+        starts_on=date(2026, 6, 1),
+        ends_on=date(2027, 3, 31),
+        officer=council.officer,
+    )
+    await PackageAmount.create(package=package, effective_from=date(2026, 6, 1), minutes=minutes, per=PackagePeriod.WEEK)
+    return package
+
+
+async def sent_application(council: Council, child: Child, tier: Tier, postcode: str) -> Application:
+    """An application sent on 1 May 2026 giving ``postcode`` (as written, for the test)."""
+    return await Application.create(
+        reference=f"AP-{str(child.id)[:4].upper()}-{str(child.id)[4:6].upper()}",
+        council=council.profile,
+        family_id=child.family_id,
+        child=child,
+        tier=tier,
+        tier_code=tier.code,
+        status=ApplicationStatus.SUBMITTED,
+        answers={"postcode": postcode},
+        submitted_at=datetime(2026, 5, 1, 9, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+async def westshire(council: Council) -> dict[str, Any]:
+    """Six children: five on the targeted tier (four ASD, one PMLD first; three aged 10, two 16; four in B15 and
+    one in B16), one aged 4 with an EHC plan and no needs recorded; the first targeted child has an EHC plan package too."""
+    from tests.bookings.conftest import make_child, make_family
+
+    statement = await council.published()
+    targeted = await Tier.get(statement_id=statement.id, code="targeted")
+    family = await make_family(council.authority)
+    children = []
+    for n in range(5):
+        child = await make_child(family, dob=date(2016, 5, 1) if n < 3 else date(2010, 1, 1))
+        child.needs = ["ASD"] if n < 4 else ["PMLD", "ASD"]
+        await child.save()
+        application = await sent_application(council, child, targeted, "B15 2TT" if n < 4 else "b16 9zz")
+        await agree_weekly(council, child, source=PackageSource.TIER_DECISION, minutes=180, application=application)
+        children.append(child)
+    ehc = await make_child(family, dob=date(2022, 3, 1))
+    ehc.needs = []
+    await ehc.save()
+    await agree_weekly(council, ehc, source=PackageSource.EHC_PLAN_H1, minutes=120)
+    await agree_weekly(council, children[0], source=PackageSource.EHC_PLAN_H1, minutes=60)
+    return {"children": children, "ehc": ehc, "family": family}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
-from bookings.models import Allocation
-from entitlements import decision_queries
-from entitlements.enums import ApplicationEventKind, ApplicationStatus, RefusalReason
-from entitlements.models import Application, CouncilProfile, Evidence
+from bookings.models import Allocation, Child
+from entitlements import decision_queries, sufficiency
+from entitlements.enums import ApplicationEventKind, ApplicationStatus, PackageSource, RefusalReason, ShortfallStatus, ShortfallTrigger
+from entitlements.models import AgreedPackage, Application, CouncilProfile, Evidence, ShortfallCase
 from shortbreaks.accounts.models import User
 from shortbreaks.accounts.services import load_principal
+from shortbreaks.clock import LONDON
 from shortbreaks.demo import DEMO_PASSWORD, load_demo_data
 from tests.factories import NOW
 
@@ -68,3 +69,24 @@ async def test_the_refused_family_reads_its_letter(app: Starlette) -> None:
         letter = await client.get(f"/applications/{refused.id}/letter")
     assert letter.status_code == 200
     assert "review" in letter.text and refused.reference in letter.text
+
+
+async def test_demo_packages_show_a_shortfall_case_for_ella_and_the_family_page_says_so(app: Starlette) -> None:
+    await load_demo_data(app.state.settings, now=NOW)
+    ella = await Child.get(first_name="Ella", last_name="Robinson")
+    [package] = await AgreedPackage.filter(child_id=ella.id)
+    assert (package.source, package.pattern) == (PackageSource.CHILD_IN_NEED, "2 overnights a month")
+    [case] = await ShortfallCase.filter(child_id=ella.id)
+    assert (case.status, case.trigger, case.percent_behind) == (ShortfallStatus.OPEN, ShortfallTrigger.BEHIND, 100)
+    assert await AgreedPackage.filter(child__first_name="Aarav", source=PackageSource.EHC_PLAN_H1).count() == 1
+    await load_demo_data(app.state.settings, now=NOW)
+    assert await ShortfallCase.filter(child_id=ella.id).count() == 1
+
+
+async def test_the_demo_sufficiency_report_is_filled(app: Starlette) -> None:
+    await load_demo_data(app.state.settings, now=NOW)
+    council = await CouncilProfile.get(slug="birmingham")
+    report = await sufficiency.sufficiency_report(council)
+    assert report.refreshed_on == NOW.astimezone(LONDON).date()
+    assert (report.total.children, report.total.packages) == (13, 13)  # Amir's approval, Aarav's and Ella's plans and ten more
+    assert {r.key for r in report.breakdowns[0].rows} == {"targeted", "ehc_plan_h1", "ehc_plan_h2", "child_in_need"}

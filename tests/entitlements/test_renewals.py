@@ -11,15 +11,11 @@ with an allocation for 1 February 2027 to 31 January 2028 written in the same tr
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from starlette.applications import Starlette
 
 from bookings import services as booking_services
 from bookings.models import Allocation, Child
@@ -27,58 +23,16 @@ from entitlements import queries, renewals
 from entitlements.enums import ApplicationEventKind, ApplicationStatus
 from entitlements.models import Application, ApplicationEvent, Tier
 from providers.enums import FundingRoute, ServiceKind, to_mask
-from shortbreaks import jobs, mail
+from shortbreaks import jobs
 from shortbreaks.accounts.enums import Role
 from shortbreaks.audit import AuditEvent
 from shortbreaks.clock import LONDON, FrozenClock, utc
 from shortbreaks.models import OutboxMessage
-from shortbreaks.settings import Settings
 from tests.bookings.conftest import Inbox, make_service, make_session
-from tests.entitlements.conftest import Council, make_user
+from tests.entitlements.conftest import Council, RunJobs, make_user
 from tests.factories import csrf_from, sign_in
 
-RunJobs = Callable[[], Awaitable[None]]
 APPROVED_AT = utc(2026, 6, 10, 9, 30)
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[tuple[Inbox, str]]:
-    """A local SMTP server catching what the worker sends."""
-    inbox = Inbox()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple[Inbox, str]) -> RunJobs:
-    """Run every queued job: a burst of a real arq worker with Redis, the in-process queue without."""
-    _inbox, url = smtp
-    mailer = mail.Mailer(url, sender="Short breaks <no-reply@example.com>")
-    if isinstance(app.state.queue, jobs.InProcessQueue):
-        app.state.queue.ctx["mailer"] = mailer
-
-    async def startup(ctx: dict[str, Any]) -> None:
-        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
-
-    async def shutdown(ctx: dict[str, Any]) -> None:
-        await jobs.close_context(ctx)
-
-    async def run() -> None:
-        if isinstance(app.state.queue, jobs.ArqQueue):
-            worker = jobs.create_worker(settings, clock=clock, burst=True, poll_delay=0.01, on_startup=startup, on_shutdown=shutdown)
-            await worker.main()
-            await worker.close()
-        else:
-            await app.state.queue.drain()
-
-    return run
 
 
 async def make_child(council: Council, name: str = "Aarav") -> Child:

@@ -10,35 +10,17 @@ from datetime import date, datetime
 
 from bookings import services
 from bookings.enums import Attendance
-from bookings.models import Child
 from entitlements.enums import PackagePeriod, PackageSource
-from entitlements.models import AgreedPackage, PackageAmount
+from entitlements.models import AgreedPackage
 from entitlements.shortfall import child_shortfalls, council_shortfalls, package_year, periods
 from shortbreaks.accounts.models import User
 from shortbreaks.clock import LONDON, FrozenClock, london
 from tests.bookings.conftest import grant, make_child, make_family, make_service, make_session, make_staff
-from tests.entitlements.conftest import Council
+from tests.entitlements.conftest import Council, agree
 
 
 def today(clock: FrozenClock) -> date:
     return clock.now().astimezone(LONDON).date()
-
-
-async def agree(
-    council: Council, child: Child, *, starts_on: date, ends_on: date, amounts: list[tuple[date, int, PackagePeriod]]
-) -> AgreedPackage:
-    package = await AgreedPackage.create(
-        council=council.profile,
-        child=child,
-        source=PackageSource.EHC_PLAN_H1,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        pattern="3 hours every Saturday",
-        officer=council.officer,
-    )
-    for effective_from, minutes, per in amounts:
-        await PackageAmount.create(package=package, effective_from=effective_from, minutes=minutes, per=per)
-    return package
 
 
 async def session_at(service: object, at: datetime, hours: float) -> object:

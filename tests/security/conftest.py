@@ -18,8 +18,19 @@ from uuid import UUID, uuid4
 from bookings import services as bookings_services
 from bookings.models import Allocation, Booking, Child, WaitingListEntry
 from entitlements import services as entitlements_services
-from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource, QuestionKind
-from entitlements.models import AgreedPackage, Application, CouncilProfile, Evidence, Question, Statement, Tier
+from entitlements import sufficiency
+from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource, QuestionKind, ShortfallEventKind, ShortfallTrigger
+from entitlements.models import (
+    AgreedPackage,
+    Application,
+    CouncilProfile,
+    Evidence,
+    Question,
+    ShortfallCase,
+    ShortfallEvent,
+    Statement,
+    Tier,
+)
 from entitlements.schemas import CouncilProfileIn
 from grants import services as grants_services
 from grants.models import Award, Fund, SpendReturn, Tranche
@@ -29,6 +40,7 @@ from providers.schemas import ClosureIn
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import create_api_token, ensure_membership, load_principal, start_session
+from shortbreaks.clock import LONDON
 from shortbreaks.settings import Settings
 from tests.bookings.conftest import make_session
 from tests.conftest import TEST_NOW
@@ -110,6 +122,8 @@ class World:
     question: Question | None = None
     # Our child's agreed package (issue #21): an EHC plan's 3 hours a week.
     package: AgreedPackage | None = None
+    # Its open shortfall case, as the nightly job opens one.
+    shortfall_case: ShortfallCase | None = None
 
     def path_values(self, path: str = "") -> dict[str, str]:
         """A value for every path parameter any route declares, all naming our records; for ``path``
@@ -144,6 +158,7 @@ class World:
             "key": "postcode",
             "tier_code": "targeted",
             "package_id": self.package.id if self.package else uuid4(),
+            "case_id": self.shortfall_case.id if self.shortfall_case else uuid4(),
         }
         return {k: str(v) for k, v in ids.items()}
 
@@ -255,8 +270,11 @@ async def build_world(settings: Settings | None = None) -> World:
     _, feed = await feed_services.create_family_feed(await load_principal(family), child_id=None, now=TEST_NOW)
     draft_application, evidence, question = await _application(authority, family, child, users["officer"], settings)
     package = await _package(child, users["officer"])
+    # The sufficiency report's figures, as the nightly job would work them out (its pages are scanned filled in).
+    await sufficiency.refresh((await CouncilProfile.get(local_authority_id=authority.id)).id, day=TEST_NOW.astimezone(LONDON).date())
     return World(
         package=package,
+        shortfall_case=await _shortfall_case(package),
         draft_application=draft_application,
         evidence=evidence,
         question=question,
@@ -315,6 +333,28 @@ async def _package(child: Child, officer: User) -> AgreedPackage:
         pattern="3 hours every Saturday",
     )
     return await packages.record_package(child, terms, actor=await load_principal(officer), now=TEST_NOW)
+
+
+async def _shortfall_case(package: AgreedPackage) -> ShortfallCase:
+    """An open case for our package, with its opening on the history, as the nightly job leaves one."""
+    case = await ShortfallCase.create(
+        council_id=package.council_id,
+        package_id=package.id,
+        child_id=package.child_id,
+        officer_id=package.officer_id,
+        trigger=ShortfallTrigger.BEHIND,
+        opened_on=TEST_NOW.date(),
+        opened_at=TEST_NOW,
+        period_starts=TEST_NOW.date(),
+        period_ends=TEST_NOW.date(),
+        in_minutes=True,
+        agreed=26,
+        delivered=0,
+        shortfall=26,
+        percent_behind=100,
+    )
+    await ShortfallEvent.create(case_id=case.id, kind=ShortfallEventKind.OPENED, note="Behind the agreed amount", at=TEST_NOW)
+    return case
 
 
 async def _approved_application(family: User, child: Child, officer: User) -> Application:

@@ -248,11 +248,17 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/applications/{application_id:uuid}/renew", "login ok 403 403 403 403 403 404 403 403 403 403"),
     ("GET", "/authority/applications/report", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
     ("GET", "/authority/applications/report/{slug}.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/sufficiency", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/authority/sufficiency/{slug}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/sufficiency/{slug}/print", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/sufficiency/{slug}.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("GET", "/api/v1/councils/{slug}/statement", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("GET", "/api/v1/councils/{slug}/statement/versions/{number}", "ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/councils/{slug}/statement/versions", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("GET", "/api/v1/councils/{slug}/applications/report", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("GET", "/api/v1/councils/{slug}/applications/report.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/sufficiency", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/sufficiency.csv", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     ("POST", "/api/v1/councils/{slug}/statement/versions/{number}/publish", "login 403 403 ok 403 403 404 403 403 404 403 403"),
     # Applications: a family's own (another family's: 404); evidence for its family and the council's officers; officers' questions.
     ("GET", "/councils/{slug}/short-breaks/apply/{tier_code}", "login ok 403 403 403 403 403 ok 403 403 403 403"),
@@ -322,6 +328,21 @@ MATRIX: list[tuple[str, str, str]] = [
         "login 403 403 ok 403 403 ok 403 403 ok 403 403",
     ),
     ("POST", "/api/v1/authority/children/{child_id:uuid}/packages/{package_id:uuid}/end", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    # Shortfall cases (issue #21): officers of the case's council. Our case has no action recorded,
+    # so closing it is refused (422) after the checks; an empty action form is refused too.
+    ("GET", "/authority/shortfalls", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/authority/shortfalls/{case_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/shortfalls/{case_id:uuid}/actions", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/shortfalls/{case_id:uuid}/close", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/authority/shortfalls/settings/{slug}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("POST", "/authority/shortfalls/settings/{slug}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/authority/shortfall-cases", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("GET", "/api/v1/authority/shortfall-cases/{case_id:uuid}", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    # The body is checked before the case is looked up: {} is refused as invalid (422) for every officer.
+    ("POST", "/api/v1/authority/shortfall-cases/{case_id:uuid}/actions", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
+    ("POST", "/api/v1/authority/shortfall-cases/{case_id:uuid}/close", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("GET", "/api/v1/councils/{slug}/shortfall-settings", "login 403 403 ok 403 403 404 403 403 404 403 403"),
+    ("PUT", "/api/v1/councils/{slug}/shortfall-settings", "login 403 403 ok 403 403 ok 403 403 ok 403 403"),
 ]
 
 # Run last, in this order: they end sessions, tokens, records (a child) or the provider's listing. Our
