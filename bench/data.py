@@ -602,8 +602,9 @@ class Builder:
         await self.copy(
             "entitlements_councilprofile",
             ("id", "local_authority_id", "slug", "allowance_year_start_month", "allowance_year_start_day", "postcode_districts",
-             "decision_target_days", "renewal_target_days", "renewal_invite_weeks", "created_at", "updated_at"),
-            [(profile, org, COUNCIL_SLUG, 4, 1, json.dumps([f"TR{n}" for n in range(1, 28)]), 20, 10, 6, now, now)],
+             "decision_target_days", "renewal_target_days", "renewal_invite_weeks", "shortfall_percent", "shortfall_idle_weeks",
+             "shortfall_escalate_days", "created_at", "updated_at"),
+            [(profile, org, COUNCIL_SLUG, 4, 1, json.dumps([f"TR{n}" for n in range(1, 28)]), 20, 10, 6, 25, 4, 10, now, now)],
         )  # fmt: skip
         await self.copy(
             "entitlements_statement",
