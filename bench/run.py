@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -136,7 +137,7 @@ def summarise(stats: RunStats) -> dict[str, Any]:
     }
 
 
-SCENARIOS = ("ceiling", "rushes", "search", "feeds", "report")
+SCENARIOS = ("ceiling", "rushes", "search", "feeds", "report", "nightly", "sufficiency")
 """Scenarios ``--only`` can pick; the floor always runs. A partial run's results are named ``*-partial.json``."""
 
 
@@ -195,6 +196,7 @@ class Bench:
         print(f"bench: building the data set (scale {scale}) with COPY", flush=True)
         self.built = await data.build(self.database_url, scale=scale, postcodes=POSTCODES)
         self.report.timings["data_build_s"] = round(self.built.seconds, 1)
+        self.report.timings.update({f"data_build_{k}": v for k, v in self.built.steps.items()})
         self.report.data_counts = self.built.counts
         print(f"bench: data set built in {self.built.seconds:.1f} s: {self.built.counts}", flush=True)
         conn = await asyncpg.connect(self.database_url)
@@ -531,7 +533,7 @@ class Bench:
         finally:
             await conn.close()
 
-    async def analyze_if_no_autovacuum(self) -> None:
+    async def analyze_if_no_autovacuum(self, after: str = "rushes") -> None:
         """Refresh the planner's statistics after the rushes when the server runs without autovacuum.
 
         This machine's PostgreSQL has ``autovacuum = off`` (set for fast test runs); production runs
@@ -549,8 +551,8 @@ class Bench:
             seconds = round(time.perf_counter() - t0, 1)
         finally:
             await conn.close()
-        self.report.timings["analyze_after_rushes_s"] = seconds
-        print(f"bench: autovacuum is off on this server: ran ANALYZE after the writes ({seconds} s), as autovacuum would", flush=True)
+        self.report.timings[f"analyze_after_{after.replace(' ', '_')}_s"] = seconds
+        print(f"bench: autovacuum is off on this server: ran ANALYZE after the {after} ({seconds} s), as autovacuum would", flush=True)
 
     async def worker_delivered(self) -> None:
         """The real worker delivered (logged) every booking confirmation the rushes queued (the ceiling's rows are not queued)."""
@@ -699,6 +701,164 @@ class Bench:
         await self.latency_scenario("grants_report", paths, median=300, p95=None, what="GET /api/v1/funds/{id}/report, one filter",
                                     headers=headers)  # fmt: skip
 
+    # --- the nightly council: shortfall job and sufficiency report (issue #21) -----------------
+
+    @asynccontextmanager
+    async def in_process(self) -> AsyncIterator[None]:
+        """Tortoise (and an arq queue on the bench Redis) in this load process, against the benchmark database, with the
+        server's environment, for work the service runs as a job rather than over HTTP."""
+        from shortbreaks import db, jobs
+        from shortbreaks.settings import load_settings
+
+        assert self.stack is not None
+        saved = dict(os.environ)
+        os.environ.update({k: v for k, v in self.stack.env.items() if k not in ("PYTHONUNBUFFERED",)})
+        pool = None
+        try:
+            settings = load_settings()
+            await db.init_db(settings)
+            try:
+                from arq import create_pool
+
+                pool = await create_pool(jobs.redis_settings(self.redis_url))
+                jobs.set_queue(jobs.ArqQueue(pool))
+                yield
+            finally:
+                jobs.set_queue(None)
+                if pool is not None:
+                    await pool.aclose()
+                await db.close_db()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    async def nightly(self) -> None:
+        """The nightly shortfall job for every council, timed in this process as the worker would run it (one process,
+        its own connections): ``entitlements.shortfall_cases.run_nightly`` when the branch has it, else the one
+        shortfall statement (``council_shortfalls``) for the nightly council, which the job is built on."""
+        assert self.built is not None and self.stack is not None
+        if self.built.council_id is None:
+            self.report.unavailable("nightly shortfall job", "entitlements.AgreedPackage is not on this branch")
+            return
+        from entitlements.shortfall import council_shortfalls
+        from shortbreaks.clock import LONDON
+
+        try:
+            from entitlements.shortfall_cases import run_nightly  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            run_nightly = None
+        children = self.built.council_children
+        now = datetime.now(UTC)
+        day = now.astimezone(LONDON).date()
+        s: dict[str, Any] = {"children": children, "packages": self.built.council_packages, "places": self.built.council_places}
+        async with self.in_process():
+            # The statement alone first (the job's main read): its time, and what it finds.
+            async with self.measure() as cpu:
+                t0 = time.perf_counter()
+                rows = await council_shortfalls(self.built.council_id, day=day)
+                statement_s = time.perf_counter() - t0
+            behind = [r.main.percent_behind for r in rows]
+            s["statement"] = {
+                "seconds": round(statement_s, 3),
+                "rows": len(rows),
+                "behind_any": sum(1 for b in behind if b > 0),
+                "behind_25": sum(1 for b in behind if b >= 25),
+                "behind_50": sum(1 for b in behind if b >= 50),
+                "cpu": cpu,
+            }
+            del rows
+            result: Any = None
+            if run_nightly is not None:
+                async with self.measure() as cpu:
+                    t0 = time.perf_counter()
+                    result = await run_nightly(now=now, base_url="http://127.0.0.1")
+                    job_s = time.perf_counter() - t0
+                s["job"] = {"seconds": round(job_s, 3), "cpu": cpu, "result": _plain(result)}
+        if run_nightly is not None:
+            # The job's emails go to the real worker: let it finish them before the report is measured.
+            s["job"]["emails"] = await self.outbox_drained(within_s=180)
+        self.report.scenarios["nightly"] = s
+        st = s["statement"]
+        r = self.report
+        what = f"nightly shortfall job: {children:,} children"
+        if run_nightly is not None:
+            job = s["job"]
+            r.row(what, "whole run (run_nightly) s", job["seconds"], ("<", 60))
+            r.row("", "ms per child", round(job["seconds"] * 1000 / max(1, children), 3), None)
+            r.row("", "result", json.dumps(job["result"], default=str)[:200], None)
+            mail = job["emails"]
+            r.row("", "emails pending after it / delivered within s", f"{mail['pending_at_start']:,} / {mail['seconds']}", None)
+            r.row("", "CPU used", cpu_summary(job["cpu"]), None)
+            what = ""
+        else:
+            r.row(what, "measured", "the shortfall statement only: run_nightly is not on this branch", None)
+            r.row("", "statement (council_shortfalls) s", st["seconds"], ("<", 60))
+            what = ""
+        if run_nightly is not None:
+            r.row(what, "statement alone (council_shortfalls) s", st["seconds"], None)
+        r.row("", "statement ms per child", round(st["seconds"] * 1000 / max(1, children), 3), None)
+        r.row("", "packages read / behind / ≥ 25 % / ≥ 50 %", f"{st['rows']:,} / {st['behind_any']:,} / {st['behind_25']:,} / "
+              f"{st['behind_50']:,}", None)  # fmt: skip
+        r.row("", "statement CPU used", cpu_summary(st["cpu"]), None)
+        if st["rows"] != self.built.council_packages:
+            self.fail(f"nightly: the statement read {st['rows']} packages, the data set has {self.built.council_packages} active")
+
+    async def outbox_drained(self, *, within_s: float) -> dict[str, Any]:
+        """Wait until the worker has delivered every pending outbox message (or ``within_s``); how many and how long."""
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            t0 = time.monotonic()
+            count = "SELECT count(*) FROM core_outboxmessage WHERE status IN ('pending', 'sending')"
+            start = pending = await conn.fetchval(count)
+            while pending and time.monotonic() - t0 < within_s:
+                await asyncio.sleep(1.0)
+                pending = await conn.fetchval(count)
+        finally:
+            await conn.close()
+        if pending:
+            print(f"bench: {pending} outbox messages still pending after {within_s:.0f} s", flush=True)
+        return {"pending_at_start": start, "pending_at_end": pending, "seconds": round(time.monotonic() - t0, 1)}
+
+    async def sufficiency(self) -> None:
+        """``GET /api/v1/councils/{slug}/sufficiency?tier=targeted`` as the council's officer: a latency scenario like the
+        grants report. The report may read a snapshot that ``entitlements.sufficiency.refresh`` fills: refreshed here
+        first (timed) unless the nightly job, which calls it, has just run."""
+        assert self.built is not None
+        route = "/api/v1/councils/{slug}/sufficiency"
+        if self.built.council_id is None or not any(p.startswith("/api/v1/councils/") and p.endswith("/sufficiency") for p in self.paths):
+            self.report.unavailable("sufficiency report", f"GET {route} is not on this branch")
+            return
+        from shortbreaks.clock import LONDON
+
+        refreshed: float | None = None
+        job = self.report.scenarios.get("nightly", {}).get("job")
+        try:
+            from entitlements.sufficiency import refresh  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            refresh = None
+        if refresh is not None and job is None:
+            async with self.in_process():
+                t0 = time.perf_counter()
+                await refresh(self.built.council_id, day=datetime.now(UTC).astimezone(LONDON).date())
+                refreshed = round(time.perf_counter() - t0, 3)
+        # The refresh (or the job) has just written the snapshot's rows: production's autovacuum would analyze them
+        # within a minute; without it the planner reads 100,000 rows believing the tables empty (bench/README.md).
+        await self.analyze_if_no_autovacuum(after="sufficiency refresh")
+        path = f"/api/v1/councils/{self.built.council_slug}/sufficiency?" + urlencode({"tier": "targeted"})
+        headers = (("Authorization", f"Bearer {self.built.council_officer_token}"),)
+        what = f"GET {route}?tier=, {self.built.council_children:,} children"
+
+        def counted(result: Result) -> str | None:
+            found = re.findall(rb'"children":\s*(\d+)', result.body)
+            return None if any(int(n) for n in found) else "the report counts no children for the targeted tier"
+
+        s = await self.latency_scenario("sufficiency", [path], median=500, p95=None, what=what, headers=headers, check=counted)
+        s["snapshot_refresh_s"] = refreshed
+        if refreshed is not None:
+            self.report.row("", "snapshot refresh (entitlements.sufficiency.refresh) s", refreshed, None)
+        elif job is not None:
+            self.report.row("", "snapshot", "refreshed by the nightly job just before", None)
+
     # --- checks and results ---------------------------------------------------------------------
 
     def check_no_5xx(self, name: str, stats: RunStats) -> int:
@@ -734,6 +894,13 @@ class Bench:
                 await self.feeds()
             if "report" in self.only:
                 await self.grants_report()
+            # Last: the job writes cases and emails (the worker sends them), and the report may read what it refreshed.
+            if "nightly" in self.only:
+                print("bench: nightly shortfall job (in this process)", flush=True)
+                await self.nightly()
+            if "sufficiency" in self.only:
+                print("bench: sufficiency report", flush=True)
+                await self.sufficiency()
             if self.stack is not None:
                 self.report.scenarios["vm_hwm_mb_at_end"] = _mb({k: status_kb(p, "VmHWM") for k, p in self.stack.pids().items()})
         except Exception:
@@ -793,6 +960,15 @@ def capacity(cpu: dict[str, Any], count: int) -> str:
         return "n/a"
     per = ours / count
     return f"{per * 1000:.1f} ms → {2 / per:,.0f}/s"
+
+
+def _plain(value: Any) -> Any:
+    """A job's result as JSON can hold it (a dataclass's fields, else its text)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: v if isinstance(v, int | float | str | bool | None) else str(v) for k, v in dataclasses.asdict(value).items()}
+    return None if value is None else str(value)
 
 
 def _mb(kb: dict[str, int]) -> dict[str, float]:
