@@ -105,8 +105,8 @@ def _london_midnight(day: date) -> datetime:
 async def refresh(council_id: UUID, *, day: date) -> int:
     """Work out the council's sufficiency figures for ``day`` (replacing the last ones) and the month's trend row.
 
-    One transaction, set-based statements only (no loop over children); safe to run twice (the
-    second replaces the first). Returns the package rows written (the council's packages active on ``day``).
+    One transaction, set-based statements only (no loop over children); safe to run twice, also at
+    once (the council's row is locked first: the second waits, then replaces the first). Returns the package rows written (the council's packages active on ``day``).
     """
     council = await CouncilProfile.get(id=council_id)
     year_starts, year_ends = queries.allowance_year(council, day)
@@ -131,6 +131,8 @@ async def refresh(council_id: UUID, *, day: date) -> int:
         month=day.replace(day=1),
     )
     async with in_transaction() as conn:
+        # Two refreshes of one council take turns (the second replaces the first's rows).
+        await CouncilProfile.filter(id=council.id).select_for_update().using_db(conn).first()
         written = await sufficiency_queries.refresh(parameters, shortfall.periods(day), using_db=conn)
         tier_keys, areas = await sufficiency_queries.read_found(council.id, using_db=conn)
         await SufficiencyRefresh.filter(council_id=council.id).using_db(conn).delete()

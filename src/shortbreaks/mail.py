@@ -103,6 +103,18 @@ async def queue_email(
     return await OutboxMessage.create(dedupe_key=dedupe_key, to_email=to, subject=subject, body=body, created_at=now, using_db=using_db)
 
 
+async def queue_new_emails(
+    messages: Sequence[tuple[str, str, str, str]], *, now: datetime, using_db: BaseDBAsyncClient | None = None
+) -> list[OutboxMessage]:
+    """Write many new messages, ``(to, subject, body, dedupe_key)``, in one statement: each key names a record
+    the caller's transaction has just created (as ``queue_email(new_record=True)``), so none exists yet and
+    the unique key still guards it. For a job writing thousands at once; deliver them after commit."""
+    rows = [OutboxMessage(dedupe_key=key, to_email=to, subject=subject, body=body, created_at=now) for to, subject, body, key in messages]
+    if rows:
+        await OutboxMessage.bulk_create(rows, batch_size=1000, using_db=using_db)
+    return rows
+
+
 # New messages go out in batches: every message committed in one quarter-second slot is sent by
 # one ``deliver_new_email`` job, run once the slot is over (and a margin for the clocks of the
 # app's and the worker's machines), so it finds them all in the outbox. In a booking rush that is
@@ -130,16 +142,17 @@ async def deliver_later(message: OutboxMessage) -> None:
 
 
 async def deliver_committed(messages: Sequence[OutboxMessage | None]) -> None:
-    """After the transaction that wrote ``messages`` has committed: have each delivered
-    (:func:`deliver_later`). Without a job queue (the command line's demo loader) a message stays
-    pending in the outbox and the ``requeue_pending_email`` sweep delivers it."""
-    for message in messages:
-        if message is None:
-            continue
-        try:
-            await deliver_later(message)
-        except RuntimeError:
-            log.info("no job queue: outbox message %s left for the sweep", message.id)
+    """After the transaction that wrote ``messages`` has committed: have them delivered
+    (:func:`deliver_later`: one batch job finds every message committed before it, so one call does for
+    all). Without a job queue (the command line's demo loader) they stay pending in the outbox and the
+    ``requeue_pending_email`` sweep delivers them."""
+    first = next((m for m in messages if m is not None), None)
+    if first is None:
+        return
+    try:
+        await deliver_later(first)
+    except RuntimeError:
+        log.info("no job queue: %d outbox messages left for the sweep", sum(m is not None for m in messages))
 
 
 async def deliver(message_id: str, *, mailer: Mailer, now: datetime, claim_timeout: timedelta = CLAIM_TIMEOUT) -> OutboxStatus | None:
