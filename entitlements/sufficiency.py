@@ -106,7 +106,8 @@ async def refresh(council_id: UUID, *, day: date) -> int:
     """Work out the council's sufficiency figures for ``day`` (replacing the last ones) and the month's trend row.
 
     One transaction, set-based statements only (no loop over children); safe to run twice, also at
-    once (the council's row is locked first: the second waits, then replaces the first). Returns the package rows written (the council's packages active on ``day``).
+    once (the council's row is locked first: the second waits, then replaces the first). Returns the
+    package rows written (the council's packages active on ``day``).
     """
     council = await CouncilProfile.get(id=council_id)
     year_starts, year_ends = queries.allowance_year(council, day)
