@@ -5,14 +5,25 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from entitlements import permissions
 from entitlements.enums import StatementStatus
 from entitlements.models import CouncilProfile, Statement, Tier
+from shortbreaks.accounts.models import User
 from shortbreaks.errors import NotFound
 from shortbreaks.permissions import Principal
 
 PUBLIC_STATUSES = (StatementStatus.PUBLISHED, StatementStatus.SUPERSEDED)
 MAX_NUMBER = 2**31 - 1  # the column is a 32-bit integer: a larger number in a URL names no version
+
+
+async def active_email(user_id: UUID | None, conn: BaseDBAsyncClient | None = None) -> str | None:
+    """The email address to write to a user at: ``None`` for no user, or one no longer active."""
+    if user_id is None:
+        return None
+    user = await User.filter(id=user_id).using_db(conn).first()
+    return user.email if user is not None and user.is_active else None
 
 
 async def get_council(slug: str) -> CouncilProfile:

@@ -71,11 +71,6 @@ def _day(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-async def _family_email(family_id: UUID, conn: BaseDBAsyncClient) -> str | None:
-    user = await User.filter(id=family_id).using_db(conn).first()
-    return user.email if user is not None and user.is_active else None
-
-
 async def _has_renewal(application_id: UUID, conn: BaseDBAsyncClient | None = None) -> bool:
     """A renewal started or made (a withdrawn one does not count)."""
     return await Application.filter(renewal_of_id=application_id).exclude(status=ApplicationStatus.WITHDRAWN).using_db(conn).exists()
@@ -147,7 +142,7 @@ async def _invite(
         after={"reference": application.reference, "ends_on": allocation.ends_on.isoformat()},
         using_db=conn,
     )
-    to = await _family_email(application.family_id, conn)
+    to = await queries.active_email(application.family_id, conn)
     if to is None:
         return None
     name = council.local_authority.name
@@ -385,7 +380,7 @@ async def _renew_one(
         },
         using_db=conn,
     )
-    to = await _family_email(old.family_id, conn)
+    to = await queries.active_email(old.family_id, conn)
     message = None
     if to is not None:
         gives = " and ".join(

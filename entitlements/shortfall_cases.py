@@ -35,7 +35,7 @@ from uuid import UUID, uuid4
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from bookings.models import Child
-from entitlements import permissions, shortfall, shortfall_queries, sufficiency, workdays
+from entitlements import permissions, queries, shortfall, shortfall_queries, sufficiency, workdays
 from entitlements.decision_queries import list_council_officers
 from entitlements.decisions import hours_text
 from entitlements.enums import ShortfallAction, ShortfallEventKind, ShortfallStatus, ShortfallTrigger
@@ -123,13 +123,6 @@ def amount_text(value: int, in_minutes: bool) -> str:
 def figures_text(agreed: int, delivered: int, in_minutes: bool) -> str:
     """ "6 hours of 24 hours agreed so far" in words, for events and emails."""
     return f"{amount_text(delivered, in_minutes)} used or booked of {amount_text(agreed, in_minutes)} agreed so far"
-
-
-async def _email_of(user_id: UUID | None, conn: BaseDBAsyncClient) -> str | None:
-    if user_id is None:
-        return None
-    user = await User.filter(id=user_id).using_db(conn).first()
-    return user.email if user is not None and user.is_active else None
 
 
 async def _event(
@@ -262,56 +255,60 @@ def _officer_email(child: Child, case: ShortfallCase, summary: str, reply_by: da
 
 
 async def escalate_due(council: CouncilProfile, *, now: datetime, base_url: str) -> int:
-    """Escalate the council's cases open for ``shortfall_escalate_days`` working days or more; how many."""
+    """Escalate the council's cases open for ``shortfall_escalate_days`` working days or more, in one
+    transaction (the council's row locked first, so runs take turns), and email the manager one list of
+    them; how many. (After a big first night, thousands fall due on the same day.)"""
     day = workdays.london_day(now)
-    escalated = 0
-    for case in await ShortfallCase.filter(council_id=council.id, status=ShortfallStatus.OPEN).select_related("child"):
-        if workdays.add_working_days(case.opened_on, council.shortfall_escalate_days) > day:
-            continue
-        messages: list[OutboxMessage | None] = []
-        async with transaction() as conn:
-            changed = await (
-                ShortfallCase.filter(id=case.id, status=ShortfallStatus.OPEN)
+    messages: list[OutboxMessage | None] = []
+    async with transaction() as conn:
+        await CouncilProfile.filter(id=council.id).select_for_update().using_db(conn).first()
+        open_cases = await ShortfallCase.filter(council_id=council.id, status=ShortfallStatus.OPEN).select_related("child").using_db(conn)
+        due_cases = [c for c in open_cases if workdays.add_working_days(c.opened_on, council.shortfall_escalate_days) <= day]
+        if not due_cases:
+            return 0
+        for i in range(0, len(due_cases), 1000):
+            await (
+                ShortfallCase.filter(id__in=[c.id for c in due_cases[i : i + 1000]])
                 .using_db(conn)
                 .update(status=ShortfallStatus.ESCALATED, escalated_at=now, escalated_to_id=council.shortfall_manager_id)
             )
-            if not changed:
-                continue
-            await _event(
-                case,
-                ShortfallEventKind.ESCALATED,
-                now=now,
-                conn=conn,
-                note=f"Still open after {council.shortfall_escalate_days} working days",
+        note = f"Still open after {council.shortfall_escalate_days} working days"
+        await ShortfallEvent.bulk_create(
+            [ShortfallEvent(case_id=c.id, kind=ShortfallEventKind.ESCALATED, note=note, at=now) for c in due_cases],
+            batch_size=1000,
+            using_db=conn,
+        )
+        records = [(c.id, {"escalated_to": council.shortfall_manager_id}) for c in due_cases]
+        await audit.record_many(
+            "entitlements.shortfall_case.escalated", actor=None, record_type="shortfall_case", records=records, now=now, using_db=conn
+        )
+        to = await queries.active_email(council.shortfall_manager_id, conn) or council.local_authority.contact_email or None
+        if to:
+            lines = [
+                f"- {c.child.first_name} {c.child.last_name}".rstrip()
+                + f", opened {c.opened_on:%-d %B %Y}: {base_url}/authority/shortfalls/{c.id}"
+                for c in due_cases[:50]
+            ]
+            more = f"\n…and {len(due_cases) - 50} more." if len(due_cases) > 50 else ""
+            count = f"{len(due_cases)} shortfall case" + ("" if len(due_cases) == 1 else "s")
+            body = (
+                f"{count} had no outcome for {council.shortfall_escalate_days} working days and now come to you:\n\n"
+                + "\n".join(lines)
+                + more
+                + f"\n\nAll open cases: {base_url}/authority/shortfalls\n"
             )
-            await audit.record(
-                "entitlements.shortfall_case.escalated",
-                actor=None,
-                record_type="shortfall_case",
-                record_id=case.id,
-                now=now,
-                after={"escalated_to": council.shortfall_manager_id},
-                using_db=conn,
-            )
-            to = await _email_of(council.shortfall_manager_id, conn) or council.local_authority.contact_email or None
-            if to:
-                messages.append(
-                    await mail.queue_email(
-                        to=to,
-                        subject=f"Escalated shortfall: {case.child.first_name} {case.child.last_name}".replace("  ", " "),
-                        body=(
-                            f"A shortfall case opened on {case.opened_on:%-d %B %Y} has had no outcome for"
-                            f" {council.shortfall_escalate_days} working days.\n\n{base_url}/authority/shortfalls/{case.id}\n"
-                        ),
-                        dedupe_key=f"shortfall-escalated:{case.id}",
-                        now=now,
-                        using_db=conn,
-                        new_record=True,
-                    )
+            messages.append(
+                await mail.queue_email(
+                    to=to,
+                    subject=f"Escalated to you: {count}",
+                    body=body,
+                    dedupe_key=f"shortfall-escalated:{council.id}:{day.isoformat()}",
+                    now=now,
+                    using_db=conn,
                 )
-        await mail.deliver_committed(messages)
-        escalated += 1
-    return escalated
+            )
+    await mail.deliver_committed(messages)
+    return len(due_cases)
 
 
 # --- the officer's side ----------------------------------------------------------------------------------

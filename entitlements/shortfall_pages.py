@@ -26,10 +26,6 @@ from shortbreaks.routing import page
 from shortbreaks.web import error_summary, field_errors, path_uuid, redirect, render, request_now, request_principal
 
 
-def _amount(value: int, in_minutes: bool) -> str:
-    return shortfall_cases.amount_text(value, in_minutes)
-
-
 async def list_page(
     request: Request,
 ) -> Response:
@@ -44,7 +40,7 @@ async def list_page(
             "cases": cases,
             "closed": closed,
             "councils": councils,
-            "amount": _amount,
+            "amount": shortfall_cases.amount_text,
         },
     )
 
@@ -64,7 +60,7 @@ async def case_page(
             "events": events,
             "people": people,
             "today": await shortfall_cases.today_figures(case, now=request_now(request)),
-            "amount": _amount,
+            "amount": shortfall_cases.amount_text,
             "actions": [(a.value, a.label) for a in ShortfallAction],
             "errors": error_summary(errors or []),
             "field_errors": field_errors(errors or []),

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import itertools
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime, timedelta
 from email import message_from_bytes
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from starlette.applications import Starlette
 
 from bookings import services
 from bookings.models import Allocation, Child
 from providers.enums import BookingMode, ServiceKind, StaffRatio
 from providers.models import Provider, Service, Session
+from shortbreaks import jobs, mail
 from shortbreaks.accounts.enums import OrganisationKind, Role
 from shortbreaks.accounts.models import Membership, Organisation, User
 from shortbreaks.accounts.services import create_api_token
-from shortbreaks.clock import LONDON, utc
+from shortbreaks.clock import LONDON, FrozenClock, utc
+from shortbreaks.settings import Settings
 from tests.factories import make_organisation
 
 NOW = utc(2026, 6, 10, 9, 30)
@@ -137,6 +140,34 @@ async def smtp() -> AsyncIterator[tuple[Inbox, str]]:
         yield inbox, f"smtp://127.0.0.1:{port}"
     finally:
         controller.stop()
+
+
+RunJobs = Callable[[], Awaitable[None]]
+
+
+@pytest.fixture
+def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple[Inbox, str]) -> RunJobs:
+    """Run every queued job: a burst of a real arq worker with Redis, the in-process queue without."""
+    _inbox, url = smtp
+    mailer = mail.Mailer(url, sender="Short breaks <no-reply@example.com>")
+    if isinstance(app.state.queue, jobs.InProcessQueue):
+        app.state.queue.ctx["mailer"] = mailer
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await jobs.close_context(ctx)
+
+    async def run() -> None:
+        if isinstance(app.state.queue, jobs.ArqQueue):
+            worker = jobs.create_worker(settings, clock=clock, burst=True, poll_delay=0.01, on_startup=startup, on_shutdown=shutdown)
+            await worker.main()
+            await worker.close()
+        else:
+            await app.state.queue.drain()
+
+    return run
 
 
 @pytest.fixture

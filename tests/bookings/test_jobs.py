@@ -7,13 +7,9 @@ when its delivery job runs twice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 import httpx
-import pytest
-from starlette.applications import Starlette
 
 from bookings.enums import WaitingStatus
 from bookings.models import WaitingListEntry
@@ -22,36 +18,7 @@ from shortbreaks import jobs, mail
 from shortbreaks.accounts.models import Organisation
 from shortbreaks.clock import FrozenClock
 from shortbreaks.models import OutboxMessage
-from shortbreaks.settings import Settings
-from tests.bookings.conftest import Inbox, make_child, make_family, make_service, make_session, token_headers
-
-RunJobs = Callable[[], Awaitable[None]]
-
-
-@pytest.fixture
-def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple[Inbox, str]) -> RunJobs:
-    """Run every queued job: a burst of a real arq worker with Redis, the in-process queue without."""
-    _inbox, url = smtp
-    mailer = mail.Mailer(url, sender="Short breaks <no-reply@example.com>")
-    if isinstance(app.state.queue, jobs.InProcessQueue):
-        app.state.queue.ctx["mailer"] = mailer
-
-    async def startup(ctx: dict[str, Any]) -> None:
-        # The app's lifespan has the database open in this process already.
-        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
-
-    async def shutdown(ctx: dict[str, Any]) -> None:
-        await jobs.close_context(ctx)
-
-    async def run() -> None:
-        if isinstance(app.state.queue, jobs.ArqQueue):
-            worker = jobs.create_worker(settings, clock=clock, burst=True, poll_delay=0.01, on_startup=startup, on_shutdown=shutdown)
-            await worker.main()
-            await worker.close()
-        else:
-            await app.state.queue.drain()
-
-    return run
+from tests.bookings.conftest import Inbox, RunJobs, make_child, make_family, make_service, make_session, token_headers
 
 
 async def test_a_freed_place_goes_to_the_first_in_line_and_an_expired_offer_passes_on(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import socket
@@ -226,6 +227,26 @@ def serve_app(folder: Path, *, extra_env: dict[str, str] | None = None, embedded
         for service in services:
             if service.process.poll() is not None:
                 pytest.fail(f"{service.name} died during the browser tests\n{service.tail()}")
+
+
+@contextlib.contextmanager
+def serve_with_world(folder: Path, module: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """An embedded server of a test module's own (``serve_app(embedded=True)``: the demo data in a SQLite
+    file), with ``python -m <module>`` run against its database first to add what the tests need;
+    yields (base URL, the JSON object the module printed on its last line)."""
+    with serve_app(folder, embedded=True) as base_url:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+        env.update(
+            SHORTBREAKS_ENV="test",
+            SHORTBREAKS_VAR_DIR=str(folder / "var"),
+            SECRET_KEY=secrets.token_urlsafe(48),
+            DATABASE_URL=f"sqlite://{folder / 'browser.sqlite3'}",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", module], env=env, cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert result.returncode == 0, result.stderr[-4000:]
+        yield base_url, json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="package")

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ from playwright.async_api import expect
 from starlette.applications import Starlette
 
 from shortbreaks.accounts.auth import SESSION_COOKIE
-from tests.browser.conftest import serve_app
+from tests.browser.conftest import serve_with_world
 from tests.security.conftest import ROLES
 from tests.security.test_access_matrix import MATRIX, fill, registered
 
@@ -185,19 +182,8 @@ EMPTY_FORMS = [
 def scan_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
     """A server of this module's own, with the security world in its database: (base URL, world)."""
     folder = tmp_path_factory.mktemp("a11y")
-    with serve_app(folder, embedded=True) as base_url:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
-        env.update(
-            SHORTBREAKS_ENV="test",
-            SHORTBREAKS_VAR_DIR=str(folder / "var"),
-            SECRET_KEY=secrets.token_urlsafe(48),
-            DATABASE_URL=f"sqlite://{folder / 'browser.sqlite3'}",
-        )
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.browser.world"], env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert result.returncode == 0, result.stderr[-4000:]
-        yield base_url, json.loads(result.stdout.strip().splitlines()[-1])
+    with serve_with_world(folder, "tests.browser.world") as (base_url, world):
+        yield base_url, world
 
 
 async def page_as(chromium: Any, scan_world: tuple[str, dict[str, Any]], role: str) -> Any:

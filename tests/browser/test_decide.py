@@ -11,12 +11,7 @@ application and second officer), so nothing here changes what the other browser 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import _sign_in, serve_app
+from tests.browser.conftest import _sign_in, serve_with_world
 from tests.browser.test_statement import assert_no_violations
 
 pytestmark = pytest.mark.browser
@@ -35,25 +30,8 @@ REPO = Path(__file__).parents[2]
 @pytest.fixture(scope="module")
 def decide_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("decide")
-    with serve_app(folder, embedded=True) as base_url:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
-        env.update(
-            SHORTBREAKS_ENV="test",
-            SHORTBREAKS_VAR_DIR=str(folder / "var"),
-            SECRET_KEY=secrets.token_urlsafe(48),
-            DATABASE_URL=f"sqlite://{folder / 'browser.sqlite3'}",
-        )
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.browser.decide_world"],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-4000:]
-        yield base_url, json.loads(result.stdout.strip().splitlines()[-1])
+    with serve_with_world(folder, "tests.browser.decide_world") as (base_url, world):
+        yield base_url, world
 
 
 async def page_for(chromium: Any, base_url: str) -> Any:

@@ -8,12 +8,7 @@ the case the nightly job opened for him), so nothing here changes what the other
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import _sign_in, serve_app
+from tests.browser.conftest import _sign_in, serve_with_world
 from tests.browser.test_decide import page_for
 from tests.browser.test_journeys_bookings import book, first_bookable_row, open_service, today
 from tests.browser.test_statement import assert_no_violations
@@ -36,25 +31,8 @@ BOOKED = re.compile(r"has (\d+ hours?(?: \d+ minutes)?|\d+ minutes) booked")
 @pytest.fixture(scope="module")
 def shortfall_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("shortfalls")
-    with serve_app(folder, embedded=True) as base_url:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
-        env.update(
-            SHORTBREAKS_ENV="test",
-            SHORTBREAKS_VAR_DIR=str(folder / "var"),
-            SECRET_KEY=secrets.token_urlsafe(48),
-            DATABASE_URL=f"sqlite://{folder / 'browser.sqlite3'}",
-        )
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.browser.shortfall_world"],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-4000:]
-        yield base_url, json.loads(result.stdout.strip().splitlines()[-1])
+    with serve_with_world(folder, "tests.browser.shortfall_world") as (base_url, world):
+        yield base_url, world
 
 
 async def test_the_officer_records_an_alternative_and_the_familys_page_shows_the_new_booking(

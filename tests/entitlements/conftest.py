@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 
 from bookings.models import Child
 from entitlements import services
 from entitlements.enums import ApplicationStatus, PackagePeriod, PackageSource
 from entitlements.models import AgreedPackage, Application, CouncilProfile, PackageAmount, Statement, Tier
 from entitlements.schemas import CouncilProfileIn, StatementIn
-from shortbreaks import jobs, mail
 from shortbreaks.accounts.enums import Role
 from shortbreaks.accounts.models import Organisation, User
 from shortbreaks.accounts.services import ensure_membership, load_principal
-from shortbreaks.clock import FrozenClock
 from shortbreaks.permissions import Principal
 from shortbreaks.security import hash_password
-from shortbreaks.settings import Settings
-from tests.bookings.conftest import Inbox
+from tests.bookings.conftest import RunJobs as RunJobs
+from tests.bookings.conftest import run_jobs as run_jobs  # a fixture: runs every queued job (a real arq worker with Redis)
 from tests.bookings.conftest import smtp as smtp  # a fixture: a local SMTP server catching what is sent
 from tests.factories import NOW, PASSWORD, make_organisation
-
-RunJobs = Callable[[], Awaitable[None]]
 
 _HASH: list[str] = []
 _users = itertools.count(1)
@@ -118,31 +112,6 @@ async def council() -> Council:
         other_officer_p=await load_principal(other_officer),
         family=await make_user(role=Role.FAMILY, organisation=authority),
     )
-
-
-@pytest.fixture
-def run_jobs(app: Starlette, settings: Settings, clock: FrozenClock, smtp: tuple[Inbox, str]) -> RunJobs:
-    """Run every queued job: a burst of a real arq worker with Redis, the in-process queue without."""
-    _inbox, url = smtp
-    mailer = mail.Mailer(url, sender="Short breaks <no-reply@example.com>")
-    if isinstance(app.state.queue, jobs.InProcessQueue):
-        app.state.queue.ctx["mailer"] = mailer
-
-    async def startup(ctx: dict[str, Any]) -> None:
-        ctx.update(await jobs.build_context(settings.model_copy(update={"smtp_url": url}), clock))
-
-    async def shutdown(ctx: dict[str, Any]) -> None:
-        await jobs.close_context(ctx)
-
-    async def run() -> None:
-        if isinstance(app.state.queue, jobs.ArqQueue):
-            worker = jobs.create_worker(settings, clock=clock, burst=True, poll_delay=0.01, on_startup=startup, on_shutdown=shutdown)
-            await worker.main()
-            await worker.close()
-        else:
-            await app.state.queue.drain()
-
-    return run
 
 
 async def agree(
